@@ -1,0 +1,107 @@
+package automation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/automation/stackconfig"
+	"github.com/orbos/orbos/stacks"
+)
+
+// GetConfig returns the desired-state value at key, e.g. orbos:orbiter.kubernetes.version.
+// Secrets are shown only when reveal is set.
+func (o *Orb) GetConfig(ctx context.Context, key string, reveal bool) (stackconfig.Value, error) {
+	if err := o.Sync(ctx); err != nil {
+		return stackconfig.Value{}, err
+	}
+	f, _, err := o.StackFile()
+	if err != nil {
+		return stackconfig.Value{}, err
+	}
+	if !reveal {
+		return f.Get(key, nil)
+	}
+	c, err := o.crypter(f)
+	if err != nil {
+		return stackconfig.Value{}, err
+	}
+	return f.Get(key, c)
+}
+
+// Secrets lists the keys of the desired state that hold secrets.
+func (o *Orb) Secrets(ctx context.Context) ([]string, error) {
+	if err := o.Sync(ctx); err != nil {
+		return nil, err
+	}
+	f, _, err := o.StackFile()
+	if err != nil {
+		return nil, err
+	}
+	return f.Secrets(), nil
+}
+
+// SetConfig changes the desired state: one commit, pushed. The whole spec is validated with the new
+// value first; an invalid change is refused and nothing is committed.
+func (o *Orb) SetConfig(ctx context.Context, key, value string, secret bool) (string, error) {
+	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
+		Holder: o.opts.Holder, Purpose: "config set", RunID: newRunID(time.Now()), TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
+		OnWait: func(i orblock.Info) { o.progressf("waiting for the ORB lock held by %s\n", i) },
+	})
+	if err != nil {
+		return "", err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	if err := o.repo.Fetch(ctx); err != nil {
+		return "", err
+	}
+	if _, err := o.recoverLeftovers(ctx); err != nil {
+		return "", err
+	}
+	if _, err := o.repo.Sync(isStatePath); err != nil {
+		return "", err
+	}
+	f, _, err := o.StackFile()
+	if err != nil {
+		return "", err
+	}
+	c, err := o.crypter(f)
+	if err != nil {
+		return "", err
+	}
+	if err := f.Set(key, value, secret, c); err != nil {
+		return "", err
+	}
+	raw, err := f.Bytes()
+	if err != nil {
+		return "", err
+	}
+	if _, err := stacks.Parse(o.name(), raw); err != nil {
+		var ve *stacks.ValidationError
+		if errors.As(err, &ve) {
+			return "", fmt.Errorf("refusing to set %s: %w", key, err)
+		}
+		return "", err
+	}
+	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
+		return "", fmt.Errorf("writing the desired state: %w", err)
+	}
+	shown := value
+	if secret {
+		shown = "[secret]"
+	}
+	msg := fmt.Sprintf("orbos config %s: set %s\n\n%s", o.name(), key, trailers(map[string]string{
+		"Orbos-Operation": "config", "Orbos-Key": key, "Orbos-Value": truncate(firstLine(shown), 80),
+	}))
+	h, err := o.repo.CommitAll(msg)
+	if err != nil {
+		return "", err
+	}
+	if h.IsZero() {
+		return "", nil // the value was already set
+	}
+	return h.String(), o.push(ctx)
+}

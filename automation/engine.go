@@ -1,0 +1,219 @@
+package automation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/orbos/orbos/internal/tools"
+	"github.com/orbos/orbos/stacks"
+)
+
+// engine runs op on the ORB's stack with the file backend inside the checkout, reporting progress.
+func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result) error {
+	stack, err := o.stack(ctx, stacks.Program(spec))
+	if err != nil {
+		return err
+	}
+	var w io.Writer
+	if o.opts.Progress != nil {
+		w = o.redactor.Writer(o.opts.Progress)
+	}
+	prog := newProgress(w, op == Preview)
+	ch := make(chan events.EngineEvent)
+	consumed := make(chan struct{})
+	go func() {
+		prog.consume(ch)
+		close(consumed)
+	}()
+	msg := fmt.Sprintf("orbos %s %s (run %s)", op, o.name(), res.RunID)
+	switch op {
+	case Preview:
+		_, err = stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Message(msg))
+	case Up:
+		_, err = stack.Up(ctx, optup.EventStreams(ch), optup.Message(msg))
+	case Refresh:
+		_, err = stack.Refresh(ctx, optrefresh.EventStreams(ch), optrefresh.Message(msg))
+	case Destroy:
+		_, err = stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.Message(msg))
+	default:
+		err = fmt.Errorf("unknown operation %q", op)
+		close(ch)
+	}
+	select {
+	case <-consumed:
+	case <-time.After(5 * time.Second): // the stream ends with the command; never hang on it
+	}
+	res.Steps = prog.Steps()
+	if prog.summary != nil {
+		for k, v := range prog.summary.ResourceChanges {
+			if k != "same" && v > 0 {
+				res.Changes[string(k)] = v
+			}
+		}
+	}
+	if err != nil {
+		return o.engineError(op, err, prog.errors)
+	}
+	return nil
+}
+
+// engineError keeps what the engine said went wrong, not the whole CLI transcript.
+func (o *Orb) engineError(op Operation, err error, diags []string) error {
+	if auto.IsConcurrentUpdateError(err) {
+		return fmt.Errorf("%s: another Pulumi engine holds this ORB's state in %s", op, o.Checkout())
+	}
+	if len(diags) > 0 {
+		return fmt.Errorf("%s failed: %s", op, o.Redact(strings.Join(diags, "; ")))
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "stderr:"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+len("stderr:"):])
+	}
+	return fmt.Errorf("%s failed: %s", op, o.Redact(truncate(msg, 2000)))
+}
+
+// stack opens the ORB's stack on a local workspace over the checkout. The stack exists from
+// `orbctl init` on; should it be missing it is created, keeping the desired-state file as it was.
+func (o *Orb) stack(ctx context.Context, program pulumi.RunFunc) (auto.Stack, error) {
+	ws, err := o.workspace(ctx, program)
+	if err != nil {
+		return auto.Stack{}, err
+	}
+	s, err := auto.SelectStack(ctx, o.name(), ws)
+	if err == nil {
+		return s, nil
+	}
+	if !auto.IsSelectStack404Error(err) {
+		return auto.Stack{}, fmt.Errorf("selecting stack %s: %s", o.name(), o.Redact(err.Error()))
+	}
+	raw, rerr := os.ReadFile(o.stackFilePath())
+	if rerr != nil {
+		return auto.Stack{}, fmt.Errorf("reading the desired state: %w", rerr)
+	}
+	s, err = auto.NewStack(ctx, o.name(), ws)
+	if err != nil {
+		return auto.Stack{}, fmt.Errorf("creating stack %s: %s", o.name(), o.Redact(err.Error()))
+	}
+	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
+		return auto.Stack{}, fmt.Errorf("restoring the desired state: %w", err)
+	}
+	return s, nil
+}
+
+// Env is the environment every Pulumi CLI call of an ORB gets.
+func (o *Orb) env() map[string]string {
+	env := map[string]string{
+		"PULUMI_BACKEND_URL":                          "file://" + o.Checkout(),
+		"PULUMI_CONFIG_PASSPHRASE":                    o.opts.Config.Passphrase,
+		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		// Git keeps every version of the state; Pulumi's own backup copies would only bloat the repo.
+		"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true",
+	}
+	if h := o.pulumiHome(); h != "" {
+		env["PULUMI_HOME"] = h
+	}
+	return env
+}
+
+func (o *Orb) pulumiHome() string {
+	if o.opts.PulumiHome != "" {
+		return o.opts.PulumiHome
+	}
+	return os.Getenv("PULUMI_HOME")
+}
+
+func (o *Orb) workspace(ctx context.Context, program pulumi.RunFunc) (auto.Workspace, error) {
+	cmd, err := pulumiCommand()
+	if err != nil {
+		return nil, err
+	}
+	if err := o.ensurePlugin(ctx, "kubernetes", stacks.KubernetesProviderVersion); err != nil {
+		return nil, err
+	}
+	opts := []auto.LocalWorkspaceOption{
+		auto.WorkDir(o.Checkout()), auto.Program(program), auto.Pulumi(cmd), auto.EnvVars(o.env()),
+	}
+	if h := o.pulumiHome(); h != "" {
+		opts = append(opts, auto.PulumiHome(h))
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("opening the Pulumi workspace: %s", o.Redact(err.Error()))
+	}
+	return ws, nil
+}
+
+// pulumiCommand finds the Pulumi CLI that `make tools` built (or one on PATH).
+func pulumiCommand() (auto.PulumiCommand, error) {
+	bin, err := tools.Find("pulumi")
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(bin)
+	opts := &auto.PulumiCommandOptions{}
+	if filepath.Base(dir) == "bin" {
+		opts.Root = filepath.Dir(dir)
+	} else if !strings.Contains(os.Getenv("PATH"), dir) {
+		os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	cmd, err := auto.NewPulumiCommand(opts)
+	if err != nil {
+		return nil, fmt.Errorf("the Pulumi CLI %s: %w", bin, err)
+	}
+	return cmd, nil
+}
+
+// ensurePlugin installs a resource provider plugin that `make tools` built into Pulumi's home, once.
+func (o *Orb) ensurePlugin(ctx context.Context, name, version string) error {
+	home := o.pulumiHome()
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return fmt.Errorf("finding Pulumi's home: %w", err)
+		}
+		home = filepath.Join(h, ".pulumi")
+	}
+	bin := "pulumi-resource-" + name
+	if _, err := os.Stat(filepath.Join(home, "plugins", "resource-"+name+"-v"+version, bin)); err == nil {
+		return nil
+	}
+	src, err := tools.Find(bin)
+	if err != nil {
+		return err
+	}
+	pulumi, err := tools.Find("pulumi")
+	if err != nil {
+		return err
+	}
+	c := exec.CommandContext(ctx, pulumi, "plugin", "install", "resource", name, version, "--file", src)
+	c.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true")
+	if out, err := c.CombinedOutput(); err != nil {
+		return fmt.Errorf("installing the %s provider plugin %s from %s: %v\n%s", name, version, src, err, out)
+	}
+	return nil
+}
+
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

@@ -1,0 +1,531 @@
+// Package gitrepo is orbos's thin layer over go-git: a working checkout of an ORB repository that can
+// be committed, synchronised with its remote (fast-forward or merge) and pushed.
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+)
+
+// RemoteName is the only remote orbos configures in a checkout.
+const RemoteName = "origin"
+
+// ErrEmptyRemote means the remote has no commit on the branch yet.
+var ErrEmptyRemote = errors.New("the remote repository has no commits on this branch")
+
+// Options locate a repository.
+type Options struct {
+	Dir    string               // the local checkout
+	URL    string               // the remote
+	Branch string               // the branch holding the desired state
+	Auth   transport.AuthMethod // nil for local paths and file:// remotes
+	// Author of the commits orbos makes.
+	AuthorName, AuthorEmail string
+}
+
+// Repo is a checkout of an ORB repository.
+type Repo struct {
+	opts Options
+	repo *git.Repository
+}
+
+func (o *Options) defaults() {
+	if o.Branch == "" {
+		o.Branch = "main"
+	}
+	if o.AuthorName == "" {
+		o.AuthorName = "orbos"
+	}
+	if o.AuthorEmail == "" {
+		o.AuthorEmail = "orbos@localhost"
+	}
+}
+
+func (o Options) branchRef() plumbing.ReferenceName { return plumbing.NewBranchReferenceName(o.Branch) }
+func (o Options) remoteRef() plumbing.ReferenceName {
+	return plumbing.NewRemoteReferenceName(RemoteName, o.Branch)
+}
+
+// Open opens the checkout in opts.Dir, cloning the remote when the directory holds no repository.
+// An existing checkout must point at the same remote URL.
+func Open(ctx context.Context, opts Options) (*Repo, error) {
+	opts.defaults()
+	r, err := git.PlainOpen(opts.Dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if err := os.MkdirAll(filepath.Dir(opts.Dir), 0o700); err != nil {
+			return nil, fmt.Errorf("creating checkout directory: %w", err)
+		}
+		r, err = git.PlainCloneContext(ctx, opts.Dir, false, &git.CloneOptions{
+			URL:           opts.URL,
+			Auth:          opts.Auth,
+			RemoteName:    RemoteName,
+			ReferenceName: opts.branchRef(),
+			SingleBranch:  true,
+		})
+		if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+			_ = os.RemoveAll(opts.Dir)
+			return nil, fmt.Errorf("cloning %s: %w", opts.URL, ErrEmptyRemote)
+		}
+		if err != nil {
+			_ = os.RemoveAll(opts.Dir)
+			return nil, fmt.Errorf("cloning %s: %w", opts.URL, err)
+		}
+		return &Repo{opts: opts, repo: r}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening checkout %s: %w", opts.Dir, err)
+	}
+	remote, err := r.Remote(RemoteName)
+	if err != nil {
+		return nil, fmt.Errorf("checkout %s has no remote %q: %w", opts.Dir, RemoteName, err)
+	}
+	if got := remote.Config().URLs[0]; got != opts.URL {
+		return nil, fmt.Errorf("checkout %s belongs to %s, not %s: remove it or pass another --checkout", opts.Dir, got, opts.URL)
+	}
+	return &Repo{opts: opts, repo: r}, nil
+}
+
+// Init creates a new repository in opts.Dir whose origin is opts.URL, for a remote that is still empty.
+func Init(opts Options) (*Repo, error) {
+	opts.defaults()
+	r, err := git.PlainInitWithOptions(opts.Dir, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: opts.branchRef()},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("initialising %s: %w", opts.Dir, err)
+	}
+	if _, err := r.CreateRemote(&config.RemoteConfig{Name: RemoteName, URLs: []string{opts.URL}}); err != nil {
+		return nil, fmt.Errorf("adding remote: %w", err)
+	}
+	return &Repo{opts: opts, repo: r}, nil
+}
+
+// Dir is the checkout's directory.
+func (r *Repo) Dir() string { return r.opts.Dir }
+
+// Git exposes the underlying repository to sibling packages (the lock).
+func (r *Repo) Git() *git.Repository { return r.repo }
+
+// Options returns the options the repo was opened with.
+func (r *Repo) Options() Options { return r.opts }
+
+// Head returns the commit the branch points at locally (zero hash before the first commit).
+func (r *Repo) Head() (plumbing.Hash, error) {
+	ref, err := r.repo.Reference(r.opts.branchRef(), true)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading %s: %w", r.opts.branchRef(), err)
+	}
+	return ref.Hash(), nil
+}
+
+// RemoteHead returns the branch's commit as last fetched (zero hash when unknown).
+func (r *Repo) RemoteHead() (plumbing.Hash, error) {
+	ref, err := r.repo.Reference(r.opts.remoteRef(), true)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading %s: %w", r.opts.remoteRef(), err)
+	}
+	return ref.Hash(), nil
+}
+
+// Fetch updates the remote-tracking branch.
+func (r *Repo) Fetch(ctx context.Context) error {
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.opts.branchRef(), r.opts.remoteRef()))
+	err := r.repo.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: RemoteName,
+		RefSpecs:   []config.RefSpec{spec},
+		Auth:       r.opts.Auth,
+		Tags:       git.NoTags,
+	})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		if strings.Contains(err.Error(), "couldn't find remote ref") {
+			return nil // an empty remote
+		}
+		return fmt.Errorf("fetching %s from %s: %w", r.opts.Branch, r.opts.URL, err)
+	}
+	return nil
+}
+
+// Changed lists the paths that differ from the last commit (modified, added, deleted or untracked,
+// ignored files excepted), sorted.
+func (r *Repo) Changed() ([]string, error) {
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		return nil, fmt.Errorf("opening worktree: %w", err)
+	}
+	st, err := wt.StatusWithOptions(git.StatusOptions{Strategy: git.Preload})
+	if err != nil {
+		return nil, fmt.Errorf("reading worktree status: %w", err)
+	}
+	var paths []string
+	for p, s := range st {
+		if s.Worktree != git.Unmodified || s.Staging != git.Unmodified {
+			paths = append(paths, p)
+		}
+	}
+	sortStrings(paths)
+	return paths, nil
+}
+
+// CommitAll commits every change in the worktree (respecting .gitignore). It returns the zero hash
+// and no error when nothing changed.
+func (r *Repo) CommitAll(message string) (plumbing.Hash, error) {
+	changed, err := r.Changed()
+	if err != nil || len(changed) == 0 {
+		return plumbing.ZeroHash, err
+	}
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("opening worktree: %w", err)
+	}
+	for _, p := range changed {
+		if _, err := os.Lstat(filepath.Join(r.opts.Dir, p)); errors.Is(err, os.ErrNotExist) {
+			if _, err := wt.Remove(p); err != nil {
+				return plumbing.ZeroHash, fmt.Errorf("staging removal of %s: %w", p, err)
+			}
+			continue
+		}
+		if _, err := wt.Add(p); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("staging %s: %w", p, err)
+		}
+	}
+	h, err := wt.Commit(message, &git.CommitOptions{Author: r.signature(), AllowEmptyCommits: false})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("committing: %w", err)
+	}
+	return h, nil
+}
+
+func (r *Repo) signature() *object.Signature {
+	return &object.Signature{Name: r.opts.AuthorName, Email: r.opts.AuthorEmail, When: time.Now()}
+}
+
+// Push pushes the local branch. The remote only accepts it as a fast-forward.
+func (r *Repo) Push(ctx context.Context) error {
+	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.opts.branchRef(), r.opts.branchRef()))
+	err := r.repo.PushContext(ctx, &git.PushOptions{
+		RemoteName: RemoteName,
+		RefSpecs:   []config.RefSpec{spec},
+		Auth:       r.opts.Auth,
+	})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return fmt.Errorf("pushing %s to %s: %w", r.opts.Branch, r.opts.URL, err)
+	}
+	head, herr := r.Head()
+	if herr == nil {
+		_ = r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.remoteRef(), head))
+	}
+	return nil
+}
+
+// Ahead reports whether the local branch has commits the remote lacks.
+func (r *Repo) Ahead() (bool, error) {
+	local, err := r.Head()
+	if err != nil {
+		return false, err
+	}
+	remote, err := r.RemoteHead()
+	if err != nil {
+		return false, err
+	}
+	if local == remote || local.IsZero() {
+		return false, nil
+	}
+	if remote.IsZero() {
+		return true, nil
+	}
+	isAnc, err := r.isAncestor(local, remote)
+	if err != nil {
+		return false, err
+	}
+	return !isAnc, nil
+}
+
+func (r *Repo) isAncestor(a, b plumbing.Hash) (bool, error) {
+	ca, err := r.repo.CommitObject(a)
+	if err != nil {
+		return false, fmt.Errorf("reading commit %s: %w", a, err)
+	}
+	cb, err := r.repo.CommitObject(b)
+	if err != nil {
+		return false, fmt.Errorf("reading commit %s: %w", b, err)
+	}
+	return ca.IsAncestor(cb)
+}
+
+// SyncResult says what Sync did.
+type SyncResult string
+
+const (
+	UpToDate    SyncResult = "up-to-date"
+	FastForward SyncResult = "fast-forward"
+	Merged      SyncResult = "merged"
+	LocalAhead  SyncResult = "local-ahead"
+)
+
+// Sync brings the local branch up to the fetched remote branch: a fast-forward when the local
+// branch has nothing new, else a merge commit in which paths matching ours() keep the local
+// version and every other path takes the remote's. A path that both sides changed and that
+// ours() does not claim is a conflict. The worktree must be clean (commit first).
+func (r *Repo) Sync(ours func(path string) bool) (SyncResult, error) {
+	local, err := r.Head()
+	if err != nil {
+		return "", err
+	}
+	remote, err := r.RemoteHead()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case remote.IsZero() || local == remote:
+		if !local.IsZero() && local != remote {
+			return LocalAhead, nil
+		}
+		return UpToDate, nil
+	case local.IsZero():
+		return FastForward, r.resetTo(remote)
+	}
+	if anc, err := r.isAncestor(local, remote); err != nil {
+		return "", err
+	} else if anc {
+		return FastForward, r.resetTo(remote)
+	}
+	if anc, err := r.isAncestor(remote, local); err != nil {
+		return "", err
+	} else if anc {
+		return LocalAhead, nil
+	}
+	return Merged, r.merge(local, remote, ours)
+}
+
+func (r *Repo) resetTo(h plumbing.Hash) error {
+	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.branchRef(), h)); err != nil {
+		return fmt.Errorf("moving %s: %w", r.opts.Branch, err)
+	}
+	head := plumbing.NewSymbolicReference(plumbing.HEAD, r.opts.branchRef())
+	if err := r.repo.Storer.SetReference(head); err != nil {
+		return fmt.Errorf("pointing HEAD at %s: %w", r.opts.Branch, err)
+	}
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		return fmt.Errorf("opening worktree: %w", err)
+	}
+	if err := wt.Reset(&git.ResetOptions{Commit: h, Mode: git.HardReset}); err != nil {
+		return fmt.Errorf("checking out %s: %w", h, err)
+	}
+	return nil
+}
+
+func (r *Repo) merge(local, remote plumbing.Hash, ours func(string) bool) error {
+	lc, err := r.repo.CommitObject(local)
+	if err != nil {
+		return fmt.Errorf("reading commit: %w", err)
+	}
+	rc, err := r.repo.CommitObject(remote)
+	if err != nil {
+		return fmt.Errorf("reading commit: %w", err)
+	}
+	bases, err := lc.MergeBase(rc)
+	if err != nil || len(bases) == 0 {
+		return fmt.Errorf("local and remote %s share no history: %w", r.opts.Branch, err)
+	}
+	theirs, err := changedPaths(bases[0], rc)
+	if err != nil {
+		return err
+	}
+	mine, err := changedPaths(bases[0], lc)
+	if err != nil {
+		return err
+	}
+	var conflicts []string
+	for p := range theirs {
+		if ours(p) {
+			continue
+		}
+		if _, both := mine[p]; both {
+			conflicts = append(conflicts, p)
+		}
+	}
+	if len(conflicts) > 0 {
+		sortStrings(conflicts)
+		return fmt.Errorf("the remote changed %s, which this checkout changed too: resolve by hand in %s", strings.Join(conflicts, ", "), r.opts.Dir)
+	}
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		return fmt.Errorf("opening worktree: %w", err)
+	}
+	rtree, err := rc.Tree()
+	if err != nil {
+		return fmt.Errorf("reading tree: %w", err)
+	}
+	for p := range theirs {
+		if ours(p) {
+			continue
+		}
+		full := filepath.Join(r.opts.Dir, p)
+		f, err := rtree.File(p)
+		if errors.Is(err, object.ErrFileNotFound) {
+			if _, err := wt.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("merging removal of %s: %w", p, err)
+			}
+			_ = os.Remove(full)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s from the remote: %w", p, err)
+		}
+		content, err := f.Contents()
+		if err != nil {
+			return fmt.Errorf("reading %s from the remote: %w", p, err)
+		}
+		mode, _ := f.Mode.ToOSFileMode()
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("merging %s: %w", p, err)
+		}
+		if err := os.WriteFile(full, []byte(content), mode.Perm()); err != nil {
+			return fmt.Errorf("merging %s: %w", p, err)
+		}
+		if _, err := wt.Add(p); err != nil {
+			return fmt.Errorf("merging %s: %w", p, err)
+		}
+	}
+	msg := fmt.Sprintf("Merge remote %s into orbos state\n\nThe remote's desired state and the local run's state never overlap.", r.opts.Branch)
+	if _, err := wt.Commit(msg, &git.CommitOptions{
+		Author:            r.signature(),
+		Parents:           []plumbing.Hash{local, remote},
+		AllowEmptyCommits: true,
+	}); err != nil {
+		return fmt.Errorf("committing merge: %w", err)
+	}
+	return nil
+}
+
+func changedPaths(from, to *object.Commit) (map[string]struct{}, error) {
+	ft, err := from.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading tree: %w", err)
+	}
+	tt, err := to.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading tree: %w", err)
+	}
+	changes, err := object.DiffTree(ft, tt)
+	if err != nil {
+		return nil, fmt.Errorf("diffing trees: %w", err)
+	}
+	out := map[string]struct{}{}
+	for _, c := range changes {
+		if c.From.Name != "" {
+			out[c.From.Name] = struct{}{}
+		}
+		if c.To.Name != "" {
+			out[c.To.Name] = struct{}{}
+		}
+	}
+	return out, nil
+}
+
+// Commit is one entry of the log.
+type Commit struct {
+	Hash    string    `json:"hash"`
+	Author  string    `json:"author"`
+	When    time.Time `json:"when"`
+	Message string    `json:"message"`
+}
+
+// Log lists up to max commits of the local branch, newest first.
+func (r *Repo) Log(max int) ([]Commit, error) {
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return nil, err
+	}
+	iter, err := r.repo.Log(&git.LogOptions{From: head})
+	if err != nil {
+		return nil, fmt.Errorf("reading log: %w", err)
+	}
+	var out []Commit
+	err = iter.ForEach(func(c *object.Commit) error {
+		if max > 0 && len(out) >= max {
+			return errStop
+		}
+		out = append(out, Commit{Hash: c.Hash.String(), Author: c.Author.Name, When: c.Author.When, Message: c.Message})
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("reading log: %w", err)
+	}
+	return out, nil
+}
+
+var errStop = errors.New("stop")
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+// Discard drops the worktree's changes to the paths match accepts: tracked files get their committed
+// content back, untracked ones are removed.
+func (r *Repo) Discard(match func(path string) bool) error {
+	changed, err := r.Changed()
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	var tree *object.Tree
+	if head, err := r.Head(); err != nil {
+		return err
+	} else if !head.IsZero() {
+		c, err := r.repo.CommitObject(head)
+		if err != nil {
+			return fmt.Errorf("reading commit %s: %w", head, err)
+		}
+		if tree, err = c.Tree(); err != nil {
+			return fmt.Errorf("reading tree: %w", err)
+		}
+	}
+	for _, p := range changed {
+		if !match(p) {
+			continue
+		}
+		full := filepath.Join(r.opts.Dir, p)
+		var f *object.File
+		if tree != nil {
+			f, err = tree.File(p)
+		}
+		if tree == nil || errors.Is(err, object.ErrFileNotFound) {
+			if err := os.Remove(full); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("discarding %s: %w", p, err)
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		content, err := f.Contents()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		mode, _ := f.Mode.ToOSFileMode()
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("discarding %s: %w", p, err)
+		}
+		if err := os.WriteFile(full, []byte(content), mode.Perm()); err != nil {
+			return fmt.Errorf("discarding %s: %w", p, err)
+		}
+	}
+	return nil
+}

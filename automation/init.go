@@ -1,0 +1,156 @@
+package automation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/orbos/orbos/automation/gitrepo"
+	"github.com/orbos/orbos/automation/orbconfig"
+	"github.com/orbos/orbos/automation/stackconfig"
+	"github.com/orbos/orbos/stacks"
+)
+
+// InitOptions create an ORB.
+type InitOptions struct {
+	Orb        string
+	Repository string
+	Branch     string
+	// OrbconfigPath is where the new orbconfig goes (mode 0600); it must not exist yet.
+	OrbconfigPath string
+	// Checkout is the local working copy; DefaultCheckout when empty.
+	Checkout string
+	// Kubeconfig of the cluster to deploy to, stored encrypted; optional.
+	Kubeconfig        []byte
+	KubernetesVersion string
+	DeployKey         string
+	KnownHosts        string
+	Progress          io.Writer
+}
+
+// InitResult says what Init made.
+type InitResult struct {
+	Orb        string `json:"orb"`
+	Repository string `json:"repository"`
+	Orbconfig  string `json:"orbconfig"`
+	Checkout   string `json:"checkout"`
+	Commit     string `json:"commit"`
+}
+
+const projectFile = `# The Pulumi project of an ORB managed by orbos. orbctl runs it through the Automation API;
+# the desired state is Pulumi.<orb>.yaml, the current state is under .pulumi/ (Pulumi's file backend).
+name: ` + stacks.Project + `
+runtime: go
+description: An ORB managed by orbos
+`
+
+const gitignore = `# Written by orbctl init. Pulumi's own locks and backups never belong in Git; every state
+# version is a Git commit already.
+/.pulumi/locks/
+/.pulumi/backups/
+/.pulumi/history/**/*.checkpoint.json
+*.json.bak
+`
+
+// Init creates an ORB: its repository content (project file, commented starter spec with a fresh
+// encryption salt, .gitignore), one commit pushed to the empty remote, and an orbconfig holding a
+// passphrase generated with crypto/rand. Either all of it happens or nothing stays behind.
+func Init(ctx context.Context, opts InitOptions) (res *InitResult, err error) {
+	cfg := &orbconfig.Config{
+		Orb: opts.Orb, Repository: opts.Repository, Branch: opts.Branch,
+		DeployKey: opts.DeployKey, KnownHosts: opts.KnownHosts,
+	}
+	if cfg.Passphrase, err = orbconfig.GeneratePassphrase(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Branch == "" {
+		cfg.Branch = "main"
+	}
+	if _, err := os.Stat(opts.OrbconfigPath); err == nil {
+		return nil, fmt.Errorf("the orbconfig %s exists already: pass another --orbconfig, or remove it if its ORB is gone", opts.OrbconfigPath)
+	}
+	auth, err := cfg.Auth()
+	if err != nil {
+		return nil, err
+	}
+	dir := opts.Checkout
+	if dir == "" {
+		dir = DefaultCheckout(cfg)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.RemoveAll(dir); err != nil { // a cache of an ORB by the same name and URL that is gone
+			return nil, fmt.Errorf("clearing the old checkout %s: %w", dir, err)
+		}
+	}
+	gopts := gitrepo.Options{Dir: dir, URL: cfg.Repository, Branch: cfg.Branch, Auth: auth}
+	repo, err := gitrepo.Open(ctx, gopts)
+	switch {
+	case errors.Is(err, gitrepo.ErrEmptyRemote):
+		repo, err = gitrepo.Init(gopts)
+		if err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+			os.Remove(opts.OrbconfigPath)
+		}
+	}()
+	stackFile := filepath.Join(dir, stacks.StackFileName(cfg.Orb))
+	if _, err := os.Stat(stackFile); err == nil {
+		return nil, fmt.Errorf("%s already holds an ORB named %s", cfg.Repository, cfg.Orb)
+	}
+
+	salt, err := stackconfig.NewEncryptionSalt(cfg.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	so := stacks.StarterOptions{Orb: cfg.Orb, EncryptionSalt: salt, KubernetesVersion: opts.KubernetesVersion}
+	if len(opts.Kubeconfig) > 0 {
+		c, err := stackconfig.NewCrypter(cfg.Passphrase, salt)
+		if err != nil {
+			return nil, err
+		}
+		if so.KubeconfigCiphertext, err = c.EncryptValue(ctx, string(opts.Kubeconfig)); err != nil {
+			return nil, fmt.Errorf("encrypting the kubeconfig: %w", err)
+		}
+	}
+	starter := stacks.Starter(so)
+	if len(opts.Kubeconfig) > 0 {
+		if _, err := stacks.Parse(cfg.Orb, starter); err != nil {
+			return nil, fmt.Errorf("the starter spec is invalid (a bug): %w", err)
+		}
+	}
+	for name, content := range map[string][]byte{
+		"Pulumi.yaml": []byte(projectFile), ".gitignore": []byte(gitignore),
+		stacks.StackFileName(cfg.Orb): starter,
+	} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err == nil && name != stacks.StackFileName(cfg.Orb) {
+			continue // a repository with several ORBs shares these
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	if err := cfg.Save(opts.OrbconfigPath); err != nil {
+		return nil, err
+	}
+	h, err := repo.CommitAll(fmt.Sprintf("orbos init %s\n\n%s", cfg.Orb, trailers(map[string]string{"Orbos-Operation": "init"})))
+	if err != nil {
+		return nil, err
+	}
+	if err := repo.Push(ctx); err != nil {
+		return nil, err
+	}
+	return &InitResult{Orb: cfg.Orb, Repository: cfg.Repository, Orbconfig: opts.OrbconfigPath, Checkout: dir, Commit: h.String()}, nil
+}

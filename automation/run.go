@@ -1,0 +1,483 @@
+package automation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/stacks"
+)
+
+// Operation is what a run does.
+type Operation string
+
+const (
+	Preview Operation = "preview"
+	Up      Operation = "up"
+	Refresh Operation = "refresh"
+	Destroy Operation = "destroy"
+)
+
+// Outcomes of a run.
+const (
+	Succeeded   = "succeeded"
+	Failed      = "failed"
+	Interrupted = "interrupted"
+)
+
+// RunOptions tune one run.
+type RunOptions struct {
+	// ExpectNoChanges makes a preview that finds changes fail with ErrChangesPending.
+	ExpectNoChanges bool
+	// Message is added to the state commit.
+	Message string
+}
+
+// Result is what a run did; it is also orbctl's JSON output.
+type Result struct {
+	Orb           string         `json:"orb"`
+	Operation     Operation      `json:"operation"`
+	RunID         string         `json:"runID"`
+	Outcome       string         `json:"outcome"`
+	Changes       map[string]int `json:"changes"`
+	Steps         []Step         `json:"steps"`
+	DesiredCommit string         `json:"desiredCommit,omitempty"`
+	// Commit is the state commit the run made; empty when it changed nothing.
+	Commit string `json:"commit,omitempty"`
+	Pushed bool   `json:"pushed"`
+	// Recovered is the commit that saved an interrupted run's leftover state, if any.
+	Recovered string `json:"recovered,omitempty"`
+	// TookOver names the expired lock this run took over, if any.
+	TookOver *orblock.Info `json:"tookOver,omitempty"`
+	Started  time.Time     `json:"started"`
+	Seconds  float64       `json:"seconds"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// ChangeCount is the number of resources the run changed (or, for a preview, would change).
+func (r *Result) ChangeCount() int {
+	n := 0
+	for _, c := range r.Changes {
+		n += c
+	}
+	return n
+}
+
+func newRunID(now time.Time) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// Run runs op on the ORB. Every run but a preview takes the ORB lock and, whatever happens once the
+// engine has started, commits and pushes the state before it releases the lock.
+func (o *Orb) Run(ctx context.Context, op Operation, ro RunOptions) (*Result, error) {
+	now := time.Now()
+	res := &Result{Orb: o.name(), Operation: op, RunID: newRunID(now), Started: now, Changes: map[string]int{}}
+	err := o.run(ctx, op, ro, res)
+	res.Seconds = time.Since(now).Round(time.Millisecond).Seconds()
+	if err != nil {
+		res.Error = o.Redact(err.Error())
+		if res.Outcome == "" {
+			res.Outcome = Failed
+		}
+	}
+	return res, err
+}
+
+func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result) (err error) {
+	if op == Preview {
+		return o.preview(ctx, ro, res)
+	}
+	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
+		Holder: o.opts.Holder, Purpose: string(op), RunID: res.RunID, TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
+		OnWait: func(i orblock.Info) { o.progressf("waiting for the ORB lock held by %s\n", i) },
+	})
+	if err != nil {
+		return err
+	}
+	res.TookOver = lock.TookOver
+	if lock.TookOver != nil {
+		o.progressf("took over the ORB lock of %s, whose lease ran out\n", lock.TookOver)
+	}
+	defer func() {
+		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
+
+	// Until the engine starts, a failure changes nothing; afterwards, the state is always saved.
+	if err := o.repo.Fetch(ctx); err != nil {
+		return err
+	}
+	if res.Recovered, err = o.recoverLeftovers(ctx); err != nil {
+		return err
+	}
+	if _, err := o.repo.Sync(isStatePath); err != nil {
+		return err
+	}
+	spec, err := o.loadSpec()
+	if err != nil {
+		return errors.Join(err, o.pushIfAhead(ctx))
+	}
+	if head, err := o.repo.Head(); err == nil {
+		res.DesiredCommit = head.String()
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-lock.Lost():
+			o.progressf("the ORB lock was lost: %v; stopping the run\n", lock.Err())
+			cancel()
+		case <-runCtx.Done():
+		}
+	}()
+	runErr := o.engine(runCtx, op, spec, res)
+	switch {
+	case runErr == nil:
+		res.Outcome = Succeeded
+	case ctx.Err() != nil || lock.Err() != nil:
+		res.Outcome = Interrupted
+	default:
+		res.Outcome = Failed
+	}
+	// Save the state even when the caller's context is done: that is when it matters most.
+	saveCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer stop()
+	if lock.Err() != nil {
+		// Somebody else holds the ORB now; pushing could overwrite their state.
+		if _, cerr := o.commit(res, spec, runErr); cerr != nil {
+			return errors.Join(runErr, cerr)
+		}
+		return errors.Join(runErr, lock.Err(), fmt.Errorf("this run's state is committed in %s but not pushed", o.Checkout()))
+	}
+	return errors.Join(runErr, o.save(saveCtx, res, spec, runErr))
+}
+
+func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
+	if err := o.Sync(ctx); err != nil {
+		return err
+	}
+	if changed, _ := o.repo.Changed(); len(changed) > 0 {
+		o.progressf("note: this checkout holds state of an interrupted run that the next up will recover\n")
+	}
+	spec, err := o.loadSpec()
+	if err != nil {
+		return err
+	}
+	if head, err := o.repo.Head(); err == nil {
+		res.DesiredCommit = head.String()
+	}
+	if err := o.engine(ctx, Preview, spec, res); err != nil {
+		res.Outcome = Failed
+		return err
+	}
+	res.Outcome = Succeeded
+	if ro.ExpectNoChanges && res.ChangeCount() > 0 {
+		return fmt.Errorf("%w: %s", ErrChangesPending, describeChanges(res.Changes))
+	}
+	return nil
+}
+
+// loadSpec reads and validates the desired state and registers its secrets for redaction.
+func (o *Orb) loadSpec() (*stacks.Spec, error) {
+	f, raw, err := o.StackFile()
+	if err != nil {
+		return nil, err
+	}
+	spec, err := stacks.Parse(o.name(), raw)
+	if err != nil {
+		return nil, err
+	}
+	c, err := o.crypter(f)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := f.DecryptAll(c)
+	if err != nil {
+		return nil, err
+	}
+	o.redactor.Add(secrets...)
+	return spec, nil
+}
+
+// recoverLeftovers commits what an interrupted run left in the checkout (its state, never anything
+// else), after making sure no engine of that run is still writing.
+func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
+	if err := clearPulumiLocks(ctx, o.Checkout()); err != nil {
+		return "", err
+	}
+	changed, err := o.repo.Changed()
+	if err != nil || len(changed) == 0 {
+		return "", err
+	}
+	var foreign []string
+	for _, p := range changed {
+		if !isStatePath(p) {
+			foreign = append(foreign, p)
+		}
+	}
+	if len(foreign) > 0 {
+		return "", fmt.Errorf("the checkout %s has changes orbctl did not make (%s): commit them to the ORB repository or remove them",
+			o.Checkout(), strings.Join(foreign, ", "))
+	}
+	o.progressf("recovering the state an interrupted run left in %s\n", o.Checkout())
+	msg := fmt.Sprintf("orbos recover %s: state of an interrupted run\n\n%s", o.name(), trailers(map[string]string{
+		"Orbos-Operation": "recover", "Orbos-Outcome": Interrupted,
+	}))
+	h, err := o.repo.CommitAll(msg)
+	if err != nil {
+		return "", err
+	}
+	return h.String(), nil
+}
+
+// clearPulumiLocks removes the Pulumi file-backend locks an interrupted run left, waiting first for an
+// engine of this machine that still runs.
+func clearPulumiLocks(ctx context.Context, dir string) error {
+	root := filepath.Join(dir, ".pulumi", "locks")
+	host, _ := os.Hostname()
+	deadline := time.Now().Add(2 * time.Minute)
+	return filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		var lc struct {
+			Pid      int    `json:"pid"`
+			Hostname string `json:"hostname"`
+		}
+		if raw, err := os.ReadFile(path); err == nil && json.Unmarshal(raw, &lc) == nil && lc.Hostname == host {
+			for processAlive(lc.Pid) {
+				if time.Now().After(deadline) {
+					return fmt.Errorf("a Pulumi engine (pid %d) of an earlier run still holds %s", lc.Pid, path)
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(200 * time.Millisecond):
+				}
+			}
+		}
+		return os.Remove(path)
+	})
+}
+
+// save writes status, commits and pushes the state of a run whose engine has started. A run that
+// succeeded without changing anything leaves no commit.
+func (o *Orb) save(ctx context.Context, res *Result, spec *stacks.Spec, runErr error) error {
+	if runErr == nil && res.ChangeCount() == 0 {
+		if err := o.repo.Discard(isStatePath); err != nil {
+			return err
+		}
+		return o.pushIfAhead(ctx)
+	}
+	h, err := o.commit(res, spec, runErr)
+	if err != nil {
+		return err
+	}
+	res.Commit = h
+	if err := o.push(ctx); err != nil {
+		return err
+	}
+	res.Pushed = true
+	return nil
+}
+
+func (o *Orb) commit(res *Result, spec *stacks.Spec, runErr error) (string, error) {
+	if err := o.writeStatus(res, spec, runErr); err != nil {
+		return "", err
+	}
+	h, err := o.repo.CommitAll(o.commitMessage(res, runErr))
+	if err != nil {
+		return "", err
+	}
+	return h.String(), nil
+}
+
+func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
+	prev, _ := ReadStatus(o.Checkout(), o.name())
+	resources, outputs, err := readState(o.Checkout(), o.name())
+	if err != nil {
+		return err
+	}
+	k := spec.Kubernetes()
+	s := &Status{
+		Orb: o.name(), DesiredCommit: res.DesiredCommit,
+		Kubernetes: KubeStatus{DesiredVersion: k.Version, Namespace: k.Namespace},
+		LastRun: RunRecord{
+			Operation: string(res.Operation), RunID: res.RunID, Holder: o.holder(), Started: res.Started.UTC(),
+			Finished: time.Now().UTC(), Outcome: res.Outcome, Changes: res.Changes,
+		},
+		Resources: resources, Outputs: outputs,
+	}
+	if s.Resources == nil {
+		s.Resources = []Resource{}
+	}
+	if runErr != nil {
+		s.LastRun.Error = o.Redact(firstLine(runErr.Error()))
+	}
+	if res.Outcome == Succeeded {
+		t := s.LastRun.Finished
+		s.LastSuccess = &t
+	} else if prev != nil {
+		s.LastSuccess = prev.LastSuccess
+	}
+	return writeStatus(o.Checkout(), s)
+}
+
+func (o *Orb) holder() string {
+	if o.opts.Holder != "" {
+		return o.opts.Holder
+	}
+	return orblock.DefaultHolder()
+}
+
+func (o *Orb) commitMessage(res *Result, runErr error) string {
+	subject := fmt.Sprintf("orbos %s %s: %s", res.Operation, o.name(), res.Outcome)
+	if d := describeChanges(res.Changes); d != "" {
+		subject += ", " + d
+	}
+	if runErr != nil {
+		subject += ": " + truncate(o.Redact(firstLine(runErr.Error())), 120)
+	}
+	t := map[string]string{
+		"Orbos-Operation": string(res.Operation), "Orbos-Outcome": res.Outcome, "Orbos-Run": res.RunID,
+		"Orbos-Holder": o.holder(), "Orbos-Changes": changesTrailer(res.Changes),
+	}
+	if res.DesiredCommit != "" {
+		t["Orbos-Desired"] = res.DesiredCommit
+	}
+	body := ""
+	for _, s := range res.Steps {
+		if s.Status != "" {
+			body += fmt.Sprintf("%s %s %s: %s\n", s.Op, s.Type, s.Name, s.Status)
+		}
+	}
+	if body != "" {
+		body = "\n" + body
+	}
+	return subject + "\n" + body + "\n" + trailers(t)
+}
+
+func trailers(t map[string]string) string {
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\n", k, t[k])
+	}
+	return b.String()
+}
+
+var opWords = map[string]string{
+	string(apitype.OpCreate): "created", string(apitype.OpUpdate): "updated", string(apitype.OpDelete): "deleted",
+	string(apitype.OpReplace): "replaced", string(apitype.OpRefresh): "refreshed", string(apitype.OpImport): "imported",
+}
+
+// describeChanges says "2 created, 1 updated"; empty when nothing changed.
+func describeChanges(c map[string]int) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		w := opWords[k]
+		if w == "" {
+			w = k
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", c[k], w))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func changesTrailer(c map[string]int) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, c[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ",")
+}
+
+// push pushes the state, merging the remote's new desired state when it moved meanwhile.
+func (o *Orb) push(ctx context.Context) error {
+	var err error
+	for range 5 {
+		if err = o.repo.Push(ctx); err == nil {
+			return nil
+		}
+		if !strings.Contains(err.Error(), "non-fast-forward") {
+			break
+		}
+		o.progressf("the remote moved meanwhile: merging it and pushing again\n")
+		if ferr := o.repo.Fetch(ctx); ferr != nil {
+			err = ferr
+			break
+		}
+		if _, serr := o.repo.Sync(isStatePath); serr != nil {
+			err = serr
+			break
+		}
+	}
+	head, _ := o.repo.Head()
+	return &PushError{Commit: head.String(), Checkout: o.Checkout(), Err: err}
+}
+
+// pushIfAhead pushes commits an earlier run could not push.
+func (o *Orb) pushIfAhead(ctx context.Context) error {
+	ahead, err := o.repo.Ahead()
+	if err != nil || !ahead {
+		return err
+	}
+	o.progressf("pushing state an earlier run could not push\n")
+	return o.push(ctx)
+}
+
+func (o *Orb) progressf(format string, args ...any) {
+	if o.opts.Progress != nil {
+		fmt.Fprint(o.opts.Progress, o.Redact(fmt.Sprintf(format, args...)))
+	}
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

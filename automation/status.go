@@ -1,0 +1,151 @@
+package automation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/orbos/orbos/stacks"
+)
+
+// Status is status/<orb>.yaml: a readable summary of the ORB's current state, written after every run
+// that changed something. It never holds a secret.
+type Status struct {
+	Orb           string         `yaml:"orb" json:"orb"`
+	DesiredCommit string         `yaml:"desiredCommit,omitempty" json:"desiredCommit,omitempty"`
+	Kubernetes    KubeStatus     `yaml:"kubernetes" json:"kubernetes"`
+	LastRun       RunRecord      `yaml:"lastRun" json:"lastRun"`
+	LastSuccess   *time.Time     `yaml:"lastSuccess,omitempty" json:"lastSuccess,omitempty"`
+	Resources     []Resource     `yaml:"resources" json:"resources"`
+	Outputs       map[string]any `yaml:"outputs,omitempty" json:"outputs,omitempty"`
+}
+
+// KubeStatus is the cluster as desired and as deployed.
+type KubeStatus struct {
+	DesiredVersion string `yaml:"desiredVersion,omitempty" json:"desiredVersion,omitempty"`
+	Namespace      string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+}
+
+// RunRecord says what the last run did.
+type RunRecord struct {
+	Operation string         `yaml:"operation" json:"operation"`
+	RunID     string         `yaml:"runID" json:"runID"`
+	Holder    string         `yaml:"holder" json:"holder"`
+	Started   time.Time      `yaml:"started" json:"started"`
+	Finished  time.Time      `yaml:"finished" json:"finished"`
+	Outcome   string         `yaml:"outcome" json:"outcome"`
+	Changes   map[string]int `yaml:"changes,omitempty" json:"changes,omitempty"`
+	Error     string         `yaml:"error,omitempty" json:"error,omitempty"`
+}
+
+// Resource is one managed resource of the state.
+type Resource struct {
+	Type string `yaml:"type" json:"type"`
+	Name string `yaml:"name" json:"name"`
+	ID   string `yaml:"id,omitempty" json:"id,omitempty"`
+}
+
+// StatusPath is where an ORB's status lives in its repository.
+func StatusPath(orb string) string { return filepath.Join("status", orb+".yaml") }
+
+// ReadStatus reads status/<orb>.yaml from a checkout; nil when no run has written it yet.
+func ReadStatus(dir, orb string) (*Status, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, StatusPath(orb)))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading status: %w", err)
+	}
+	var s Status
+	if err := yaml.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("reading status: %w", err)
+	}
+	return &s, nil
+}
+
+func writeStatus(dir string, s *Status) error {
+	raw, err := yaml.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encoding status: %w", err)
+	}
+	path := filepath.Join(dir, StatusPath(s.Orb))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing status: %w", err)
+	}
+	header := "# Written by orbctl after every run that changed something; read it with `orbctl status`.\n"
+	return os.WriteFile(path, append([]byte(header), raw...), 0o644)
+}
+
+// secretSig marks a secret value in Pulumi's state.
+const secretSig = "4dabf18193072939515e22adb298388d"
+
+type checkpointFile struct {
+	Checkpoint struct {
+		Latest *struct {
+			Resources []struct {
+				URN     string         `json:"urn"`
+				Type    string         `json:"type"`
+				ID      string         `json:"id"`
+				Outputs map[string]any `json:"outputs"`
+			} `json:"resources"`
+		} `json:"latest"`
+	} `json:"checkpoint"`
+}
+
+// StatePath is the Pulumi checkpoint of an ORB inside its checkout.
+func StatePath(orb string) string {
+	return filepath.Join(".pulumi", "stacks", stacks.Project, orb+".json")
+}
+
+// readState lists the managed resources of the checkpoint and the stack's non-secret outputs.
+func readState(dir, orb string) ([]Resource, map[string]any, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading state: %w", err)
+	}
+	var cp checkpointFile
+	if err := json.Unmarshal(raw, &cp); err != nil {
+		return nil, nil, fmt.Errorf("reading state: %w", err)
+	}
+	if cp.Checkpoint.Latest == nil {
+		return nil, nil, nil
+	}
+	var res []Resource
+	outputs := map[string]any{}
+	for _, r := range cp.Checkpoint.Latest.Resources {
+		if r.Type == "pulumi:pulumi:Stack" {
+			for k, v := range r.Outputs {
+				if m, ok := v.(map[string]any); ok && m[secretSig] != nil {
+					continue
+				}
+				outputs[k] = v
+			}
+			continue
+		}
+		if strings.HasPrefix(r.Type, "pulumi:") {
+			continue
+		}
+		res = append(res, Resource{Type: r.Type, Name: nameOf(r.URN), ID: r.ID})
+	}
+	sort.Slice(res, func(i, j int) bool {
+		if res[i].Type != res[j].Type {
+			return res[i].Type < res[j].Type
+		}
+		return res[i].Name < res[j].Name
+	})
+	if len(outputs) == 0 {
+		outputs = nil
+	}
+	return res, outputs, nil
+}

@@ -1,0 +1,25 @@
+// Command orbctl bootstraps and operates ORBs: Kubernetes clusters managed the GitOps way, each a
+// Pulumi stack whose desired state, encrypted secrets and state live in the ORB's own Git repository.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "orbctl: interrupted: stopping the engine and saving the state (interrupt again to abandon it)")
+		cancel()
+		<-sigs
+		os.Exit(exitInterrupted)
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orbos/orbos/automation"
+)
+
+// runOp runs one engine operation and prints its result.
+func (a *app) runOp(op automation.Operation, ro automation.RunOptions) error {
+	orb, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer orb.Close()
+	res, err := orb.Run(a.ctx, op, ro)
+	if a.json() {
+		if perr := a.printJSON(res); perr != nil {
+			return perr
+		}
+		return err
+	}
+	a.printResult(res)
+	return err
+}
+
+var previewWords = map[string]string{"create": "to create", "update": "to update", "delete": "to delete", "replace": "to replace"}
+
+func (a *app) printResult(res *automation.Result) {
+	if res.Outcome == "" {
+		return // stopped before the engine ran; the error says why
+	}
+	if res.Operation == automation.Preview {
+		if res.ChangeCount() == 0 {
+			fmt.Fprintf(a.out, "preview of %s: no changes\n", res.Orb)
+			return
+		}
+		var parts []string
+		for _, k := range []string{"create", "update", "replace", "delete"} {
+			if n := res.Changes[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, previewWords[k]))
+			}
+		}
+		for k, n := range res.Changes {
+			if previewWords[k] == "" {
+				parts = append(parts, fmt.Sprintf("%d to %s", n, k))
+			}
+		}
+		fmt.Fprintf(a.out, "preview of %s: %s\n", res.Orb, strings.Join(parts, ", "))
+		return
+	}
+	changes := "no changes"
+	if res.ChangeCount() > 0 {
+		var parts []string
+		for k, n := range res.Changes {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, n))
+		}
+		changes = strings.Join(parts, " ")
+	}
+	fmt.Fprintf(a.out, "%s of %s %s in %.1fs: %s\n", res.Operation, res.Orb, res.Outcome, res.Seconds, changes)
+	switch {
+	case res.Commit != "" && res.Pushed:
+		fmt.Fprintf(a.out, "state committed as %.12s and pushed\n", res.Commit)
+	case res.Commit != "":
+		fmt.Fprintf(a.out, "state committed as %.12s but NOT pushed\n", res.Commit)
+	default:
+		fmt.Fprintln(a.out, "nothing changed: no commit")
+	}
+}
+
+func (a *app) previewCommand() *cobra.Command {
+	var ro automation.RunOptions
+	c := &cobra.Command{
+		Use:   "preview",
+		Short: "Show what `up` would change, as a diff, without changing anything",
+		Long: `preview validates the desired state, then lets the engine compute the plan and prints it:
++ create, ~ update (with each changed property, old => new), - delete, +- replace.
+It takes no lock and makes no commit.`,
+		Example: `  orbctl preview
+  orbctl preview --expect-no-changes   # exit 5 when the cluster differs from the repository
+  orbctl preview -o json | jq .changes`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Preview, ro) },
+	}
+	c.Flags().BoolVar(&ro.ExpectNoChanges, "expect-no-changes", false, "fail with exit code 5 when the preview finds changes")
+	return c
+}
+
+func (a *app) upCommand() *cobra.Command {
+	var ro automation.RunOptions
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Converge the ORB to its desired state, then commit and push the state",
+		Long: `up takes the ORB lock, brings the checkout up to the repository, validates the desired state
+and runs the engine, printing each resource as it is created, updated or deleted. Whatever
+happens once the engine has started (success, failure, Ctrl-C), the state and status/<orb>.yaml
+are committed and pushed before the lock is released. A run that changes nothing makes no commit.`,
+		Example: `  orbctl up
+  orbctl up --lock-wait 10m     # queue behind a run that holds the lock
+  orbctl up -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Up, ro) },
+	}
+	c.Flags().StringVarP(&ro.Message, "message", "m", "", "a note for the state commit")
+	return c
+}
+
+func (a *app) refreshCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "refresh",
+		Short: "Read the real resources back into the state and record drift",
+		Long: `refresh asks every provider for the real state of each resource and writes what changed
+behind orbos's back into the state and status/<orb>.yaml, as one commit.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Refresh, automation.RunOptions{}) },
+	}
+}
+
+func (a *app) destroyCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "destroy",
+		Short: "Delete every resource of the ORB (asks first unless --yes)",
+		Long: `destroy deletes every resource the ORB manages. The repository stays: its history keeps every
+state, and a later up builds the ORB again. orbctl asks you to type the ORB's name unless --yes.`,
+		Example: `  orbctl destroy
+  orbctl destroy --yes -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !a.s.Yes {
+				if err := a.confirmDestroy(); err != nil {
+					return err
+				}
+			}
+			return a.runOp(automation.Destroy, automation.RunOptions{})
+		},
+	}
+	c.Flags().BoolVarP(&a.s.Yes, "yes", "y", a.s.Yes, "do not ask for confirmation [$ORBOS_YES]")
+	return c
+}
+
+func (a *app) confirmDestroy() error {
+	cfg, err := loadConfigForPrompt(a.s.Orbconfig)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.errOut, "This deletes every resource of the ORB %s. Type its name to confirm: ", cfg)
+	line, err := bufio.NewReader(a.in).ReadString('\n')
+	if strings.TrimSpace(line) != cfg {
+		if err != nil {
+			return fmt.Errorf("%w (no answer; pass --yes to run without asking)", automation.ErrNotConfirmed)
+		}
+		return automation.ErrNotConfirmed
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/automation/orbconfig"
+	"github.com/orbos/orbos/automation/orblock"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the ORB's current state from its repository alone",
+		Long: `status reads status/<orb>.yaml and the ORB lock from the repository: the last run, its outcome
+and changes, the managed resources and who holds the lock now. It needs no cluster access.`,
+		Example: `  orbctl status
+  orbctl status -o json | jq .status.lastRun.outcome`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			orb, err := a.open()
+			if err != nil {
+				return err
+			}
+			defer orb.Close()
+			if err := orb.Sync(a.ctx); err != nil {
+				return err
+			}
+			cfg, _ := orbconfig.Load(a.s.Orbconfig)
+			st, err := automation.ReadStatus(orb.Checkout(), cfg.Orb)
+			if err != nil {
+				return err
+			}
+			lock, err := orblock.Read(a.ctx, orb.Repo())
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return a.printJSON(struct {
+					Orb    string             `json:"orb"`
+					Status *automation.Status `json:"status"`
+					Lock   *orblock.Info      `json:"lock"`
+				}{cfg.Orb, st, lock})
+			}
+			a.printStatus(cfg.Orb, st, lock)
+			return nil
+		},
+	}
+}
+
+func (a *app) printStatus(orb string, st *automation.Status, lock *orblock.Info) {
+	w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	defer w.Flush()
+	fmt.Fprintf(w, "ORB:\t%s\n", orb)
+	if lock != nil {
+		fmt.Fprintf(w, "Lock:\theld by %s\n", lock)
+	} else {
+		fmt.Fprintf(w, "Lock:\tfree\n")
+	}
+	if st == nil {
+		fmt.Fprintf(w, "Last run:\tnone yet: run `orbctl up`\n")
+		return
+	}
+	r := st.LastRun
+	fmt.Fprintf(w, "Kubernetes:\t%s (namespace %s)\n", st.Kubernetes.DesiredVersion, st.Kubernetes.Namespace)
+	fmt.Fprintf(w, "Last run:\t%s %s at %s by %s (%s)\n", r.Operation, r.Outcome, r.Finished.Format(time.RFC3339), r.Holder, changeList(r.Changes))
+	if r.Error != "" {
+		fmt.Fprintf(w, "Error:\t%s\n", r.Error)
+	}
+	if st.LastSuccess != nil {
+		fmt.Fprintf(w, "Last success:\t%s\n", st.LastSuccess.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "Desired commit:\t%.12s\n", st.DesiredCommit)
+	fmt.Fprintf(w, "Resources:\t%d\n", len(st.Resources))
+	for _, res := range st.Resources {
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", res.Type, res.Name, res.ID)
+	}
+}
+
+func changeList(c map[string]int) string {
+	if len(c) == 0 {
+		return "no changes"
+	}
+	var parts []string
+	for k, n := range c {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+// loadConfigForPrompt returns the ORB's name for a confirmation prompt.
+func loadConfigForPrompt(path string) (string, error) {
+	cfg, err := orbconfig.Load(path)
+	if err != nil {
+		return "", err
+	}
+	return cfg.Orb, nil
+}
