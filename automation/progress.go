@@ -60,7 +60,7 @@ var doing = map[apitype.OpType][2]string{
 	apitype.OpCreate: {"creating", "created"}, apitype.OpUpdate: {"updating", "updated"},
 	apitype.OpDelete: {"deleting", "deleted"}, apitype.OpReplace: {"replacing", "replaced"},
 	apitype.OpCreateReplacement: {"creating replacement", "created replacement"},
-	apitype.OpDeleteReplaced: {"deleting replaced", "deleted replaced"}, apitype.OpRead: {"reading", "read"},
+	apitype.OpDeleteReplaced:    {"deleting replaced", "deleted replaced"}, apitype.OpRead: {"reading", "read"},
 	apitype.OpRefresh: {"refreshing", "refreshed"}, apitype.OpImport: {"importing", "imported"},
 }
 

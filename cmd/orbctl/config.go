@@ -125,4 +125,3 @@ func rangeArgs(min, max int) cobra.PositionalArgs {
 		return nil
 	}
 }
-

@@ -116,7 +116,9 @@ func (a *app) refreshCommand() *cobra.Command {
 		Long: `refresh asks every provider for the real state of each resource and writes what changed
 behind orbos's back into the state and status/<orb>.yaml, as one commit.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Refresh, automation.RunOptions{}) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runOp(automation.Refresh, automation.RunOptions{})
+		},
 	}
 }
 
