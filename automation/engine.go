@@ -60,10 +60,15 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	case <-time.After(5 * time.Second): // the stream ends with the command; never hang on it
 	}
 	res.Steps = prog.Steps()
+	for _, s := range res.Steps {
+		if s.Op != "refresh" {
+			res.Changes[s.Op]++
+		}
+	}
 	if prog.summary != nil {
 		for k, v := range prog.summary.ResourceChanges {
 			if k != "same" && v > 0 {
-				res.Changes[string(k)] = v
+				res.engineChanges += v
 			}
 		}
 	}
@@ -123,6 +128,8 @@ func (o *Orb) env() map[string]string {
 		"PULUMI_CONFIG_PASSPHRASE":                    o.opts.Config.Passphrase,
 		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		// Use the plugins installed into Pulumi's home, not whatever is on PATH.
+		"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
 		// Git keeps every version of the state; Pulumi's own backup copies would only bloat the repo.
 		"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true",
 	}

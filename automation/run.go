@@ -61,8 +61,10 @@ type Result struct {
 	// TookOver names the expired lock this run took over, if any.
 	TookOver *orblock.Info `json:"tookOver,omitempty"`
 	Started  time.Time     `json:"started"`
-	Seconds  float64       `json:"seconds"`
-	Error    string        `json:"error,omitempty"`
+	// engineChanges counts every step the engine took, the stack's and providers' included.
+	engineChanges int
+	Seconds       float64 `json:"seconds"`
+	Error         string  `json:"error,omitempty"`
 }
 
 // ChangeCount is the number of resources the run changed (or, for a preview, would change).
@@ -109,7 +111,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	}
 	res.TookOver = lock.TookOver
 	if lock.TookOver != nil {
-		o.progressf("took over the ORB lock of %s, whose lease ran out\n", lock.TookOver)
+		o.progressf("took over the ORB lock of %s: its lease ran out or its process is gone\n", lock.TookOver)
 	}
 	defer func() {
 		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil {
@@ -281,7 +283,7 @@ func clearPulumiLocks(ctx context.Context, dir string) error {
 // save writes status, commits and pushes the state of a run whose engine has started. A run that
 // succeeded without changing anything leaves no commit.
 func (o *Orb) save(ctx context.Context, res *Result, spec *stacks.Spec, runErr error) error {
-	if runErr == nil && res.ChangeCount() == 0 {
+	if runErr == nil && res.engineChanges == 0 {
 		if err := o.repo.Discard(isStatePath); err != nil {
 			return err
 		}

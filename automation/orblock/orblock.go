@@ -12,6 +12,7 @@ import (
 	"os/user"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -36,6 +37,10 @@ type Info struct {
 	RunID    string    `json:"runID"`
 	Acquired time.Time `json:"acquired"`
 	Expires  time.Time `json:"expires"`
+	// Host and PID identify the holder's process, so that a holder on the same machine that died
+	// is recognised at once instead of after its lease.
+	Host string `json:"host,omitempty"`
+	PID  int    `json:"pid,omitempty"`
 }
 
 func (i Info) String() string {
@@ -103,7 +108,7 @@ func Acquire(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Lock, erro
 	}
 	l := &Lock{repo: repo, opts: opts, lostCh: make(chan struct{}), stop: make(chan struct{}), stopped: make(chan struct{})}
 	deadline := opts.Now().Add(opts.Wait)
-	var lastSeen string
+	var lastSeen *Info
 	delay := 200 * time.Millisecond
 	for {
 		cur, info, err := l.read(ctx)
@@ -120,7 +125,7 @@ func Acquire(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Lock, erro
 				return l, nil
 			}
 			continue // someone was faster: read again
-		case now.After(info.Expires):
+		case now.After(info.Expires) || holderDead(info):
 			if ok, err := l.swap(ctx, cur, l.newInfo(now)); err != nil {
 				return nil, err
 			} else if ok {
@@ -134,8 +139,9 @@ func Acquire(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Lock, erro
 		if now.After(deadline) {
 			return nil, &HeldError{Info: info}
 		}
-		if opts.OnWait != nil && info.RunID != lastSeen {
-			lastSeen = info.RunID
+		if opts.OnWait != nil && (lastSeen == nil || info.RunID != lastSeen.RunID || !info.Acquired.Equal(lastSeen.Acquired)) {
+			seen := info
+			lastSeen = &seen
 			opts.OnWait(info)
 		}
 		select {
@@ -150,7 +156,19 @@ func Acquire(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Lock, erro
 }
 
 func (l *Lock) newInfo(now time.Time) Info {
-	return Info{Holder: l.opts.Holder, Purpose: l.opts.Purpose, RunID: l.opts.RunID, Acquired: now, Expires: now.Add(l.opts.TTL)}
+	host, _ := os.Hostname()
+	return Info{Holder: l.opts.Holder, Purpose: l.opts.Purpose, RunID: l.opts.RunID, Acquired: now, Expires: now.Add(l.opts.TTL),
+		Host: host, PID: os.Getpid()}
+}
+
+// holderDead reports whether the holder was a process of this machine that no longer runs.
+func holderDead(i Info) bool {
+	host, err := os.Hostname()
+	if err != nil || i.Host != host || i.PID <= 0 || i.PID == os.Getpid() {
+		return false
+	}
+	err = syscall.Kill(i.PID, 0)
+	return errors.Is(err, syscall.ESRCH)
 }
 
 // Info returns what the lock currently says.

@@ -1,0 +1,149 @@
+package stacks
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const validFile = `encryptionsalt: v1:abc:v1:def:ghi
+config:
+  orbos:orbiter:
+    apiVersion: orbos.io/v1alpha1
+    kubernetes:
+      version: v1.31.4
+  orbos:boom:
+    apiVersion: orbos.io/v1alpha1
+    tools:
+      ingress:
+        enabled: true
+        version: 4.11.3
+      metrics:
+        enabled: false
+        version: 65.1.1
+  orbos:kubeconfig:
+    secure: v1:xyz
+`
+
+func TestParseValidAppliesDefaults(t *testing.T) {
+	s, err := Parse("demo", []byte(validFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Kubernetes().Namespace; got != "orbos-system" {
+		t.Errorf("namespace default %q", got)
+	}
+	if tools := s.Tools(); len(tools) != 1 || tools[0] != (NamedTool{"ingress", "4.11.3"}) {
+		t.Errorf("enabled tools %v", tools)
+	}
+	if s.File.Config.Kubeconfig.Ciphertext != "v1:xyz" {
+		t.Errorf("kubeconfig ciphertext %q", s.File.Config.Kubeconfig.Ciphertext)
+	}
+}
+
+func TestStarterIsValidOnceItHasAKubeconfig(t *testing.T) {
+	raw := Starter(StarterOptions{Orb: "demo", EncryptionSalt: "v1:a:b", KubeconfigCiphertext: "v1:c"})
+	if _, err := Parse("demo", raw); err != nil {
+		t.Fatalf("starter with kubeconfig: %v", err)
+	}
+	_, err := Parse("demo", Starter(StarterOptions{Orb: "demo", EncryptionSalt: "v1:a:b"}))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Path != "config.orbos:kubeconfig" {
+		t.Fatalf("starter without kubeconfig: %v", err)
+	}
+}
+
+// Each case breaks the valid file in one or more ways; every path must be named.
+func TestValidationNamesEveryWrongField(t *testing.T) {
+	cases := []struct {
+		name      string
+		old, new  string
+		wantPaths []string
+	}{
+		{"unknown top-level key", "config:", "colour: red\nconfig:", []string{"colour"}},
+		{"unknown config key", "  orbos:boom:", "  orbos:unknown: 1\n  orbos:boom:", []string{"config.orbos:unknown"}},
+		{"missing orbiter", "  orbos:orbiter:\n    apiVersion: orbos.io/v1alpha1\n    kubernetes:\n      version: v1.31.4\n", "",
+			[]string{"config.orbos:orbiter"}},
+		{"bad version", "version: v1.31.4", "version: 1.31", []string{"config.orbos:orbiter.kubernetes.version"}},
+		{"missing version", "      version: v1.31.4\n", "      namespace: x\n", []string{"config.orbos:orbiter.kubernetes.version"}},
+		{"bad namespace", "      version: v1.31.4\n", "      version: v1.31.4\n      namespace: Not_A_Label\n",
+			[]string{"config.orbos:orbiter.kubernetes.namespace"}},
+		{"unsupported apiVersion", "apiVersion: orbos.io/v1alpha1\n    kubernetes", "apiVersion: orbos.io/v2\n    kubernetes",
+			[]string{"config.orbos:orbiter.apiVersion"}},
+		{"kubernetes is a list", "    kubernetes:\n      version: v1.31.4\n", "    kubernetes: [a]\n",
+			[]string{"config.orbos:orbiter.kubernetes"}},
+		{"unpinned chart", "version: 4.11.3", "version: latest", []string{"config.orbos:boom.tools.ingress.version"}},
+		{"enabled not a bool", "enabled: true", "enabled: yes please", []string{"config.orbos:boom.tools.ingress.enabled"}},
+		{"bad tool name", "      ingress:", "      Ingress_Tool:", []string{"config.orbos:boom.tools.Ingress_Tool"}},
+		{"plaintext kubeconfig", "  orbos:kubeconfig:\n    secure: v1:xyz\n", "  orbos:kubeconfig: |\n    apiVersion: v1\n",
+			[]string{"config.orbos:kubeconfig"}},
+		{"missing salt", "encryptionsalt: v1:abc:v1:def:ghi\n", "", []string{"encryptionsalt"}},
+		{"foreign secrets provider", "config:", "secretsprovider: awskms://x\nconfig:", []string{"secretsprovider"}},
+		{"three at once", "version: v1.31.4", "version: v1\n      extra: 1", []string{
+			"config.orbos:orbiter.kubernetes.extra", "config.orbos:orbiter.kubernetes.version"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(validFile, c.old) {
+				t.Fatalf("case does not apply: %q", c.old)
+			}
+			_, err := Parse("demo", []byte(strings.Replace(validFile, c.old, c.new, 1)))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want a ValidationError, got %v", err)
+			}
+			var got []string
+			for _, fe := range ve.Errors {
+				got = append(got, fe.Path)
+			}
+			for _, p := range c.wantPaths {
+				found := false
+				for _, g := range got {
+					found = found || g == p
+				}
+				if !found {
+					t.Errorf("no error at %s; got %v", p, got)
+				}
+			}
+			if len(got) != len(c.wantPaths) {
+				t.Errorf("got %d errors %v, want %d", len(got), ve.Errors, len(c.wantPaths))
+			}
+			if !strings.Contains(err.Error(), "Pulumi.demo.yaml") {
+				t.Errorf("the error does not name the file: %v", err)
+			}
+		})
+	}
+}
+
+func TestValidationNeverQuotesAPlaintextSecret(t *testing.T) {
+	secret := "token-that-must-not-be-printed-0123456789abcdef"
+	raw := strings.Replace(validFile, "  orbos:kubeconfig:\n    secure: v1:xyz\n", "  orbos:kubeconfig: "+secret+"\n", 1)
+	_, err := Parse("demo", []byte(raw))
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Fatalf("error %v", err)
+	}
+	_, err = Parse("demo", []byte("config: {orbos:kubeconfig: [\n  "+secret))
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Fatalf("syntax error %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(validFile))
+	f.Add(Starter(StarterOptions{Orb: "demo", EncryptionSalt: "v1:a:b"}))
+	f.Add([]byte("config: {orbos:orbiter: {kubernetes: [1, {a: b}]}}"))
+	f.Add([]byte("a: &x [*x]"))
+	f.Add([]byte("config:\n  orbos:boom:\n    tools: {x: ~}\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		s, err := Parse("fuzz", raw)
+		if err == nil && s == nil {
+			t.Fatal("nil spec without error")
+		}
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("not a ValidationError with errors: %v", err)
+			}
+		}
+	})
+}
