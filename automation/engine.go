@@ -94,38 +94,31 @@ func (o *Orb) engineError(op Operation, err error, diags []string) error {
 }
 
 // stack opens the ORB's stack on a local workspace over the checkout. The stack exists from
-// `orbctl init` on; should it be missing it is created, keeping the desired-state file as it was.
+// `orbctl init` on; should it be missing it is created.
 func (o *Orb) stack(ctx context.Context, program pulumi.RunFunc) (auto.Stack, error) {
-	ws, err := o.workspace(ctx, program)
-	if err != nil {
-		return auto.Stack{}, err
-	}
-	s, err := auto.SelectStack(ctx, o.name(), ws)
-	if err == nil {
-		return s, nil
-	}
-	if !auto.IsSelectStack404Error(err) {
-		return auto.Stack{}, fmt.Errorf("selecting stack %s: %s", o.name(), o.Redact(err.Error()))
-	}
-	raw, rerr := os.ReadFile(o.stackFilePath())
-	if rerr != nil {
-		return auto.Stack{}, fmt.Errorf("reading the desired state: %w", rerr)
-	}
-	s, err = auto.NewStack(ctx, o.name(), ws)
-	if err != nil {
-		return auto.Stack{}, fmt.Errorf("creating stack %s: %s", o.name(), o.Redact(err.Error()))
-	}
-	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
-		return auto.Stack{}, fmt.Errorf("restoring the desired state: %w", err)
-	}
-	return s, nil
+	return o.workspace().stack(ctx, o.name(), program, o.Redact)
 }
 
-// Env is the environment every Pulumi CLI call of an ORB gets.
-func (o *Orb) env() map[string]string {
+func (o *Orb) workspace() workspace {
+	home := o.opts.PulumiHome
+	if home == "" {
+		home = os.Getenv("PULUMI_HOME")
+	}
+	return workspace{dir: o.Checkout(), passphrase: o.opts.Config.Passphrase, home: home}
+}
+
+// workspace is where the Pulumi CLI runs for an ORB: the checkout, with the file backend inside it.
+type workspace struct {
+	dir        string
+	passphrase string
+	home       string // Pulumi's home; the CLI's default when empty
+}
+
+// env is the environment every Pulumi CLI call of an ORB gets.
+func (w workspace) env() map[string]string {
 	env := map[string]string{
-		"PULUMI_BACKEND_URL":                          "file://" + o.Checkout(),
-		"PULUMI_CONFIG_PASSPHRASE":                    o.opts.Config.Passphrase,
+		"PULUMI_BACKEND_URL":                          "file://" + w.dir,
+		"PULUMI_CONFIG_PASSPHRASE":                    w.passphrase,
 		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		// Use the plugins installed into Pulumi's home, not whatever is on PATH.
@@ -133,38 +126,60 @@ func (o *Orb) env() map[string]string {
 		// Git keeps every version of the state; Pulumi's own backup copies would only bloat the repo.
 		"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true",
 	}
-	if h := o.pulumiHome(); h != "" {
-		env["PULUMI_HOME"] = h
+	if w.home != "" {
+		env["PULUMI_HOME"] = w.home
 	}
 	return env
 }
 
-func (o *Orb) pulumiHome() string {
-	if o.opts.PulumiHome != "" {
-		return o.opts.PulumiHome
-	}
-	return os.Getenv("PULUMI_HOME")
-}
-
-func (o *Orb) workspace(ctx context.Context, program pulumi.RunFunc) (auto.Workspace, error) {
+func (w workspace) open(ctx context.Context, program pulumi.RunFunc, redact func(string) string) (auto.Workspace, error) {
 	cmd, err := pulumiCommand()
 	if err != nil {
 		return nil, err
 	}
-	if err := o.ensurePlugin(ctx, "kubernetes", stacks.KubernetesProviderVersion); err != nil {
+	if err := w.ensurePlugin(ctx, "kubernetes", stacks.KubernetesProviderVersion); err != nil {
 		return nil, err
 	}
 	opts := []auto.LocalWorkspaceOption{
-		auto.WorkDir(o.Checkout()), auto.Program(program), auto.Pulumi(cmd), auto.EnvVars(o.env()),
+		auto.WorkDir(w.dir), auto.Program(program), auto.Pulumi(cmd), auto.EnvVars(w.env()),
 	}
-	if h := o.pulumiHome(); h != "" {
-		opts = append(opts, auto.PulumiHome(h))
+	if w.home != "" {
+		opts = append(opts, auto.PulumiHome(w.home))
 	}
 	ws, err := auto.NewLocalWorkspace(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("opening the Pulumi workspace: %s", o.Redact(err.Error()))
+		return nil, fmt.Errorf("opening the Pulumi workspace: %s", redact(err.Error()))
 	}
 	return ws, nil
+}
+
+// stack selects the ORB's stack, creating it in the file backend when it does not exist yet. The
+// desired-state file stays byte for byte as it was (Pulumi would rewrite it without comments).
+func (w workspace) stack(ctx context.Context, orb string, program pulumi.RunFunc, redact func(string) string) (auto.Stack, error) {
+	ws, err := w.open(ctx, program, redact)
+	if err != nil {
+		return auto.Stack{}, err
+	}
+	s, err := auto.SelectStack(ctx, orb, ws)
+	if err == nil {
+		return s, nil
+	}
+	if !auto.IsSelectStack404Error(err) {
+		return auto.Stack{}, fmt.Errorf("selecting stack %s: %s", orb, redact(err.Error()))
+	}
+	path := filepath.Join(w.dir, stacks.StackFileName(orb))
+	raw, rerr := os.ReadFile(path)
+	if rerr != nil {
+		return auto.Stack{}, fmt.Errorf("reading the desired state: %w", rerr)
+	}
+	s, err = auto.NewStack(ctx, orb, ws)
+	if err != nil {
+		return auto.Stack{}, fmt.Errorf("creating stack %s: %s", orb, redact(err.Error()))
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		return auto.Stack{}, fmt.Errorf("restoring the desired state: %w", err)
+	}
+	return s, nil
 }
 
 // pulumiCommand finds the Pulumi CLI that `make tools` built (or one on PATH).
@@ -188,8 +203,8 @@ func pulumiCommand() (auto.PulumiCommand, error) {
 }
 
 // ensurePlugin installs a resource provider plugin that `make tools` built into Pulumi's home, once.
-func (o *Orb) ensurePlugin(ctx context.Context, name, version string) error {
-	home := o.pulumiHome()
+func (w workspace) ensurePlugin(ctx context.Context, name, version string) error {
+	home := w.home
 	if home == "" {
 		h, err := os.UserHomeDir()
 		if err != nil {

@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/automation/gitrepo"
 	"github.com/orbos/orbos/automation/orbconfig"
@@ -53,6 +56,8 @@ const gitignore = `# Written by orbctl init. Pulumi's own locks and backups neve
 /.pulumi/backups/
 /.pulumi/history/**/*.checkpoint.json
 *.json.bak
+# Metadata sidecars of the file backend's blob store; Pulumi does not need them.
+*.attrs
 `
 
 // Init creates an ORB: its repository content (project file, commented starter spec with a fresh
@@ -141,6 +146,12 @@ func Init(ctx context.Context, opts InitOptions) (res *InitResult, err error) {
 		if err := os.WriteFile(path, content, 0o644); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
+	}
+	// The stack exists in the file backend from the first commit on, so that every later run finds it.
+	ws := workspace{dir: dir, passphrase: cfg.Passphrase, home: os.Getenv("PULUMI_HOME")}
+	noProgram := func(*pulumi.Context) error { return nil }
+	if _, err := ws.stack(ctx, cfg.Orb, noProgram, func(s string) string { return strings.ReplaceAll(s, cfg.Passphrase, "[secret]") }); err != nil {
+		return nil, err
 	}
 	if err := cfg.Save(opts.OrbconfigPath); err != nil {
 		return nil, err

@@ -173,8 +173,15 @@ func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
 	if err := o.Sync(ctx); err != nil {
 		return err
 	}
-	if changed, _ := o.repo.Changed(); len(changed) > 0 {
+	changed, err := o.repo.Changed()
+	if err != nil {
+		return err
+	}
+	if len(changed) > 0 {
 		o.progressf("note: this checkout holds state of an interrupted run that the next up will recover\n")
+	} else {
+		// A preview changes nothing: drop whatever the engine wrote.
+		defer o.repo.Discard(isStatePath)
 	}
 	spec, err := o.loadSpec()
 	if err != nil {
@@ -236,8 +243,8 @@ func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the checkout %s has changes orbctl did not make (%s): commit them to the ORB repository or remove them",
 			o.Checkout(), strings.Join(foreign, ", "))
 	}
-	o.progressf("recovering the state an interrupted run left in %s\n", o.Checkout())
-	msg := fmt.Sprintf("orbos recover %s: state of an interrupted run\n\n%s", o.name(), trailers(map[string]string{
+	o.progressf("recovering the state an interrupted run left in %s: %s\n", o.Checkout(), strings.Join(changed, ", "))
+	msg := fmt.Sprintf("orbos recover %s: state of an interrupted run\n\n%s\n\n%s", o.name(), strings.Join(changed, "\n"), trailers(map[string]string{
 		"Orbos-Operation": "recover", "Orbos-Outcome": Interrupted,
 	}))
 	h, err := o.repo.CommitAll(msg)

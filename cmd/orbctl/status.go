@@ -78,9 +78,12 @@ func (a *app) printStatus(orb string, st *automation.Status, lock *orblock.Info)
 	}
 	fmt.Fprintf(w, "Desired commit:\t%.12s\n", st.DesiredCommit)
 	fmt.Fprintf(w, "Resources:\t%d\n", len(st.Resources))
+	w.Flush()
+	rw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	for _, res := range st.Resources {
-		fmt.Fprintf(w, "  %s\t%s\t%s\n", res.Type, res.Name, res.ID)
+		fmt.Fprintf(rw, "  %s\t%s\t%s\n", res.Type, res.Name, res.ID)
 	}
+	rw.Flush()
 }
 
 func changeList(c map[string]int) string {

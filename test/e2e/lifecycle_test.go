@@ -66,7 +66,7 @@ func TestUpPushesStateAndAFreshCloneTakesOver(t *testing.T) {
 		t.Fatalf("fresh clone sees changes:\n%s", r)
 	}
 	st := fresh.mustRun("status")
-	if !strings.Contains(st.stdout, "up succeeded") || !strings.Contains(st.stdout, "Lock:            free") {
+	if !strings.Contains(st.stdout, "up succeeded") || !lockFree.MatchString(st.stdout) {
 		t.Fatalf("status from a fresh clone:\n%s", st)
 	}
 

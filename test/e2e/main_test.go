@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,7 +128,7 @@ func (o *orb) runEnv(extraEnv []string, args ...string) result {
 	} else if err != nil {
 		o.t.Fatalf("orbctl %v: %v", args, err)
 	}
-	o.t.Logf("orbctl %s: exit %d", strings.Join(args, " "), r.code)
+	o.t.Logf("orbctl %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 	return r
 }
 
@@ -197,6 +199,7 @@ func (o *orb) stateResources() []string {
 			out = append(out, r.Type+" "+r.URN[strings.LastIndex(r.URN, "::")+2:])
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -227,5 +230,7 @@ func waitGone(t testing.TB, path string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+var lockFree = regexp.MustCompile(`(?m)^Lock:\s+free$`)
 
 func processGone(pid int) bool { return syscall.Kill(pid, 0) != nil }

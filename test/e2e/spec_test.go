@@ -47,7 +47,7 @@ func TestInvalidSpecIsRefusedWithEveryPath(t *testing.T) {
 	if o.remoteHead() != head {
 		t.Fatal("a refused run committed")
 	}
-	if st := o.mustRun("status"); !strings.Contains(st.stdout, "Lock:            free") {
+	if st := o.mustRun("status"); !lockFree.MatchString(st.stdout) {
 		t.Fatalf("the lock was not released:\n%s", st)
 	}
 }
