@@ -27,6 +27,8 @@ func Program(spec *Spec) pulumi.RunFunc {
 		kubeconfig := config.RequireSecret(ctx, KeyKubeconfig)
 		provider, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
 			Kubeconfig: kubeconfig,
+			// Update ConfigMaps in place: replacing one deletes it first, and readers would see it missing.
+			EnableConfigMapMutable: pulumi.Bool(true),
 		})
 		if err != nil {
 			return err

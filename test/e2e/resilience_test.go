@@ -17,13 +17,30 @@ import (
 	"github.com/orbos/orbos/stacks"
 )
 
+// background is an orbctl started by startUntil.
+type background struct {
+	cmd  *exec.Cmd
+	done chan error
+	mu   sync.Mutex
+	seen strings.Builder
+}
+
+// wait returns orbctl's exit error.
+func (b *background) wait() error { return <-b.done }
+
+func (b *background) stderr() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seen.String()
+}
+
 // startUntil starts orbctl and returns once a line of its stderr contains marker.
-func (o *orb) startUntil(env []string, marker string, args ...string) (*exec.Cmd, *strings.Builder) {
+func (o *orb) startUntil(env []string, marker string, args ...string) *background {
 	o.t.Helper()
 	cmd := o.command(env, args...)
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
-	var seen strings.Builder
+	b := &background{cmd: cmd, done: make(chan error, 1)}
 	if err := cmd.Start(); err != nil {
 		o.t.Fatal(err)
 	}
@@ -32,20 +49,22 @@ func (o *orb) startUntil(env []string, marker string, args ...string) (*exec.Cmd
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			seen.WriteString(sc.Text() + "\n")
+			b.mu.Lock()
+			b.seen.WriteString(sc.Text() + "\n")
+			b.mu.Unlock()
 			if strings.Contains(sc.Text(), marker) {
 				once.Do(func() { close(found) })
 			}
 		}
 	}()
-	go func() { _ = cmd.Wait(); pw.Close() }()
+	go func() { err := cmd.Wait(); pw.Close(); b.done <- err }()
 	select {
 	case <-found:
-	case <-time.After(2 * time.Minute):
+	case <-time.After(40 * time.Second):
 		_ = cmd.Process.Kill()
-		o.t.Fatalf("orbctl %v never printed %q:\n%s", args, marker, seen.String())
+		o.t.Fatalf("orbctl %v never printed %q:\n%s", args, marker, b.stderr())
 	}
-	return cmd, &seen
+	return b
 }
 
 // A kill -9 in the middle of up: the next run takes the lock over, recovers what the engine did and
@@ -54,12 +73,12 @@ func TestKilledUpIsRecoveredByTheNextRun(t *testing.T) {
 	o := newORB(t, "killed")
 	before := o.remoteHead()
 	slow := []string{stacks.SlowProgramEnv + "=30s"}
-	cmd, seen := o.startUntil(slow, "created   kubernetes:core/v1:Namespace", "up")
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	run := o.startUntil(slow, "created   kubernetes:core/v1:Namespace", "up")
+	if err := run.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	t.Logf("killed orbctl after:\n%s", seen.String())
+	_ = run.wait()
+	t.Logf("killed orbctl after:\n%s", run.stderr())
 	if o.remoteHead() != before {
 		t.Fatal("the killed run pushed; the kill came too late to test recovery")
 	}
@@ -96,24 +115,24 @@ func TestConcurrentUpsAreExcludedByTheLock(t *testing.T) {
 	other := o.withCheckout(filepath.Join(t.TempDir(), "other"))
 	slow := []string{stacks.SlowProgramEnv + "=3s"}
 
-	first, _ := o.startUntil(slow, "creating", "up")
+	first := o.startUntil(slow, "creating", "up")
 	r := other.run("up", "--lock-wait", "0")
 	if r.code != 3 || !strings.Contains(r.stderr, "the ORB is locked by") || !strings.Contains(r.stderr, "(up, since") {
 		t.Fatalf("the second up did not fail naming the holder:\n%s", r)
 	}
-	if err := first.Wait(); err != nil {
+	if err := first.wait(); err != nil {
 		t.Fatalf("the first up: %v", err)
 	}
 
 	// Both at once again, the second waiting: both succeed, one after the other, and every state
 	// commit reaches the remote.
 	o.mustRun("config", "set", "orbos:orbiter.kubernetes.version", "v1.31.6")
-	first, _ = o.startUntil(slow, "updating", "up")
+	first = o.startUntil(slow, "updating", "up")
 	r = other.run("refresh", "--lock-wait", "2m")
 	if r.code != 0 || !strings.Contains(r.stderr, "waiting for the ORB lock held by") {
 		t.Fatalf("the waiting run:\n%s", r)
 	}
-	if err := first.Wait(); err != nil {
+	if err := first.wait(); err != nil {
 		t.Fatalf("the first up: %v", err)
 	}
 	log := gittest.Git(t, o.remote, "log", "--format=%s", "main")
@@ -129,7 +148,7 @@ func TestConcurrentUpsAreExcludedByTheLock(t *testing.T) {
 // A desired-state commit pushed while a run works is merged with the run's state, not lost.
 func TestDesiredStatePushedDuringARunIsMerged(t *testing.T) {
 	o := newORB(t, "merging")
-	cmd, _ := o.startUntil([]string{stacks.SlowProgramEnv + "=3s"}, "creating", "up")
+	run := o.startUntil([]string{stacks.SlowProgramEnv + "=3s"}, "creating", "up")
 	// A user pushes a change of the desired state from their own clone meanwhile.
 	user := filepath.Join(t.TempDir(), "user")
 	gittest.Git(t, filepath.Dir(user), "clone", "-q", o.remote, user)
@@ -138,8 +157,8 @@ func TestDesiredStatePushedDuringARunIsMerged(t *testing.T) {
 	_ = os.WriteFile(f, []byte(strings.Replace(string(raw), "v1.31.4", "v1.31.7", 1)), 0o644)
 	gittest.Git(t, user, "commit", "-qam", "bump kubernetes")
 	gittest.Git(t, user, "push", "-q", "origin", "main")
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("up: %v", err)
+	if err := run.wait(); err != nil {
+		t.Fatalf("up: %v\n%s", err, run.stderr())
 	}
 	log := gittest.Git(t, o.remote, "log", "--format=%s", "main")
 	if !strings.Contains(log, "bump kubernetes") || !strings.Contains(log, "orbos up merging: succeeded") {
