@@ -1,0 +1,42 @@
+# orbos: the two commands are `make demo` (the main job on a local default) and `make test`.
+SHELL := /bin/bash
+GO ?= go
+
+.PHONY: all tools build test unit e2e bench fuzz demo vet clean
+
+all: build
+
+## tools: build/install the Pulumi CLI, the kubernetes provider plugin, kube-apiserver, etcd, sshd (cached by version)
+tools:
+	bash hack/tools.sh
+
+## build: bin/orbctl
+build:
+	$(GO) build -o bin/orbctl ./cmd/orbctl
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+
+## test: every test tier on real parts (installs the tools first)
+test: tools vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+## unit: the tests that need no tool
+unit:
+	ORBOS_SKIP_APISERVER=1 $(GO) test -count=1 ./...
+
+## bench: orbctl's overhead against the raw Automation API, and repository growth per run
+bench: tools
+	$(GO) test -run XXX -bench . -benchtime 10x -timeout 30m ./test/e2e/
+
+## fuzz: fuzz the spec decoder
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./stacks/
+
+## demo: an ORB on a local bare Git remote and a local kube-apiserver: init, preview, up, status, history
+demo: tools build
+	bash hack/demo.sh
+
+clean:
+	rm -rf bin

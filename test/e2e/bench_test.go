@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+
+	"github.com/orbos/orbos/internal/tools"
+	"github.com/orbos/orbos/stacks"
+)
+
+// BenchmarkNoopRun compares a no-op `orbctl up` and `orbctl preview` (a whole process: Git fetch, ORB
+// lock, validation, engine, no commit) with the raw Automation API running the same program on a
+// file backend without Git. The ratio is orbos's overhead.
+func BenchmarkNoopRun(b *testing.B) {
+	o := newORB(b, "bench-noop")
+	o.mustRun("up")
+	raw := rawStack(b, o)
+	ctx := context.Background()
+	if _, err := raw.Up(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("up/orbctl", func(b *testing.B) {
+		for b.Loop() {
+			o.mustRun("up")
+		}
+	})
+	b.Run("up/automation-api", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := raw.Up(ctx, optup.ExpectNoChanges()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("preview/orbctl", func(b *testing.B) {
+		for b.Loop() {
+			o.mustRun("preview", "--expect-no-changes")
+		}
+	})
+	b.Run("preview/automation-api", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := raw.Preview(ctx, optpreview.ExpectNoChanges()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	o.mustRun("destroy", "--yes")
+	if _, err := raw.Destroy(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// rawStack is the ORB's program on a bare Automation API stack: file backend in a temp dir, no Git,
+// no lock, in a namespace of its own.
+func rawStack(b *testing.B, o *orb) auto.Stack {
+	b.Helper()
+	raw, err := os.ReadFile(filepath.Join(o.checkout, stacks.StackFileName(o.name)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec, err := stacks.Parse(o.name, raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec.File.Config.Orbiter.Kubernetes.Namespace = o.namespace() + "-raw"
+	pulumi, err := tools.Find("pulumi")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(pulumi))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	ctx := context.Background()
+	s, err := auto.UpsertStackInlineSource(ctx, o.name, stacks.Project, stacks.Program(spec),
+		auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
+		auto.EnvVars(map[string]string{
+			"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "bench",
+			"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
+		}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	kc, err := os.ReadFile(apiserver.Kubeconfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.SetConfig(ctx, stacks.KeyKubeconfig, auto.ConfigValue{Value: string(kc), Secret: true}); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkRepoGrowth reports the bytes one changing `orbctl up` adds to the ORB repository: as Git
+// first stores them (loose objects) and after `git gc` packs them (the size a clone transfers).
+// The desired-state commit that causes the change is not counted.
+func BenchmarkRepoGrowth(b *testing.B) {
+	o := newORB(b, "bench-growth")
+	o.mustRun("up")
+	versions := []string{"v1.31.5", "v1.31.4"}
+	var loose, packed, runs int64
+	for i := 0; b.Loop(); i++ {
+		o.mustRun("config", "set", "orbos:orbiter.kubernetes.version", versions[i%2])
+		b.StopTimer()
+		gc(b, o.remote)
+		before, beforePacked := objectBytes(b, o.remote), packBytes(b, o.remote)
+		b.StartTimer()
+		o.mustRun("up")
+		b.StopTimer()
+		loose += objectBytes(b, o.remote) - before
+		gc(b, o.remote)
+		packed += packBytes(b, o.remote) - beforePacked
+		b.StartTimer()
+		runs++
+	}
+	b.ReportMetric(float64(loose)/float64(runs), "loose-bytes/run")
+	b.ReportMetric(float64(packed)/float64(runs), "packed-bytes/run")
+	o.mustRun("destroy", "--yes")
+}
+
+func gc(b *testing.B, repo string) {
+	b.Helper()
+	if out, err := exec.Command("git", "-C", repo, "gc", "-q", "--prune=now").CombinedOutput(); err != nil {
+		b.Fatalf("git gc: %v\n%s", err, out)
+	}
+}
+
+// packBytes is the size of a repository's packs after gc, in bytes.
+func packBytes(b *testing.B, repo string) int64 {
+	b.Helper()
+	out, err := exec.Command("git", "-C", repo, "count-objects", "-v").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "size-pack: "); ok {
+			kib, _ := strconv.ParseInt(v, 10, 64)
+			return kib * 1024
+		}
+	}
+	b.Fatalf("no size-pack in %s", out)
+	return 0
+}
+
+// objectBytes is the size of a bare repository's objects in bytes.
+func objectBytes(b *testing.B, repo string) int64 {
+	b.Helper()
+	out, err := exec.Command("du", "-sb", filepath.Join(repo, "objects")).Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.Fields(string(out))[0], 10, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
