@@ -60,7 +60,7 @@ written. The value comes from the argument, from --from-file, or from stdin when
 (so that a secret need not appear in the shell history).`,
 		Example: `  orbctl config set orbos:orbiter.kubernetes.version v1.31.5
   orbctl config set --secret orbos:kubeconfig --from-file ~/.kube/config
-  printf %s "$TOKEN" | orbctl config set --secret orbos:boom.grafana.adminPassword`,
+  kubectl config view --raw --minify | orbctl config set --secret orbos:kubeconfig`,
 		Args: rangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var value string

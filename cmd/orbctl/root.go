@@ -155,11 +155,10 @@ func (a *app) rootCommand() *cobra.Command {
 func (a *app) open() (*automation.Orb, error) {
 	cfg, err := orbconfig.Load(a.s.Orbconfig)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
-	var progress io.Writer = a.errOut
 	return automation.Open(a.ctx, automation.Options{
-		Config: cfg, Checkout: a.s.Checkout, LockWait: a.s.LockWait, LockTTL: a.s.LockTTL, Progress: progress,
+		Config: cfg, Checkout: a.s.Checkout, LockWait: a.s.LockWait, LockTTL: a.s.LockTTL, Progress: a.errOut,
 	})
 }
 

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func orbctl(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+func TestHelpTeaches(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"up", "--help"}, {"preview", "--help"}, {"config", "set", "--help"}} {
+		out, _, code := orbctl(t, map[string]string{"HOME": "/home/user", "ORBOS_CONFIG": ""}, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+		golden(t, strings.Join(append([]string{"help"}, args[:len(args)-1]...), "-"), out)
+	}
+}
+
+func TestBadInputExitsWithTwo(t *testing.T) {
+	dir := t.TempDir()
+	open := filepath.Join(dir, "world-readable")
+	if err := os.WriteFile(open, []byte("orb: x\nrepository: /r\npassphrase: p\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"status", "--output", "yaml"}, "--output must be text or json"},
+		{[]string{"up", "now"}, "takes no arguments"},
+		{[]string{"up", "--no-such-flag"}, "unknown flag"},
+		{[]string{"status", "--orbconfig", filepath.Join(dir, "missing")}, "orbctl init"},
+		{[]string{"status", "--orbconfig", open}, "chmod 600"},
+		{[]string{"init", "--orb", "Bad_Name", "--repo", "/r", "--orbconfig", filepath.Join(dir, "new")}, "--orb"},
+		{[]string{"config", "get"}, "accepts 1 arg"},
+	}
+	for _, c := range cases {
+		_, errOut, code := orbctl(t, nil, c.args...)
+		if code != exitInvalid || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errOut, exitInvalid, c.want)
+		}
+	}
+}
+
+func TestEnvironmentSetsGlobalFlags(t *testing.T) {
+	_, errOut, code := orbctl(t, map[string]string{"ORBOS_OUTPUT": "xml"}, "status")
+	if code != exitInvalid || !strings.Contains(errOut, `"xml"`) {
+		t.Fatalf("ORBOS_OUTPUT=xml: exit %d, %s", code, errOut)
+	}
+	_, errOut, _ = orbctl(t, map[string]string{"ORBOS_OUTPUT": "text", "ORBOS_CONFIG": "/nonexistent/orbconfig"}, "status")
+	if !strings.Contains(errOut, "/nonexistent/orbconfig") {
+		t.Fatalf("ORBOS_CONFIG ignored: %s", errOut)
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		out, _, code := orbctl(t, nil, "completion", shell)
+		if code != 0 || !strings.Contains(out, "orbctl") {
+			t.Errorf("completion %s: exit %d", shell, code)
+		}
+	}
+	out, _, _ := orbctl(t, nil, "__complete", "--output", "")
+	if !strings.Contains(out, "text") || !strings.Contains(out, "json") {
+		t.Errorf("--output completion: %q", out)
+	}
+}
