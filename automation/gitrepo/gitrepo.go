@@ -25,6 +25,27 @@ const RemoteName = "origin"
 // ErrEmptyRemote means the remote has no commit on the branch yet.
 var ErrEmptyRemote = errors.New("the remote repository has no commits on this branch")
 
+// ErrHostKeyMismatch means an SSH remote presented a host key other than the pinned one.
+var ErrHostKeyMismatch = errors.New("the SSH host key of the remote does not match the pinned one (knownHosts in the orbconfig): " +
+	"it was replaced or the connection is intercepted; nothing was sent")
+
+// Explain turns go-git transport errors into ones a user can act on.
+func Explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "knownhosts: key mismatch"):
+		return fmt.Errorf("%w (%v)", ErrHostKeyMismatch, err)
+	case strings.Contains(msg, "knownhosts: key is unknown"):
+		return fmt.Errorf("the SSH host key of the remote is not in the orbconfig's knownHosts; add it (ssh-keyscan HOST): %w", err)
+	case strings.Contains(msg, "unable to authenticate"):
+		return fmt.Errorf("the remote refused the deploy key of the orbconfig: %w", err)
+	}
+	return err
+}
+
 // Options locate a repository.
 type Options struct {
 	Dir    string               // the local checkout
@@ -80,7 +101,7 @@ func Open(ctx context.Context, opts Options) (*Repo, error) {
 		}
 		if err != nil {
 			_ = os.RemoveAll(opts.Dir)
-			return nil, fmt.Errorf("cloning %s: %w", opts.URL, err)
+			return nil, fmt.Errorf("cloning %s: %w", opts.URL, Explain(err))
 		}
 		return &Repo{opts: opts, repo: r}, nil
 	}
@@ -158,7 +179,7 @@ func (r *Repo) Fetch(ctx context.Context) error {
 		if strings.Contains(err.Error(), "couldn't find remote ref") {
 			return nil // an empty remote
 		}
-		return fmt.Errorf("fetching %s from %s: %w", r.opts.Branch, r.opts.URL, err)
+		return fmt.Errorf("fetching %s from %s: %w", r.opts.Branch, r.opts.URL, Explain(err))
 	}
 	return nil
 }
@@ -226,7 +247,7 @@ func (r *Repo) Push(ctx context.Context) error {
 		Auth:       r.opts.Auth,
 	})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return fmt.Errorf("pushing %s to %s: %w", r.opts.Branch, r.opts.URL, err)
+		return fmt.Errorf("pushing %s to %s: %w", r.opts.Branch, r.opts.URL, Explain(err))
 	}
 	head, herr := r.Head()
 	if herr == nil {

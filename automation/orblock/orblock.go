@@ -210,7 +210,7 @@ func (l *Lock) read(ctx context.Context) (plumbing.Hash, Info, error) {
 		return plumbing.ZeroHash, Info{}, nil
 	}
 	if err != nil {
-		return plumbing.ZeroHash, Info{}, fmt.Errorf("reading the ORB lock from %s: %w", l.repo.Options().URL, err)
+		return plumbing.ZeroHash, Info{}, fmt.Errorf("reading the ORB lock from %s: %w", l.repo.Options().URL, gitrepo.Explain(err))
 	}
 	var cur plumbing.Hash
 	for _, ref := range refs {
@@ -311,7 +311,7 @@ func (l *Lock) push(ctx context.Context, spec config.RefSpec, old plumbing.Hash)
 	case isRejection(err):
 		return errRejected
 	default:
-		return fmt.Errorf("updating the ORB lock on %s: %w", l.repo.Options().URL, err)
+		return fmt.Errorf("updating the ORB lock on %s: %w", l.repo.Options().URL, gitrepo.Explain(err))
 	}
 }
 

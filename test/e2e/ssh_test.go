@@ -151,7 +151,7 @@ func TestSSHRemoteWithPinnedHostKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := bad.run("status")
-	if r.code == 0 || !strings.Contains(r.stderr, "key") {
+	if r.code == 0 || !strings.Contains(r.stderr, "does not match the pinned one") {
 		t.Fatalf("a host with another key was accepted:\n%s", r)
 	}
 	o.mustRun("destroy", "--yes")
