@@ -196,7 +196,7 @@ func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
 	}
 	res.Outcome = Succeeded
 	if ro.ExpectNoChanges && res.ChangeCount() > 0 {
-		return fmt.Errorf("%w: %s", ErrChangesPending, describeChanges(res.Changes))
+		return fmt.Errorf("%w: %s", ErrChangesPending, DescribeChanges(res.Changes))
 	}
 	return nil
 }
@@ -359,7 +359,7 @@ func (o *Orb) holder() string {
 
 func (o *Orb) commitMessage(res *Result, runErr error) string {
 	subject := fmt.Sprintf("orbos %s %s: %s", res.Operation, o.name(), res.Outcome)
-	if d := describeChanges(res.Changes); d != "" {
+	if d := DescribeChanges(res.Changes); d != "" {
 		subject += ", " + d
 	}
 	if runErr != nil {
@@ -402,8 +402,8 @@ var opWords = map[string]string{
 	string(apitype.OpReplace): "replaced", string(apitype.OpRefresh): "refreshed", string(apitype.OpImport): "imported",
 }
 
-// describeChanges says "2 created, 1 updated"; empty when nothing changed.
-func describeChanges(c map[string]int) string {
+// DescribeChanges says "2 created, 1 updated"; empty when nothing changed.
+func DescribeChanges(c map[string]int) string {
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)

@@ -53,13 +53,9 @@ func (a *app) printResult(res *automation.Result) {
 		fmt.Fprintf(a.out, "preview of %s: %s\n", res.Orb, strings.Join(parts, ", "))
 		return
 	}
-	changes := "no changes"
-	if res.ChangeCount() > 0 {
-		var parts []string
-		for k, n := range res.Changes {
-			parts = append(parts, fmt.Sprintf("%s=%d", k, n))
-		}
-		changes = strings.Join(parts, " ")
+	changes := automation.DescribeChanges(res.Changes)
+	if changes == "" {
+		changes = "no changes"
 	}
 	fmt.Fprintf(a.out, "%s of %s %s in %.1fs: %s\n", res.Operation, res.Orb, res.Outcome, res.Seconds, changes)
 	switch {
