@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +30,6 @@ type InitOptions struct {
 	KubernetesVersion string
 	DeployKey         string
 	KnownHosts        string
-	Progress          io.Writer
 }
 
 // InitResult says what Init made.

@@ -128,6 +128,9 @@ func (o *Orb) Repo() *gitrepo.Repo { return o.repo }
 // Redact removes the ORB's known secrets from s.
 func (o *Orb) Redact(s string) string { return o.redactor.String(s) }
 
+// Name is the ORB's name, which is also its stack name.
+func (o *Orb) Name() string { return o.opts.Config.Orb }
+
 func (o *Orb) name() string { return o.opts.Config.Orb }
 
 func (o *Orb) stackFilePath() string {

@@ -51,7 +51,6 @@ secret of the ORB.`,
 			opts.DeployKey, opts.KnownHosts = string(key), string(hosts)
 			opts.OrbconfigPath = a.s.Orbconfig
 			opts.Checkout = a.s.Checkout
-			opts.Progress = a.errOut
 			res, err := automation.Init(a.ctx, opts)
 			if err != nil {
 				return err

@@ -32,8 +32,7 @@ and changes, the managed resources and who holds the lock now. It needs no clust
 			if err := orb.Sync(a.ctx); err != nil {
 				return err
 			}
-			cfg, _ := orbconfig.Load(a.s.Orbconfig)
-			st, err := automation.ReadStatus(orb.Checkout(), cfg.Orb)
+			st, err := automation.ReadStatus(orb.Checkout(), orb.Name())
 			if err != nil {
 				return err
 			}
@@ -46,9 +45,9 @@ and changes, the managed resources and who holds the lock now. It needs no clust
 					Orb    string             `json:"orb"`
 					Status *automation.Status `json:"status"`
 					Lock   *orblock.Info      `json:"lock"`
-				}{cfg.Orb, st, lock})
+				}{orb.Name(), st, lock})
 			}
-			a.printStatus(cfg.Orb, st, lock)
+			a.printStatus(orb.Name(), st, lock)
 			return nil
 		},
 	}
