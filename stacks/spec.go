@@ -38,21 +38,27 @@ type Config struct {
 	Orbiter Orbiter `yaml:"orbos:orbiter" orbos:"required"`
 	Boom    *Boom   `yaml:"orbos:boom"`
 	// Kubeconfig reaches the cluster the ORB deploys to, until ORBITER creates clusters itself.
-	Kubeconfig Secret `yaml:"orbos:kubeconfig" orbos:"required"`
+	Kubeconfig Secret `yaml:"orbos:kubeconfig" doc:"encrypted kubeconfig of an existing cluster to deploy to"`
 }
 
 // Orbiter is the infrastructure and Kubernetes section.
 type Orbiter struct {
-	APIVersion string     `yaml:"apiVersion" orbos:"required"`
-	Kubernetes Kubernetes `yaml:"kubernetes" orbos:"required"`
+	APIVersion    string         `yaml:"apiVersion" orbos:"required" doc:"version of this section: orbos.io/v1alpha1"`
+	Providers     *Providers     `yaml:"providers" doc:"where the machines come from: gce or static"`
+	LoadBalancing *LoadBalancing `yaml:"loadBalancing" doc:"virtual IPs and their transports; a kubeapi transport is mandatory with a provider"`
+	Firewall      *Firewall      `yaml:"firewall" doc:"source ranges allowed to reach SSH, the Kubernetes API and ingress"`
+	Kubernetes    Kubernetes     `yaml:"kubernetes" orbos:"required"`
 }
 
 // Kubernetes is the desired cluster.
 type Kubernetes struct {
 	// Version is the desired Kubernetes version, vMAJOR.MINOR.PATCH.
-	Version string `yaml:"version" orbos:"required"`
+	Version string `yaml:"version" orbos:"required" doc:"desired Kubernetes version, vMAJOR.MINOR.PATCH"`
 	// Namespace holds orbos's own objects in the cluster; default orbos-system.
-	Namespace string `yaml:"namespace"`
+	Namespace    string        `yaml:"namespace" doc:"namespace of orbos's own objects; default orbos-system"`
+	ControlPlane *ControlPlane `yaml:"controlPlane" doc:"the control-plane pool and its node count"`
+	Workers      []WorkerPool  `yaml:"workers" doc:"worker pools"`
+	Networking   *Networking   `yaml:"networking" doc:"CNI and address ranges"`
 }
 
 // Boom is the platform tools section.
@@ -165,6 +171,7 @@ func (s *Spec) applyDefaults() {
 	if k.Namespace == "" {
 		k.Namespace = "orbos-system"
 	}
+	s.orbiterDefaults()
 }
 
 var (
@@ -185,6 +192,10 @@ func (s *Spec) validate(e *errs) {
 	}
 	if ns := c.Orbiter.Kubernetes.Namespace; !dnsLabel.MatchString(ns) {
 		e.add(orbiter+".kubernetes.namespace", nil, "%q is not a DNS label (lower-case letters, digits and inner dashes, at most 63)", ns)
+	}
+	s.validateOrbiter(e)
+	if !c.Kubeconfig.IsSet() && c.Orbiter.Providers == nil {
+		e.add("config."+KeyKubeconfig, nil, "required without a provider: the kubeconfig of the cluster to deploy to")
 	}
 	if c.Kubeconfig.Plaintext {
 		e.add("config."+KeyKubeconfig, nil, "is in plaintext: a kubeconfig holds credentials; set it with `orbctl config set --secret %s --from-file FILE`", KeyKubeconfig)
