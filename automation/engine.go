@@ -22,11 +22,12 @@ import (
 
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/stacks"
+	"github.com/orbos/orbos/stacks/program"
 )
 
 // engine runs op on the ORB's stack with the file backend inside the checkout, reporting progress.
 func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result) error {
-	stack, err := o.stack(ctx, stacks.Program(spec))
+	stack, err := o.stack(ctx, program.New(spec))
 	if err != nil {
 		return err
 	}
@@ -95,8 +96,8 @@ func (o *Orb) engineError(op Operation, err error, diags []string) error {
 
 // stack opens the ORB's stack on a local workspace over the checkout. The stack exists from
 // `orbctl init` on; should it be missing it is created.
-func (o *Orb) stack(ctx context.Context, program pulumi.RunFunc) (auto.Stack, error) {
-	return o.workspace().stack(ctx, o.name(), program, o.Redact)
+func (o *Orb) stack(ctx context.Context, prog pulumi.RunFunc) (auto.Stack, error) {
+	return o.workspace().stack(ctx, o.name(), prog, o.Redact)
 }
 
 func (o *Orb) workspace() workspace {
@@ -132,16 +133,16 @@ func (w workspace) env() map[string]string {
 	return env
 }
 
-func (w workspace) open(ctx context.Context, program pulumi.RunFunc, redact func(string) string) (auto.Workspace, error) {
+func (w workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(string) string) (auto.Workspace, error) {
 	cmd, err := pulumiCommand()
 	if err != nil {
 		return nil, err
 	}
-	if err := w.ensurePlugin(ctx, "kubernetes", stacks.KubernetesProviderVersion); err != nil {
+	if err := w.ensurePlugin(ctx, "kubernetes", program.KubernetesProviderVersion); err != nil {
 		return nil, err
 	}
 	opts := []auto.LocalWorkspaceOption{
-		auto.WorkDir(w.dir), auto.Program(program), auto.Pulumi(cmd), auto.EnvVars(w.env()),
+		auto.WorkDir(w.dir), auto.Program(prog), auto.Pulumi(cmd), auto.EnvVars(w.env()),
 	}
 	if w.home != "" {
 		opts = append(opts, auto.PulumiHome(w.home))
@@ -155,8 +156,8 @@ func (w workspace) open(ctx context.Context, program pulumi.RunFunc, redact func
 
 // stack selects the ORB's stack, creating it in the file backend when it does not exist yet. The
 // desired-state file stays byte for byte as it was (Pulumi would rewrite it without comments).
-func (w workspace) stack(ctx context.Context, orb string, program pulumi.RunFunc, redact func(string) string) (auto.Stack, error) {
-	ws, err := w.open(ctx, program, redact)
+func (w workspace) stack(ctx context.Context, orb string, prog pulumi.RunFunc, redact func(string) string) (auto.Stack, error) {
+	ws, err := w.open(ctx, prog, redact)
 	if err != nil {
 		return auto.Stack{}, err
 	}

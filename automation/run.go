@@ -16,6 +16,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/components/static"
+	"github.com/orbos/orbos/internal/sshkey"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -130,6 +132,12 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		return err
 	}
 	spec, err := o.loadSpec()
+	if err == nil && op != Destroy {
+		spec, err = o.ensureSSHKey(spec)
+	}
+	if err == nil && op != Destroy {
+		err = o.preflight(ctx, spec)
+	}
 	if err != nil {
 		return errors.Join(err, o.pushIfAhead(ctx))
 	}
@@ -221,6 +229,63 @@ func (o *Orb) loadSpec() (*stacks.Spec, error) {
 	}
 	o.redactor.Add(secrets...)
 	return spec, nil
+}
+
+// ensureSSHKey gives a GCE ORB its own SSH key, generated with crypto/rand and stored encrypted in
+// the desired state, as a commit of its own.
+func (o *Orb) ensureSSHKey(spec *stacks.Spec) (*stacks.Spec, error) {
+	c := spec.File.Config
+	if c.Orbiter.Providers == nil || c.Orbiter.Providers.GCE == nil || c.SSHKey.IsSet() {
+		return spec, nil
+	}
+	f, _, err := o.StackFile()
+	if err != nil {
+		return nil, err
+	}
+	cr, err := o.crypter(f)
+	if err != nil {
+		return nil, err
+	}
+	private, _, err := sshkey.Generate("orbos-" + o.name())
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Set(stacks.KeySSHKey, private, true, cr); err != nil {
+		return nil, err
+	}
+	raw, err := f.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
+		return nil, fmt.Errorf("writing the desired state: %w", err)
+	}
+	o.progressf("generated the ORB's SSH key (%s, encrypted)\n", stacks.KeySSHKey)
+	if _, err := o.repo.CommitAll(fmt.Sprintf("orbos config %s: generate the ORB's SSH key\n\n%s", o.name(), trailers(map[string]string{
+		"Orbos-Operation": "config", "Orbos-Key": stacks.KeySSHKey, "Orbos-Value": "[secret]",
+	}))); err != nil {
+		return nil, err
+	}
+	return o.loadSpec()
+}
+
+// preflight checks, before the engine runs, that every static machine is reachable and presents its
+// pinned host key.
+func (o *Orb) preflight(ctx context.Context, spec *stacks.Spec) error {
+	p := spec.File.Config.Orbiter.Providers
+	if p == nil || p.Static == nil {
+		return nil
+	}
+	args := static.Args{Static: *p.Static}
+	if cp := spec.Kubernetes().ControlPlane; cp != nil {
+		args.ControlPlanePool, args.ControlPlaneNodes = cp.Pool, cp.Nodes
+	}
+	machines := static.Inventory(args)
+	o.progressf("checking %d machines over SSH\n", len(machines))
+	if err := static.Check(ctx, machines, 10*time.Second); err != nil {
+		return fmt.Errorf("preflight: nothing was changed:\n%w", err)
+	}
+	return nil
 }
 
 // recoverLeftovers commits what an interrupted run left in the checkout (its state, never anything

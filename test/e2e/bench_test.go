@@ -15,6 +15,7 @@ import (
 
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/stacks"
+	"github.com/orbos/orbos/stacks/program"
 )
 
 // BenchmarkNoopRun compares a no-op `orbctl up` and `orbctl preview` (a whole process: Git fetch, ORB
@@ -81,7 +82,7 @@ func rawStack(b *testing.B, o *orb) auto.Stack {
 	}
 	dir := b.TempDir()
 	ctx := context.Background()
-	s, err := auto.UpsertStackInlineSource(ctx, o.name, stacks.Project, stacks.Program(spec),
+	s, err := auto.UpsertStackInlineSource(ctx, o.name, stacks.Project, program.New(spec),
 		auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
 		auto.EnvVars(map[string]string{
 			"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "bench",

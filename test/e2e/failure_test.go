@@ -7,13 +7,13 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/orbos/orbos/stacks"
+	"github.com/orbos/orbos/stacks/program"
 )
 
 // Ctrl-C in the middle of up: the engine stops, and what it did is committed and pushed before exit.
 func TestInterruptedUpSavesItsState(t *testing.T) {
 	o := newORB(t, "interrupted")
-	run := o.startUntil([]string{stacks.SlowProgramEnv + "=8s"}, "created   kubernetes:core/v1:Namespace", "up")
+	run := o.startUntil([]string{program.SlowProgramEnv + "=8s"}, "created   kubernetes:core/v1:Namespace", "up")
 	if err := run.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

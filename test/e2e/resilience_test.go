@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/orbos/orbos/internal/gittest"
-	"github.com/orbos/orbos/stacks"
+	"github.com/orbos/orbos/stacks/program"
 )
 
 // background is an orbctl started by startUntil.
@@ -72,7 +72,7 @@ func (o *orb) startUntil(env []string, marker string, args ...string) *backgroun
 func TestKilledUpIsRecoveredByTheNextRun(t *testing.T) {
 	o := newORB(t, "killed")
 	before := o.remoteHead()
-	slow := []string{stacks.SlowProgramEnv + "=30s"}
+	slow := []string{program.SlowProgramEnv + "=30s"}
 	run := o.startUntil(slow, "created   kubernetes:core/v1:Namespace", "up")
 	if err := run.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestKilledUpIsRecoveredByTheNextRun(t *testing.T) {
 func TestConcurrentUpsAreExcludedByTheLock(t *testing.T) {
 	o := newORB(t, "racing")
 	other := o.withCheckout(filepath.Join(t.TempDir(), "other"))
-	slow := []string{stacks.SlowProgramEnv + "=3s"}
+	slow := []string{program.SlowProgramEnv + "=3s"}
 
 	first := o.startUntil(slow, "creating", "up")
 	r := other.run("up", "--lock-wait", "0")
@@ -148,7 +148,7 @@ func TestConcurrentUpsAreExcludedByTheLock(t *testing.T) {
 // A desired-state commit pushed while a run works is merged with the run's state, not lost.
 func TestDesiredStatePushedDuringARunIsMerged(t *testing.T) {
 	o := newORB(t, "merging")
-	run := o.startUntil([]string{stacks.SlowProgramEnv + "=3s"}, "creating", "up")
+	run := o.startUntil([]string{program.SlowProgramEnv + "=3s"}, "creating", "up")
 	// A user pushes a change of the desired state from their own clone meanwhile.
 	user := filepath.Join(t.TempDir(), "user")
 	gittest.Git(t, filepath.Dir(user), "clone", "-q", o.remote, user)
