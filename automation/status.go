@@ -149,3 +149,20 @@ func readState(dir, orb string) ([]Resource, map[string]any, error) {
 	}
 	return res, outputs, nil
 }
+
+// Inventory returns the machines recorded in the checkout's state (the stack output "inventory"):
+// it needs no cloud access.
+func Inventory(dir, orb string) ([]map[string]any, error) {
+	_, outputs, err := readState(dir, orb)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := outputs["inventory"].([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

@@ -345,8 +345,13 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 						e.add(tp+pp.path, nil, "%d is not a port (1-65535)", pp.port)
 					}
 				}
-				if o.Providers != nil && o.Providers.GCE != nil && t.FrontendPort != t.BackendPort {
-					e.add(tp+".backendPort", nil, "GCE network load balancers pass the port through: must equal frontendPort %d", t.FrontendPort)
+				if o.Providers != nil && o.Providers.GCE != nil {
+					if t.FrontendPort != t.BackendPort {
+						e.add(tp+".backendPort", nil, "GCE network load balancers pass the port through: must equal frontendPort %d", t.FrontendPort)
+					}
+					if t.ProxyProtocol {
+						e.add(tp+".proxyProtocol", nil, "GCE network load balancers cannot send the PROXY protocol")
+					}
 				}
 				for k, pool := range t.BackendPools {
 					checkPool(fmt.Sprintf("%s.backendPools[%d]", tp, k), pool)

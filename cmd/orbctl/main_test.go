@@ -98,3 +98,14 @@ func TestCompletionScripts(t *testing.T) {
 		t.Errorf("--output completion: %q", out)
 	}
 }
+
+// The example GCE ORB planned against mocks: every resource with every input.
+func TestMockPreviewOfTheGCEExample(t *testing.T) {
+	for _, ex := range []string{"gce", "static"} {
+		out, errOut, code := orbctl(t, nil, "preview", "--mocks", "--spec", "../../examples/"+ex+"/Pulumi."+ex+"-demo.yaml")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", ex, code, errOut)
+		}
+		golden(t, "preview-mocks-"+ex, out)
+	}
+}

@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/stacks"
+	"github.com/orbos/orbos/stacks/program"
 )
 
 // runOp runs one engine operation and prints its result.
@@ -69,7 +72,11 @@ func (a *app) printResult(res *automation.Result) {
 }
 
 func (a *app) previewCommand() *cobra.Command {
-	var ro automation.RunOptions
+	var (
+		ro       automation.RunOptions
+		mocks    bool
+		specFile string
+	)
 	c := &cobra.Command{
 		Use:   "preview",
 		Short: "Show what `up` would change, as a diff, without changing anything",
@@ -80,10 +87,65 @@ It takes no lock and makes no commit.`,
   orbctl preview --expect-no-changes   # exit 5 when the cluster differs from the repository
   orbctl preview -o json | jq .changes`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Preview, ro) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if mocks {
+				return a.mockPreview(specFile)
+			}
+			if specFile != "" {
+				return usageError{fmt.Errorf("--spec needs --mocks")}
+			}
+			return a.runOp(automation.Preview, ro)
+		},
 	}
 	c.Flags().BoolVar(&ro.ExpectNoChanges, "expect-no-changes", false, "fail with exit code 5 when the preview finds changes")
+	c.Flags().BoolVar(&mocks, "mocks", false, "plan against mocks of every cloud (for GCE and Cloudflare where their providers cannot run): every resource with its inputs")
+	c.Flags().StringVar(&specFile, "spec", "", "with --mocks: plan this Pulumi.<orb>.yaml instead of the ORB's (no orbconfig needed)")
+	_ = c.MarkFlagFilename("spec", "yaml")
 	return c
+}
+
+// mockPreview plans the spec against mocks and prints every resource with its inputs.
+func (a *app) mockPreview(specFile string) error {
+	var raw []byte
+	var orbName string
+	if specFile != "" {
+		var err error
+		if raw, err = readFlagFile(specFile); err != nil {
+			return err
+		}
+		base := filepath.Base(specFile)
+		orbName = strings.TrimSuffix(strings.TrimPrefix(base, "Pulumi."), ".yaml")
+		if orbName == base {
+			return usageError{fmt.Errorf("--spec %s: the file must be named Pulumi.<orb>.yaml", specFile)}
+		}
+	} else {
+		orb, err := a.open()
+		if err != nil {
+			return err
+		}
+		defer orb.Close()
+		if err := orb.Sync(a.ctx); err != nil {
+			return err
+		}
+		if _, raw, err = orb.StackFile(); err != nil {
+			return err
+		}
+		orbName = orb.Name()
+	}
+	spec, err := stacks.Parse(orbName, raw)
+	if err != nil {
+		return err
+	}
+	plan, err := program.MockPlan(spec)
+	if err != nil {
+		return err
+	}
+	if a.json() {
+		return a.printJSON(plan)
+	}
+	fmt.Fprint(a.out, program.FormatPlan(plan))
+	fmt.Fprintf(a.out, "plan of %s against mocks: %d resources to create\n", orbName, len(plan))
+	return nil
 }
 
 func (a *app) upCommand() *cobra.Command {

@@ -45,3 +45,13 @@ func authorizedLine(k ssh.PublicKey, comment string) string {
 	}
 	return line
 }
+
+// Placeholder is a fixed key pair for plans made without the ORB's secrets: never install it.
+func Placeholder() (private string) {
+	priv := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	block, err := ssh.MarshalPrivateKey(priv, "placeholder")
+	if err != nil {
+		panic(err) // a fixed key always marshals
+	}
+	return string(pem.EncodeToMemory(block))
+}
