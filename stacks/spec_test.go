@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -134,6 +135,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("config: {orbos:orbiter: {kubernetes: [1, {a: b}]}}"))
 	f.Add([]byte("a: &x [*x]"))
 	f.Add([]byte("config:\n  orbos:boom:\n    tools: {x: ~}\n"))
+	for _, ex := range []string{"gce", "static"} {
+		if raw, err := os.ReadFile("../examples/" + ex + "/Pulumi." + ex + "-demo.yaml"); err == nil {
+			f.Add(raw)
+		}
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		s, err := Parse("fuzz", raw)
 		if err == nil && s == nil {

@@ -256,6 +256,18 @@ func TestOneControlPlaneWithTwoWorkerPools(t *testing.T) {
 	if n := len(bs["prod-default-https"]["backends"].ArrayValue()); n != 5 {
 		t.Errorf("https backends: %d instance groups, want 5 (workers in 3 zones, spot in 2)", n)
 	}
+	if net := m.byType("gcp:compute/network:Network")["prod"]; str(net, "autoCreateSubnetworks") != "false" || str(net, "project") != "acme-prod" {
+		t.Errorf("network %v", net)
+	}
+	if a := m.byType("gcp:compute/address:Address")["prod-default"]; str(a, "addressType") != "EXTERNAL" || str(a, "region") != "europe-west1" {
+		t.Errorf("VIP address %v", a)
+	}
+	if ig := m.byType("gcp:compute/instanceGroup:InstanceGroup")["prod-workers-europe-west1-c"]; str(ig, "instances") != "https://compute/prod-workers-1" {
+		t.Errorf("instance group of workers in zone c: %v", ig)
+	}
+	if nat := m.byType("gcp:compute/routerNat:RouterNat")["prod"]; str(nat, "sourceSubnetworkIpRangesToNat") != "ALL_SUBNETWORKS_ALL_IP_RANGES" {
+		t.Errorf("NAT %v", nat)
+	}
 	if len(m.byType("gcp:compute/routerNat:RouterNat")) != 1 || str(m.byType("gcp:compute/subnetwork:Subnetwork")["prod"], "ipCidrRange") != "10.10.0.0/20" {
 		t.Error("no NAT or wrong subnet")
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 // sshHost is a real sshd on loopback serving Git over SSH for the current user.
 type sshHost struct {
 	port     int
+	hostKey  string // authorized_keys form
 	hostLine string // known_hosts line pinning its host key
 }
 
@@ -47,6 +49,11 @@ func writeKey(t *testing.T, path string) ssh.PublicKey {
 }
 
 func startSSHD(t *testing.T, clientKey ssh.PublicKey) *sshHost {
+	return startSSHDOn(t, "127.0.0.1", clientKey)
+}
+
+// startSSHDOn starts sshd on a loopback address of its own (127.0.0.0/8 is all loopback on Linux).
+func startSSHDOn(t *testing.T, address string, clientKey ssh.PublicKey) *sshHost {
 	t.Helper()
 	sshd, err := tools.Find("sshd")
 	if err != nil {
@@ -57,7 +64,7 @@ func startSSHD(t *testing.T, clientKey ssh.PublicKey) *sshHost {
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(clientKey), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", address+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +72,7 @@ func startSSHD(t *testing.T, clientKey ssh.PublicKey) *sshHost {
 	l.Close()
 	_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory sshd insists on
 	config := fmt.Sprintf(`Port %d
-ListenAddress 127.0.0.1
+ListenAddress `+address+`
 HostKey %s/host_key
 PidFile %s/sshd.pid
 AuthorizedKeysFile %s/authorized_keys
@@ -96,7 +103,7 @@ PermitRootLogin prohibit-password
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		c, err := net.Dial("tcp", net.JoinHostPort(address, strconv.Itoa(port)))
 		if err == nil {
 			c.Close()
 			break
@@ -106,7 +113,8 @@ PermitRootLogin prohibit-password
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &sshHost{port: port, hostLine: fmt.Sprintf("[127.0.0.1]:%d %s", port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostKey))))}
+	return &sshHost{port: port, hostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostKey))),
+		hostLine: fmt.Sprintf("[%s]:%d %s", address, port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostKey))))}
 }
 
 // An ORB whose repository is reached over SSH: the deploy key authenticates, the pinned host key is
