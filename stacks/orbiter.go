@@ -242,7 +242,7 @@ func (s *Spec) validateOrbiter(e *errs) {
 		if pools == nil {
 			e.add(path, nil, "names pool %q, but no provider is configured", pool)
 		} else if _, ok := pools[pool]; !ok {
-			e.add(path, nil, "names pool %q, which %s does not have (it has: %s)", pool, poolsPath, strings.Join(sortedKeys(pools), ", "))
+			e.add(path, nil, "names pool %q, which %s does not have (it has: %s)", pool, poolsPath, strings.Join(SortedKeys(pools), ", "))
 		}
 	}
 	k := o.Kubernetes
@@ -406,7 +406,7 @@ func validateGCE(g *GCE, path string, e *errs) {
 	if _, err := netip.ParsePrefix(g.CIDR); err != nil {
 		e.add(path+".cidr", nil, "%q is not a CIDR", g.CIDR)
 	}
-	for _, name := range sortedKeys(g.Pools) {
+	for _, name := range SortedKeys(g.Pools) {
 		p := g.Pools[name]
 		pp := path + ".pools." + name
 		if !gcpName.MatchString(name) {
@@ -444,7 +444,7 @@ func validateGCE(g *GCE, path string, e *errs) {
 
 func validateStatic(st *Static, path string, e *errs) {
 	ids, addrs := map[string]string{}, map[string]string{}
-	for _, name := range sortedKeys(st.Pools) {
+	for _, name := range SortedKeys(st.Pools) {
 		for i, m := range st.Pools[name] {
 			mp := fmt.Sprintf("%s.pools.%s[%d]", path, name, i)
 			if prev, ok := ids[m.ID]; ok && m.ID != "" {
@@ -472,7 +472,8 @@ func checkCIDRs(path string, cidrs []string, e *errs) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+// SortedKeys returns the keys of m in order.
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

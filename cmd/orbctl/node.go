@@ -21,14 +21,11 @@ func (a *app) nodeCommand() *cobra.Command {
 role, zone and addresses. It works from any clone of the repository, without cloud credentials.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSynced()
 			if err != nil {
 				return err
 			}
 			defer orb.Close()
-			if err := orb.Sync(a.ctx); err != nil {
-				return err
-			}
 			inv, err := automation.Inventory(orb.Checkout(), orb.Name())
 			if err != nil {
 				return err

@@ -162,6 +162,19 @@ func (a *app) open() (*automation.Orb, error) {
 	})
 }
 
+// openSynced opens the ORB and brings its checkout up to the remote, for commands that only read.
+func (a *app) openSynced() (*automation.Orb, error) {
+	orb, err := a.open()
+	if err != nil {
+		return nil, err
+	}
+	if err := orb.Sync(a.ctx); err != nil {
+		orb.Close()
+		return nil, err
+	}
+	return orb, nil
+}
+
 // printJSON writes v as indented JSON to stdout.
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.out)

@@ -119,14 +119,11 @@ func (a *app) mockPreview(specFile string) error {
 			return usageError{fmt.Errorf("--spec %s: the file must be named Pulumi.<orb>.yaml", specFile)}
 		}
 	} else {
-		orb, err := a.open()
+		orb, err := a.openSynced()
 		if err != nil {
 			return err
 		}
 		defer orb.Close()
-		if err := orb.Sync(a.ctx); err != nil {
-			return err
-		}
 		if _, raw, err = orb.StackFile(); err != nil {
 			return err
 		}

@@ -24,14 +24,11 @@ and changes, the managed resources and who holds the lock now. It needs no clust
   orbctl status -o json | jq .status.lastRun.outcome`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSynced()
 			if err != nil {
 				return err
 			}
 			defer orb.Close()
-			if err := orb.Sync(a.ctx); err != nil {
-				return err
-			}
 			st, err := automation.ReadStatus(orb.Checkout(), orb.Name())
 			if err != nil {
 				return err

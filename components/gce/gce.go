@@ -5,7 +5,6 @@ package gce
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
@@ -104,7 +103,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	// reach the internet through Cloud NAT.
 	public := args.Firewall != nil && len(args.Firewall.SSH) > 0
 	var machines []machine
-	for _, poolName := range sortedKeys(g.Pools) {
+	for _, poolName := range stacks.SortedKeys(g.Pools) {
 		pool := g.Pools[poolName]
 		for i := 0; i < pool.Count; i++ {
 			m, err := newInstance(ctx, args, poolName, pool, i, subnet, public, parent)
@@ -358,13 +357,4 @@ func healthCheckArgs(name string, g stacks.GCE, t stacks.Transport) *compute.Reg
 		a.TcpHealthCheck = &compute.RegionHealthCheckTcpHealthCheckArgs{Port: pulumi.Int(hc.Port)}
 	}
 	return a
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
