@@ -218,3 +218,22 @@ func TestRejectedPushKeepsStateForTheNextRun(t *testing.T) {
 	}
 	o.mustRun("destroy", "--yes")
 }
+
+// A run longer than its lease keeps the lock by renewing it: nobody takes it over meanwhile.
+func TestALongRunRenewsItsLease(t *testing.T) {
+	o := newORB(t, "renewing")
+	other := o.withCheckout(filepath.Join(t.TempDir(), "other"))
+	long := o.startUntil([]string{program.SlowProgramEnv + "=6s", "ORBOS_LOCK_TTL=2s"}, "created   kubernetes:core/v1:Namespace", "up")
+	time.Sleep(4 * time.Second) // two leases later
+	r := other.run("up", "--lock-wait", "0")
+	if r.code != 3 || !strings.Contains(r.stderr, "the ORB is locked by") {
+		t.Fatalf("the lock of a live, renewing run was taken:\n%s", r)
+	}
+	if err := long.wait(); err != nil {
+		t.Fatalf("the long run: %v\n%s", err, long.stderr())
+	}
+	if got := o.stateResources(); !slices.Equal(got, wantResources(o)) {
+		t.Fatalf("state %v", got)
+	}
+	o.mustRun("destroy", "--yes")
+}
