@@ -26,7 +26,7 @@ import (
 )
 
 // engine runs op on the ORB's stack with the file backend inside the checkout, reporting progress.
-func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result) error {
+func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result, ro RunOptions) error {
 	stack, err := o.stack(ctx, program.New(spec))
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if o.opts.Progress != nil {
 		w = o.redactor.Writer(o.opts.Progress)
 	}
-	prog := newProgress(w, op == Preview)
+	prog := newProgress(w, op == Preview || op == Drift)
 	ch := make(chan events.EngineEvent)
 	consumed := make(chan struct{})
 	go func() {
@@ -43,11 +43,20 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 		close(consumed)
 	}()
 	msg := fmt.Sprintf("orbos %s %s (run %s)", op, o.name(), res.RunID)
+	if ro.Message != "" {
+		msg += ": " + ro.Message
+	}
 	switch op {
 	case Preview:
 		_, err = stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Message(msg))
+	case Drift:
+		_, err = stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Refresh(), optpreview.Message(msg))
 	case Up:
-		_, err = stack.Up(ctx, optup.EventStreams(ch), optup.Message(msg))
+		opts := []optup.Option{optup.EventStreams(ch), optup.Message(msg)}
+		if ro.Refresh {
+			opts = append(opts, optup.Refresh())
+		}
+		_, err = stack.Up(ctx, opts...)
 	case Refresh:
 		_, err = stack.Refresh(ctx, optrefresh.EventStreams(ch), optrefresh.Message(msg))
 	case Destroy:

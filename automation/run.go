@@ -29,6 +29,8 @@ const (
 	Up      Operation = "up"
 	Refresh Operation = "refresh"
 	Destroy Operation = "destroy"
+	// Drift refreshes the state from the real resources in a preview and records what differs.
+	Drift Operation = "drift"
 )
 
 // Outcomes of a run.
@@ -44,6 +46,8 @@ type RunOptions struct {
 	ExpectNoChanges bool
 	// Message is added to the state commit.
 	Message string
+	// Refresh makes an up read the real resources first, so that it corrects drift.
+	Refresh bool
 }
 
 // Result is what a run did; it is also orbctl's JSON output.
@@ -155,7 +159,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		case <-runCtx.Done():
 		}
 	}()
-	runErr := o.engine(runCtx, op, spec, res)
+	runErr := o.engine(runCtx, op, spec, res, ro)
 	switch {
 	case runErr == nil:
 		res.Outcome = Succeeded
@@ -198,7 +202,7 @@ func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
 	if head, err := o.repo.Head(); err == nil {
 		res.DesiredCommit = head.String()
 	}
-	if err := o.engine(ctx, Preview, spec, res); err != nil {
+	if err := o.engine(ctx, Preview, spec, res, ro); err != nil {
 		res.Outcome = Failed
 		return err
 	}
@@ -373,6 +377,129 @@ func (o *Orb) save(ctx context.Context, res *Result, spec *stacks.Spec, runErr e
 	return nil
 }
 
+// saveDrift records a drift check in the status; a check that finds what the last one found makes
+// no commit. The state itself is left as it was: a preview changes nothing.
+func (o *Orb) saveDrift(ctx context.Context, res *Result, runErr error) error {
+	if err := o.repo.Discard(isStatePath); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return o.pushIfAhead(ctx)
+	}
+	var drifted []Step
+	for _, s := range res.Steps {
+		if s.Op != "refresh" && s.Op != "same" {
+			drifted = append(drifted, s)
+		}
+	}
+	st, err := ReadStatus(o.Checkout(), o.name())
+	if err != nil || st == nil {
+		return errors.Join(err, o.pushIfAhead(ctx))
+	}
+	if sameDrift(st.Drift, drifted) {
+		return o.pushIfAhead(ctx)
+	}
+	st.Drift = nil
+	if len(drifted) > 0 {
+		st.Drift = &DriftReport{Checked: time.Now().UTC(), Resources: drifted}
+	}
+	if err := writeStatus(o.Checkout(), st); err != nil {
+		return err
+	}
+	subject := fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
+	if len(drifted) == 0 {
+		subject = fmt.Sprintf("orbos drift %s: drift gone", o.name())
+	}
+	h, err := o.repo.CommitAll(subject + "\n\n" + trailers(map[string]string{
+		"Orbos-Operation": string(Drift), "Orbos-Outcome": Succeeded, "Orbos-Run": res.RunID,
+		"Orbos-Changes": changesTrailer(res.Changes), "Orbos-Holder": o.holder(),
+	}))
+	if err != nil {
+		return err
+	}
+	res.Commit = h.String()
+	if err := o.push(ctx); err != nil {
+		return err
+	}
+	res.Pushed = true
+	return nil
+}
+
+func sameDrift(prev *DriftReport, now []Step) bool {
+	var before []Step
+	if prev != nil {
+		before = prev.Resources
+	}
+	if len(before) != len(now) {
+		return false
+	}
+	for i := range now {
+		if before[i].URN != now[i].URN || before[i].Op != now[i].Op || len(before[i].Diffs) != len(now[i].Diffs) {
+			return false
+		}
+		for j := range now[i].Diffs {
+			if before[i].Diffs[j] != now[i].Diffs[j] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// RemoteHead returns the commit the remote's branch points at, reading refs only (no fetch).
+func (o *Orb) RemoteHead(ctx context.Context) (string, error) {
+	return o.repo.RemoteBranchHead(ctx)
+}
+
+// DesiredSpec brings the checkout up to the remote and returns its validated desired state.
+func (o *Orb) DesiredSpec(ctx context.Context) (*stacks.Spec, error) {
+	if err := o.Sync(ctx); err != nil {
+		return nil, err
+	}
+	return o.loadSpec()
+}
+
+// NoteReconciler records what the reconciler has to say in status/<orb>.yaml, as one commit, under
+// the ORB lock; the same note twice makes no commit.
+func (o *Orb) NoteReconciler(ctx context.Context, note string) error {
+	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
+		Holder: o.opts.Holder, Purpose: "reconciler note", RunID: newRunID(time.Now()), TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
+	})
+	if err != nil {
+		return err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	if err := o.repo.Fetch(ctx); err != nil {
+		return err
+	}
+	if _, err := o.recoverLeftovers(ctx); err != nil {
+		return err
+	}
+	if _, err := o.repo.Sync(isStatePath); err != nil {
+		return err
+	}
+	st, err := ReadStatus(o.Checkout(), o.name())
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		st = &Status{Orb: o.name(), Resources: []Resource{}}
+	}
+	note = o.Redact(note)
+	if st.Reconciler == note {
+		return nil
+	}
+	st.Reconciler = note
+	if err := writeStatus(o.Checkout(), st); err != nil {
+		return err
+	}
+	if _, err := o.repo.CommitAll(fmt.Sprintf("orbos reconciler %s: %s\n\n%s", o.name(), truncate(firstLine(note), 100),
+		trailers(map[string]string{"Orbos-Operation": "reconciler"}))); err != nil {
+		return err
+	}
+	return o.push(ctx)
+}
+
 func (o *Orb) commit(res *Result, spec *stacks.Spec, runErr error) (string, error) {
 	if err := o.writeStatus(res, spec, runErr); err != nil {
 		return "", err
@@ -405,6 +532,12 @@ func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
 	}
 	if runErr != nil {
 		s.LastRun.Error = o.Redact(firstLine(runErr.Error()))
+	}
+	if prev != nil {
+		s.Drift = prev.Drift
+		if res.Outcome != Succeeded {
+			s.Reconciler = prev.Reconciler
+		}
 	}
 	if res.Outcome == Succeeded {
 		t := s.LastRun.Finished

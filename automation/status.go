@@ -25,6 +25,16 @@ type Status struct {
 	LastSuccess   *time.Time     `yaml:"lastSuccess,omitempty" json:"lastSuccess,omitempty"`
 	Resources     []Resource     `yaml:"resources" json:"resources"`
 	Outputs       map[string]any `yaml:"outputs,omitempty" json:"outputs,omitempty"`
+	// Drift is what the last drift check found changed behind orbos's back.
+	Drift *DriftReport `yaml:"drift,omitempty" json:"drift,omitempty"`
+	// Reconciler is what the in-cluster reconciler last had to say (gave up, suspended, invalid spec).
+	Reconciler string `yaml:"reconciler,omitempty" json:"reconciler,omitempty"`
+}
+
+// DriftReport lists the resources whose real state differs from the state orbos recorded.
+type DriftReport struct {
+	Checked   time.Time `yaml:"checked" json:"checked"`
+	Resources []Step    `yaml:"resources" json:"resources"`
 }
 
 // KubeStatus is the cluster as desired and as deployed.

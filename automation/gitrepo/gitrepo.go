@@ -184,6 +184,27 @@ func (r *Repo) Fetch(ctx context.Context) error {
 	return nil
 }
 
+// RemoteBranchHead asks the remote where the branch points, reading refs only; "" for an empty remote.
+func (r *Repo) RemoteBranchHead(ctx context.Context) (string, error) {
+	remote, err := r.repo.Remote(RemoteName)
+	if err != nil {
+		return "", fmt.Errorf("reading remote: %w", err)
+	}
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: r.opts.Auth})
+	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("listing %s: %w", r.opts.URL, Explain(err))
+	}
+	for _, ref := range refs {
+		if ref.Name() == r.opts.branchRef() {
+			return ref.Hash().String(), nil
+		}
+	}
+	return "", nil
+}
+
 // Changed lists the paths that differ from the last commit (modified, added, deleted or untracked,
 // ignored files excepted), sorted.
 func (r *Repo) Changed() ([]string, error) {

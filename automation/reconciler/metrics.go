@@ -1,0 +1,90 @@
+package reconciler
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/automation/orblock"
+)
+
+// Metrics are the reconciler's Prometheus metrics, on a registry of their own.
+type Metrics struct {
+	Registry    *prometheus.Registry
+	Cycles      *prometheus.CounterVec
+	Runs        *prometheus.CounterVec
+	RunSeconds  prometheus.Histogram
+	LockWaits   prometheus.Counter
+	Drift       prometheus.Gauge
+	LastSuccess prometheus.Gauge
+}
+
+// NewMetrics registers the metrics, with the Go runtime's and the process's.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Cycles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orbos_reconciler_cycles_total", Help: "Reconciler cycles by what they did.",
+		}, []string{"action"}),
+		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orbos_reconciler_runs_total", Help: "Engine runs by operation and outcome.",
+		}, []string{"operation", "outcome"}),
+		RunSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "orbos_reconciler_run_duration_seconds", Help: "Duration of engine runs.",
+			Buckets: prometheus.ExponentialBuckets(0.5, 2, 12),
+		}),
+		LockWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "orbos_reconciler_lock_busy_total", Help: "Runs that found the ORB locked by another holder.",
+		}),
+		Drift: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orbos_reconciler_drifted_resources", Help: "Resources the last drift check found drifted.",
+		}),
+		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "orbos_reconciler_last_success_timestamp_seconds", Help: "When the last run succeeded.",
+		}),
+	}
+	m.Registry.MustRegister(m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *Metrics) cycle(a Action, _ time.Duration) { m.Cycles.WithLabelValues(string(a)).Inc() }
+
+func (m *Metrics) run(res *automation.Result, err error) {
+	var held *orblock.HeldError
+	if errors.As(err, &held) {
+		m.LockWaits.Inc()
+		return
+	}
+	if res == nil {
+		return
+	}
+	outcome := res.Outcome
+	if outcome == "" {
+		outcome = automation.Failed
+	}
+	m.Runs.WithLabelValues(string(res.Operation), outcome).Inc()
+	m.RunSeconds.Observe(res.Seconds)
+}
+
+func (m *Metrics) success(t time.Time) { m.LastSuccess.Set(float64(t.Unix())) }
+
+// Handler serves /healthz (the process runs), /readyz (it has reached the repository) and /metrics.
+func (r *Reconciler) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !r.Ready() {
+			http.Error(w, "not yet reached the ORB repository", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(r.Metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}

@@ -1,0 +1,277 @@
+// Package reconciler is the loop that keeps an ORB converged from inside its cluster. It polls the
+// ORB repository cheaply (refs only), runs `up` when the desired commit moved or a resync is due,
+// checks for drift on its own schedule and corrects it only where the spec asks, backs off on
+// failures and gives up on a commit that keeps failing until a new one arrives. There is no inbound
+// API: everything it is told comes through the repository, and everything it has to say goes there.
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/stacks"
+)
+
+// Options tune the loop.
+type Options struct {
+	// Interval between checks of the repository; each wait is jittered by ±20%.
+	Interval time.Duration
+	// Resync runs up even without a new commit once this long has passed since the last run.
+	Resync time.Duration
+	// DriftInterval is how often drift is checked; 0 never.
+	DriftInterval time.Duration
+	// MaxFailures of one commit after which it is not retried until a new commit arrives.
+	MaxFailures int
+	// BackoffBase and BackoffMax: after n failures the next try waits base × 3^(n-1), at most max.
+	BackoffBase, BackoffMax time.Duration
+	Logger                  *slog.Logger
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Second
+	}
+	if o.Resync <= 0 {
+		o.Resync = 10 * time.Minute
+	}
+	if o.MaxFailures <= 0 {
+		o.MaxFailures = 5
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 10 * time.Second
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 10 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Action says what a cycle did.
+type Action string
+
+const (
+	Idle       Action = "idle"        // nothing to do
+	Applied    Action = "applied"     // ran up
+	Failed     Action = "failed"      // ran up, which failed; backing off
+	BackingOff Action = "backing-off" // waiting after a failure
+	GaveUp     Action = "gave-up"     // the commit failed too often, or is invalid; waiting for a new one
+	Suspended  Action = "suspended"   // the spec says suspend
+	DriftFound Action = "drift"       // a drift check found drift (and corrected it if the spec asks)
+	NoDrift    Action = "no-drift"    // a drift check found none
+)
+
+// Reconciler keeps one ORB converged.
+type Reconciler struct {
+	orb     *automation.Orb
+	opts    Options
+	Metrics *Metrics
+
+	mu          sync.Mutex
+	lastSeen    string // remote head after our last run
+	lastRun     time.Time
+	lastDrift   time.Time
+	failing     string // the commit that fails
+	failures    int
+	nextTry     time.Time
+	gaveUpNoted string
+	ready       bool
+}
+
+// New returns a reconciler of orb, which it keeps open.
+func New(orb *automation.Orb, opts Options) *Reconciler {
+	opts.defaults()
+	return &Reconciler{orb: orb, opts: opts, Metrics: NewMetrics()}
+}
+
+// Run cycles until ctx ends.
+func (r *Reconciler) Run(ctx context.Context) error {
+	for {
+		start := r.opts.Now()
+		action, err := r.Cycle(ctx)
+		r.Metrics.cycle(action, r.opts.Now().Sub(start))
+		if err != nil {
+			r.opts.Logger.Error("cycle", "action", string(action), "error", r.orb.Redact(err.Error()))
+		} else if action != Idle {
+			r.opts.Logger.Info("cycle", "action", string(action))
+		}
+		jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(r.opts.Interval))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(r.opts.Interval + jitter):
+		}
+	}
+}
+
+// Ready reports whether the reconciler has completed a check of the repository.
+func (r *Reconciler) Ready() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ready
+}
+
+func (r *Reconciler) backoff(n int) time.Duration {
+	d := r.opts.BackoffBase
+	for i := 1; i < n && d < r.opts.BackoffMax; i++ {
+		d *= 3
+	}
+	return min(d, r.opts.BackoffMax)
+}
+
+// Cycle runs one iteration: check the repository, and run up or a drift check when due.
+func (r *Reconciler) Cycle(ctx context.Context) (Action, error) {
+	head, err := r.orb.RemoteHead(ctx)
+	if err != nil {
+		return Idle, err
+	}
+	r.mu.Lock()
+	r.ready = true
+	now := r.opts.Now()
+	newCommit := head != r.lastSeen
+	if newCommit && head != r.failing {
+		r.failing, r.failures, r.nextTry = "", 0, time.Time{}
+	}
+	failing, failures, nextTry := r.failing, r.failures, r.nextTry
+	due := newCommit || now.Sub(r.lastRun) >= r.opts.Resync
+	driftDue := r.opts.DriftInterval > 0 && now.Sub(r.lastDrift) >= r.opts.DriftInterval
+	r.mu.Unlock()
+
+	if head == failing && failures >= r.opts.MaxFailures {
+		return GaveUp, nil
+	}
+	if head == failing && now.Before(nextTry) {
+		return BackingOff, nil
+	}
+	if !due && !driftDue {
+		return Idle, nil
+	}
+
+	spec, err := r.orb.DesiredSpec(ctx)
+	var invalid *stacks.ValidationError
+	if errors.As(err, &invalid) {
+		// Deterministic: retrying cannot help. The last good state stays; status says why.
+		r.giveUp(head, r.opts.MaxFailures)
+		r.note(ctx, head, fmt.Sprintf("desired commit %.12s is invalid and was not applied: %v", head, err))
+		return GaveUp, nil
+	}
+	if err != nil {
+		return Idle, err
+	}
+	if c := spec.File.Config.Reconciler; c != nil && c.Suspend {
+		r.note(ctx, head, "suspended by the spec (orbos:reconciler.suspend)")
+		r.mu.Lock()
+		r.lastSeen = head
+		r.mu.Unlock()
+		return Suspended, nil
+	}
+
+	if due {
+		return r.apply(ctx, head)
+	}
+	return r.checkDrift(ctx, spec)
+}
+
+func (r *Reconciler) apply(ctx context.Context, head string) (Action, error) {
+	res, err := r.orb.Run(ctx, automation.Up, automation.RunOptions{Message: "reconciler"})
+	r.Metrics.run(res, err)
+	var held *orblock.HeldError
+	if errors.As(err, &held) {
+		return Idle, nil // somebody else is running; try again next cycle
+	}
+	if err != nil {
+		n := r.giveUp(head, 1)
+		if n >= r.opts.MaxFailures {
+			r.note(ctx, head, fmt.Sprintf("gave up on desired commit %.12s after %d failures (last: %s); waiting for a new commit",
+				head, n, firstLine(res.Error)))
+			return GaveUp, err
+		}
+		return Failed, err
+	}
+	after, herr := r.orb.RemoteHead(ctx)
+	if herr != nil {
+		after = head
+	}
+	r.mu.Lock()
+	r.lastSeen, r.lastRun, r.failing, r.failures = after, r.opts.Now(), "", 0
+	r.mu.Unlock()
+	r.Metrics.success(r.opts.Now())
+	return Applied, nil
+}
+
+// giveUp counts add failures of head and schedules the next try; it returns the count.
+func (r *Reconciler) giveUp(head string, add int) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failing != head {
+		r.failing, r.failures = head, 0
+	}
+	r.failures += add
+	r.nextTry = r.opts.Now().Add(r.backoff(r.failures))
+	return r.failures
+}
+
+func (r *Reconciler) checkDrift(ctx context.Context, spec *stacks.Spec) (Action, error) {
+	r.mu.Lock()
+	r.lastDrift = r.opts.Now()
+	r.mu.Unlock()
+	res, err := r.orb.Run(ctx, automation.Drift, automation.RunOptions{})
+	if err != nil {
+		return Idle, err
+	}
+	n := res.ChangeCount()
+	r.Metrics.Drift.Set(float64(n))
+	if n == 0 {
+		return NoDrift, nil
+	}
+	if c := spec.File.Config.Reconciler; c != nil && c.CorrectDrift {
+		// up with a refresh first, so the engine compares the program with the real resources.
+		res, err := r.orb.Run(ctx, automation.Up, automation.RunOptions{Refresh: true, Message: "reconciler: correct drift"})
+		r.Metrics.run(res, err)
+		if err != nil {
+			return DriftFound, err
+		}
+		if _, err := r.orb.Run(ctx, automation.Drift, automation.RunOptions{}); err != nil {
+			return DriftFound, err
+		}
+		r.Metrics.Drift.Set(0)
+	}
+	return DriftFound, nil
+}
+
+// note writes what the reconciler has to say into the status, once per commit and message.
+func (r *Reconciler) note(ctx context.Context, head, msg string) {
+	key := head + "\x00" + msg
+	r.mu.Lock()
+	if r.gaveUpNoted == key {
+		r.mu.Unlock()
+		return
+	}
+	r.gaveUpNoted = key
+	r.mu.Unlock()
+	if err := r.orb.NoteReconciler(ctx, msg); err != nil {
+		r.opts.Logger.Error("noting in status", "error", r.orb.Redact(err.Error()))
+	}
+}
+
+func firstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
