@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -359,6 +360,9 @@ func clearPulumiLocks(ctx context.Context, dir string) error {
 // save writes status, commits and pushes the state of a run whose engine has started. A run that
 // succeeded without changing anything leaves no commit.
 func (o *Orb) save(ctx context.Context, res *Result, spec *stacks.Spec, runErr error) error {
+	if res.Operation == Drift {
+		return o.saveDrift(ctx, res, runErr)
+	}
 	if runErr == nil && res.engineChanges == 0 {
 		if err := o.repo.Discard(isStatePath); err != nil {
 			return err
@@ -451,12 +455,20 @@ func (o *Orb) RemoteHead(ctx context.Context) (string, error) {
 	return o.repo.RemoteBranchHead(ctx)
 }
 
-// DesiredSpec brings the checkout up to the remote and returns its validated desired state.
-func (o *Orb) DesiredSpec(ctx context.Context) (*stacks.Spec, error) {
+// DesiredSpec brings the checkout up to the remote and returns its validated desired state and a
+// digest of the desired-state file, which changes only when the desired state does (unlike the
+// branch head, which every state commit moves).
+func (o *Orb) DesiredSpec(ctx context.Context) (*stacks.Spec, string, error) {
 	if err := o.Sync(ctx); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return o.loadSpec()
+	raw, err := os.ReadFile(o.stackFilePath())
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the desired state: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	spec, err := o.loadSpec()
+	return spec, hex.EncodeToString(sum[:]), err
 }
 
 // NoteReconciler records what the reconciler has to say in status/<orb>.yaml, as one commit, under
@@ -493,7 +505,11 @@ func (o *Orb) NoteReconciler(ctx context.Context, note string) error {
 	if err := writeStatus(o.Checkout(), st); err != nil {
 		return err
 	}
-	if _, err := o.repo.CommitAll(fmt.Sprintf("orbos reconciler %s: %s\n\n%s", o.name(), truncate(firstLine(note), 100),
+	subject := truncate(firstLine(note), 100)
+	if note == "" {
+		subject = "note cleared"
+	}
+	if _, err := o.repo.CommitAll(fmt.Sprintf("orbos reconciler %s: %s\n\n%s", o.name(), subject,
 		trailers(map[string]string{"Orbos-Operation": "reconciler"}))); err != nil {
 		return err
 	}

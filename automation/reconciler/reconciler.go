@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,15 +81,16 @@ type Reconciler struct {
 	opts    Options
 	Metrics *Metrics
 
-	mu          sync.Mutex
-	lastSeen    string // remote head after our last run
-	lastRun     time.Time
-	lastDrift   time.Time
-	failing     string // the commit that fails
-	failures    int
-	nextTry     time.Time
-	gaveUpNoted string
-	ready       bool
+	mu        sync.Mutex
+	lastSeen  string // the remote head at the last look
+	applied   string // digest of the desired state last applied
+	lastRun   time.Time
+	lastDrift time.Time
+	failing   string // digest of the desired state that fails
+	failures  int
+	nextTry   time.Time
+	noted     string
+	ready     bool
 }
 
 // New returns a reconciler of orb, which it keeps open.
@@ -132,7 +134,8 @@ func (r *Reconciler) backoff(n int) time.Duration {
 	return min(d, r.opts.BackoffMax)
 }
 
-// Cycle runs one iteration: check the repository, and run up or a drift check when due.
+// Cycle runs one iteration: look at the remote's refs, and only when something may be due fetch the
+// desired state and run up or a drift check.
 func (r *Reconciler) Cycle(ctx context.Context) (Action, error) {
 	head, err := r.orb.RemoteHead(ctx)
 	if err != nil {
@@ -141,51 +144,71 @@ func (r *Reconciler) Cycle(ctx context.Context) (Action, error) {
 	r.mu.Lock()
 	r.ready = true
 	now := r.opts.Now()
-	newCommit := head != r.lastSeen
-	if newCommit && head != r.failing {
-		r.failing, r.failures, r.nextTry = "", 0, time.Time{}
-	}
-	failing, failures, nextTry := r.failing, r.failures, r.nextTry
-	due := newCommit || now.Sub(r.lastRun) >= r.opts.Resync
+	moved := head != r.lastSeen
+	resync := now.Sub(r.lastRun) >= r.opts.Resync
 	driftDue := r.opts.DriftInterval > 0 && now.Sub(r.lastDrift) >= r.opts.DriftInterval
+	retry := r.failing != "" && r.failures < r.opts.MaxFailures && !now.Before(r.nextTry)
 	r.mu.Unlock()
-
-	if head == failing && failures >= r.opts.MaxFailures {
-		return GaveUp, nil
-	}
-	if head == failing && now.Before(nextTry) {
-		return BackingOff, nil
-	}
-	if !due && !driftDue {
-		return Idle, nil
+	if !moved && !resync && !driftDue && !retry {
+		return r.waiting(), nil
 	}
 
-	spec, err := r.orb.DesiredSpec(ctx)
+	spec, desired, err := r.orb.DesiredSpec(ctx)
 	var invalid *stacks.ValidationError
-	if errors.As(err, &invalid) {
-		// Deterministic: retrying cannot help. The last good state stays; status says why.
-		r.giveUp(head, r.opts.MaxFailures)
-		r.note(ctx, head, fmt.Sprintf("desired commit %.12s is invalid and was not applied: %v", head, err))
-		return GaveUp, nil
-	}
-	if err != nil {
-		return Idle, err
-	}
-	if c := spec.File.Config.Reconciler; c != nil && c.Suspend {
-		r.note(ctx, head, "suspended by the spec (orbos:reconciler.suspend)")
+	switch {
+	case errors.As(err, &invalid):
 		r.mu.Lock()
 		r.lastSeen = head
+		if r.failing != desired {
+			r.failing, r.failures = desired, r.opts.MaxFailures // retrying cannot help
+		}
 		r.mu.Unlock()
+		// The last good state stays; the status says why.
+		r.note(ctx, desired, fmt.Sprintf("desired commit %.12s is invalid and was not applied: %v", head, err))
+		return GaveUp, nil
+	case err != nil:
+		return Idle, err
+	}
+	r.mu.Lock()
+	r.lastSeen = head
+	if r.failing != "" && r.failing != desired {
+		r.failing, r.failures, r.nextTry = "", 0, time.Time{} // a new desired state: start afresh
+	}
+	failing, failures, nextTry, applied := r.failing, r.failures, r.nextTry, r.applied
+	r.mu.Unlock()
+	switch {
+	case failing == desired && failures >= r.opts.MaxFailures:
+		return GaveUp, nil
+	case failing == desired && now.Before(nextTry):
+		return BackingOff, nil
+	}
+	if c := spec.File.Config.Reconciler; c != nil && c.Suspend {
+		r.note(ctx, desired, "suspended by the spec (orbos:reconciler.suspend)")
 		return Suspended, nil
 	}
-
-	if due {
-		return r.apply(ctx, head)
+	if desired != applied || resync || failing == desired {
+		return r.apply(ctx, desired)
 	}
-	return r.checkDrift(ctx, spec)
+	if driftDue {
+		return r.checkDrift(ctx, spec)
+	}
+	return Idle, nil
 }
 
-func (r *Reconciler) apply(ctx context.Context, head string) (Action, error) {
+// waiting says why a cycle without news does nothing.
+func (r *Reconciler) waiting() Action {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.failing == "":
+		return Idle
+	case r.failures >= r.opts.MaxFailures:
+		return GaveUp
+	}
+	return BackingOff
+}
+
+func (r *Reconciler) apply(ctx context.Context, desired string) (Action, error) {
 	res, err := r.orb.Run(ctx, automation.Up, automation.RunOptions{Message: "reconciler"})
 	r.Metrics.run(res, err)
 	var held *orblock.HeldError
@@ -193,31 +216,36 @@ func (r *Reconciler) apply(ctx context.Context, head string) (Action, error) {
 		return Idle, nil // somebody else is running; try again next cycle
 	}
 	if err != nil {
-		n := r.giveUp(head, 1)
+		n := r.giveUp(desired, 1)
 		if n >= r.opts.MaxFailures {
-			r.note(ctx, head, fmt.Sprintf("gave up on desired commit %.12s after %d failures (last: %s); waiting for a new commit",
-				head, n, firstLine(res.Error)))
+			r.note(ctx, desired, fmt.Sprintf("gave up on the desired state after %d failed runs (last: %s); waiting for a new commit",
+				n, firstLine(res.Error)))
 			return GaveUp, err
 		}
 		return Failed, err
 	}
-	after, herr := r.orb.RemoteHead(ctx)
-	if herr != nil {
-		after = head
+	// What the reconciler said about an earlier desired state no longer holds.
+	if err := r.orb.NoteReconciler(ctx, ""); err != nil {
+		r.opts.Logger.Error("clearing the status note", "error", r.orb.Redact(err.Error()))
 	}
+	head, herr := r.orb.RemoteHead(ctx)
 	r.mu.Lock()
-	r.lastSeen, r.lastRun, r.failing, r.failures = after, r.opts.Now(), "", 0
+	if herr == nil {
+		r.lastSeen = head // our own state commit is no news
+	}
+	r.applied, r.lastRun, r.failing, r.failures = desired, r.opts.Now(), "", 0
+	r.noted = ""
 	r.mu.Unlock()
 	r.Metrics.success(r.opts.Now())
 	return Applied, nil
 }
 
-// giveUp counts add failures of head and schedules the next try; it returns the count.
-func (r *Reconciler) giveUp(head string, add int) int {
+// giveUp counts add failures of the desired state and schedules the next try; it returns the count.
+func (r *Reconciler) giveUp(desired string, add int) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.failing != head {
-		r.failing, r.failures = head, 0
+	if r.failing != desired {
+		r.failing, r.failures = desired, 0
 	}
 	r.failures += add
 	r.nextTry = r.opts.Now().Add(r.backoff(r.failures))
@@ -252,18 +280,25 @@ func (r *Reconciler) checkDrift(ctx context.Context, spec *stacks.Spec) (Action,
 	return DriftFound, nil
 }
 
-// note writes what the reconciler has to say into the status, once per commit and message.
-func (r *Reconciler) note(ctx context.Context, head, msg string) {
-	key := head + "\x00" + msg
+// note writes what the reconciler has to say into the status, once per desired state and kind of
+// message; the note's own commit then moves the head, which is no news.
+func (r *Reconciler) note(ctx context.Context, desired, msg string) {
+	key := desired + "\x00" + strings.SplitN(msg, " ", 2)[0]
 	r.mu.Lock()
-	if r.gaveUpNoted == key {
+	if r.noted == key {
 		r.mu.Unlock()
 		return
 	}
-	r.gaveUpNoted = key
+	r.noted = key
 	r.mu.Unlock()
 	if err := r.orb.NoteReconciler(ctx, msg); err != nil {
 		r.opts.Logger.Error("noting in status", "error", r.orb.Redact(err.Error()))
+		return
+	}
+	if head, err := r.orb.RemoteHead(ctx); err == nil {
+		r.mu.Lock()
+		r.lastSeen = head
+		r.mu.Unlock()
 	}
 }
 

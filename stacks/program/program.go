@@ -111,8 +111,11 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec) error {
 		"app.kubernetes.io/managed-by": pulumi.String("orbos"),
 		"orbos.io/orb":                 pulumi.String(spec.Orb),
 	}
+	// orbos owns the fields it sets: a change made behind its back by another field manager is drift
+	// to report and correct, not a server-side-apply conflict that stops every run.
+	owned := pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")}
 	ns, err := corev1.NewNamespace(ctx, k.Namespace, &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(k.Namespace), Labels: labels},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(k.Namespace), Labels: labels, Annotations: owned},
 	}, pulumi.Provider(provider))
 	if err != nil {
 		return err
@@ -129,7 +132,7 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec) error {
 		data["boom."+t.Name] = pulumi.String(t.Version)
 	}
 	cm, err := corev1.NewConfigMap(ctx, "orb", &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("orb"), Namespace: nsName, Labels: labels},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("orb"), Namespace: nsName, Labels: labels, Annotations: owned},
 		Data:     data,
 	}, pulumi.Provider(provider))
 	if err != nil {

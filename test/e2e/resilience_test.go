@@ -60,7 +60,7 @@ func (o *orb) startUntil(env []string, marker string, args ...string) *backgroun
 	go func() { err := cmd.Wait(); pw.Close(); b.done <- err }()
 	select {
 	case <-found:
-	case <-time.After(40 * time.Second):
+	case <-time.After(2 * time.Minute):
 		_ = cmd.Process.Kill()
 		o.t.Fatalf("orbctl %v never printed %q:\n%s", args, marker, b.stderr())
 	}
