@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: all tools build test unit e2e bench fuzz demo vet clean
+.PHONY: all tools build policy test unit e2e bench fuzz demo vet clean
 
 all: build
 
@@ -10,9 +10,14 @@ all: build
 tools:
 	bash hack/tools.sh
 
-## build: bin/orbctl
+## build: bin/orbctl and the policy pack bin/orbos-policy beside it
 build:
 	$(GO) build -o bin/orbctl ./cmd/orbctl
+	$(GO) build -o bin/orbos-policy ./cmd/orbos-policy
+
+## policy: run the policy pack against the example ORBs (in the tests; see policy/)
+policy:
+	$(GO) test -count=1 -run 'Policy' ./policy/ ./test/e2e/
 
 vet:
 	$(GO) vet ./...

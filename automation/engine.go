@@ -21,13 +21,29 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/internal/tools"
+	"github.com/orbos/orbos/policy"
 	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/stacks/program"
 )
 
 // engine runs op on the ORB's stack with the file backend inside the checkout, reporting progress.
 func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result, ro RunOptions) error {
-	stack, err := o.stack(ctx, program.New(spec))
+	var packs []string
+	ws := o.workspace()
+	if (op == Preview || op == Up) && !ro.NoPolicy {
+		pack, err := tools.Find(PolicyPackBinary)
+		if err != nil {
+			return fmt.Errorf("the policy pack: %w (or pass --no-policy)", err)
+		}
+		packs = []string{pack}
+		// The version-step policy compares with what the ORB runs now.
+		if st, _ := ReadStatus(o.Checkout(), o.name()); st != nil && st.LastSuccess != nil {
+			ws.extraEnv = map[string]string{policy.CurrentVersionEnv: st.Kubernetes.DesiredVersion}
+		}
+	} else if ro.NoPolicy {
+		o.progressf("policy checks are off (--no-policy)\n")
+	}
+	stack, err := ws.stack(ctx, o.name(), program.New(spec), o.Redact)
 	if err != nil {
 		return err
 	}
@@ -48,11 +64,11 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	}
 	switch op {
 	case Preview:
-		_, err = stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Message(msg))
+		_, err = stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Message(msg), optpreview.PolicyPacks(packs...))
 	case Drift:
 		_, err = stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Refresh(), optpreview.Message(msg))
 	case Up:
-		opts := []optup.Option{optup.EventStreams(ch), optup.Message(msg)}
+		opts := []optup.Option{optup.EventStreams(ch), optup.Message(msg), optup.PolicyPacks(packs...)}
 		if ro.Refresh {
 			opts = append(opts, optup.Refresh())
 		}
@@ -103,11 +119,8 @@ func (o *Orb) engineError(op Operation, err error, diags []string) error {
 	return fmt.Errorf("%s failed: %s", op, o.Redact(truncate(msg, 2000)))
 }
 
-// stack opens the ORB's stack on a local workspace over the checkout. The stack exists from
-// `orbctl init` on; should it be missing it is created.
-func (o *Orb) stack(ctx context.Context, prog pulumi.RunFunc) (auto.Stack, error) {
-	return o.workspace().stack(ctx, o.name(), prog, o.Redact)
-}
+// PolicyPackBinary is the executable serving orbos's policy pack; it lives next to orbctl.
+const PolicyPackBinary = "orbos-policy"
 
 func (o *Orb) workspace() workspace {
 	home := o.opts.PulumiHome
@@ -122,6 +135,7 @@ type workspace struct {
 	dir        string
 	passphrase string
 	home       string // Pulumi's home; the CLI's default when empty
+	extraEnv   map[string]string
 }
 
 // env is the environment every Pulumi CLI call of an ORB gets.
@@ -138,6 +152,9 @@ func (w workspace) env() map[string]string {
 	}
 	if w.home != "" {
 		env["PULUMI_HOME"] = w.home
+	}
+	for k, v := range w.extraEnv {
+		env[k] = v
 	}
 	return env
 }

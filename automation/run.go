@@ -49,6 +49,8 @@ type RunOptions struct {
 	Message string
 	// Refresh makes an up read the real resources first, so that it corrects drift.
 	Refresh bool
+	// NoPolicy skips orbos's policy pack, which previews and ups run by default.
+	NoPolicy bool
 }
 
 // Result is what a run did; it is also orbctl's JSON output.

@@ -89,6 +89,9 @@ type Firewall struct {
 	SSH     []string `yaml:"ssh" doc:"source CIDRs allowed to reach SSH"`
 	KubeAPI []string `yaml:"kubeAPI" doc:"source CIDRs allowed to reach the Kubernetes API"`
 	Ingress []string `yaml:"ingress" doc:"source CIDRs allowed to reach HTTP(S) ingress"`
+	// AllowWorld names the kinds (ssh, kubeAPI) that may be open to 0.0.0.0/0; the policy pack
+	// refuses that otherwise.
+	AllowWorld []string `yaml:"allowWorld" doc:"ssh and/or kubeAPI: allow 0.0.0.0/0 for these explicitly"`
 }
 
 // ControlPlane is the pool that runs the control plane.
@@ -299,6 +302,11 @@ func (s *Spec) validateOrbiter(e *errs) {
 		checkCIDRs(root+".firewall.ssh", f.SSH, e)
 		checkCIDRs(root+".firewall.kubeAPI", f.KubeAPI, e)
 		checkCIDRs(root+".firewall.ingress", f.Ingress, e)
+		for i, k := range f.AllowWorld {
+			if k != "ssh" && k != "kubeAPI" {
+				e.add(fmt.Sprintf("%s.firewall.allowWorld[%d]", root, i), nil, "must be ssh or kubeAPI, not %q", k)
+			}
+		}
 	}
 	s.validateLoadBalancing(pools, checkPool, e)
 }

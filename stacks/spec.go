@@ -94,9 +94,16 @@ type Reconciler struct {
 
 // Zitadel is the identity-management section.
 type Zitadel struct {
-	APIVersion string `yaml:"apiVersion" orbos:"required"`
-	Enabled    bool   `yaml:"enabled"`
-	Domain     string `yaml:"domain" doc:"public domain of Zitadel, e.g. id.example.com"`
+	APIVersion string   `yaml:"apiVersion" orbos:"required"`
+	Enabled    bool     `yaml:"enabled"`
+	Domain     string   `yaml:"domain" doc:"public domain of Zitadel, e.g. id.example.com"`
+	Backups    *Backups `yaml:"backups" doc:"scheduled backups of Zitadel's database"`
+}
+
+// Backups are scheduled database backups.
+type Backups struct {
+	Schedule string `yaml:"schedule" orbos:"required" doc:"cron schedule, e.g. 0 3 * * *"`
+	Bucket   string `yaml:"bucket" orbos:"required" doc:"where the backups go"`
 }
 
 // EdgeNetworking is the DNS and edge section, orbos:networking (Networking is the cluster network).
@@ -266,6 +273,9 @@ func (s *Spec) validate(e *errs) {
 		checkSection("config."+KeyZitadel, z.APIVersion, e)
 		if z.Enabled && !domainRE.MatchString(z.Domain) {
 			e.add("config."+KeyZitadel+".domain", nil, "an enabled Zitadel needs a domain like id.example.com, not %q", z.Domain)
+		}
+		if b := z.Backups; b != nil && b.Schedule != "" && len(strings.Fields(b.Schedule)) != 5 {
+			e.add("config."+KeyZitadel+".backups.schedule", nil, "%q is not a cron schedule of five fields", b.Schedule)
 		}
 	}
 	if n := c.Networking; n != nil {

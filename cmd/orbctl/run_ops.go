@@ -98,6 +98,7 @@ It takes no lock and makes no commit.`,
 		},
 	}
 	c.Flags().BoolVar(&ro.ExpectNoChanges, "expect-no-changes", false, "fail with exit code 5 when the preview finds changes")
+	c.Flags().BoolVar(&ro.NoPolicy, "no-policy", false, "skip orbos's policy pack (it runs by default)")
 	c.Flags().BoolVar(&mocks, "mocks", false, "plan against mocks of every cloud (for GCE and Cloudflare where their providers cannot run): every resource with its inputs")
 	c.Flags().StringVar(&specFile, "spec", "", "with --mocks: plan this Pulumi.<orb>.yaml instead of the ORB's (no orbconfig needed)")
 	_ = c.MarkFlagFilename("spec", "yaml")
@@ -161,6 +162,7 @@ are committed and pushed before the lock is released. A run that changes nothing
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Up, ro) },
 	}
 	c.Flags().StringVarP(&ro.Message, "message", "m", "", "a note for the state commit")
+	c.Flags().BoolVar(&ro.NoPolicy, "no-policy", false, "skip orbos's policy pack (it runs by default)")
 	return c
 }
 

@@ -47,6 +47,13 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: building orbctl:", err)
 		return 1
 	}
+	// The policy pack lives next to orbctl, where orbctl finds it.
+	build = exec.Command("go", "build", "-o", filepath.Join(tmp, "orbos-policy"), "github.com/orbos/orbos/cmd/orbos-policy")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building orbos-policy:", err)
+		return 1
+	}
 	// One Pulumi home for the package: the provider plugin is installed into it once.
 	pulumiHome = filepath.Join(tmp, "pulumi-home")
 	if os.Getenv(testenv.SkipEnv) != "1" {
