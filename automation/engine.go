@@ -33,7 +33,7 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if (op == Preview || op == Up) && !ro.NoPolicy {
 		pack, err := tools.Find(PolicyPackBinary)
 		if err != nil {
-			return fmt.Errorf("the policy pack: %w (or pass --no-policy)", err)
+			return fmt.Errorf("the policy pack: %w; it is built next to orbctl by `make build` (or pass --no-policy)", err)
 		}
 		packs = []string{pack}
 		// The version-step policy compares with what the ORB runs now.

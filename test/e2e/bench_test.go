@@ -5,14 +5,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 
+	"github.com/orbos/orbos/automation/reconciler"
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/stacks/program"
@@ -165,4 +168,50 @@ func objectBytes(b *testing.B, repo string) int64 {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkReconciler reports the cost of an idle cycle (refs only: time, and the bytes of the ref
+// advertisement the remote sends), of a cycle that runs a no-op up (resync), and the reconciler's
+// heap after 100 idle cycles.
+func BenchmarkReconciler(b *testing.B) {
+	o := newORB(b, "bench-rec")
+	r := newReconcilerTB(b, o, 0, time.Hour)
+	ctx := context.Background()
+	if a, err := r.Cycle(ctx); a != reconciler.Applied {
+		b.Fatalf("first cycle %s: %v", a, err)
+	}
+	b.Run("idle-cycle", func(b *testing.B) {
+		for b.Loop() {
+			if a, err := r.Cycle(ctx); a != reconciler.Idle {
+				b.Fatalf("cycle %s: %v", a, err)
+			}
+		}
+		adv, err := exec.Command("git", "upload-pack", "--advertise-refs", o.remote).Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(adv)), "bytes-fetched/cycle")
+	})
+	b.Run("heap-after-100-idle-cycles", func(b *testing.B) {
+		for b.Loop() {
+			for range 100 {
+				if _, err := r.Cycle(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(float64(m.HeapAlloc), "heap-bytes")
+	})
+	resyncing := newReconcilerTB(b, o, 0, time.Nanosecond)
+	b.Run("noop-run-cycle", func(b *testing.B) {
+		for b.Loop() {
+			if a, err := resyncing.Cycle(ctx); a != reconciler.Applied {
+				b.Fatalf("cycle %s: %v", a, err)
+			}
+		}
+	})
+	o.mustRun("destroy", "--yes")
 }

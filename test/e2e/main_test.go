@@ -54,6 +54,8 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: building orbos-policy:", err)
 		return 1
 	}
+	// In-process runs (the reconciler tests) find the policy pack on PATH.
+	os.Setenv("PATH", tmp+string(os.PathListSeparator)+os.Getenv("PATH"))
 	// One Pulumi home for the package: the provider plugin is installed into it once.
 	pulumiHome = filepath.Join(tmp, "pulumi-home")
 	if os.Getenv(testenv.SkipEnv) != "1" {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
 
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/policy"
@@ -58,33 +60,7 @@ func TestPolicyPackGuardsOrbctlRuns(t *testing.T) {
 // front of: the pack blocks a violating stack config and passes a compliant one.
 func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 	needAPIServer(t)
-	pack := filepath.Join(filepath.Dir(orbctlBin), "orbos-policy")
-	pulumiBin, err := tools.Find("pulumi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(pulumiBin))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	preview := func(t *testing.T, config map[string]auto.ConfigValue) error {
-		dir := t.TempDir()
-		ctx := context.Background()
-		s, err := auto.UpsertStackInlineSource(ctx, "policy", "orbos", func(*pulumi.Context) error { return nil },
-			auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
-			auto.EnvVars(map[string]string{
-				"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "test",
-				"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-			}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetAllConfig(ctx, config); err != nil {
-			t.Fatal(err)
-		}
-		_, err = s.Preview(ctx, optpreview.PolicyPacks(pack))
-		return err
-	}
+	preview := policyPreview
 	orbiter := func(nodes string) auto.ConfigValue {
 		return auto.ConfigValue{Value: `{"apiVersion":"orbos.io/v1alpha1","kubernetes":{"version":"v1.31.4","controlPlane":{"pool":"cp","nodes":` + nodes + `}}}`}
 	}
@@ -115,5 +91,74 @@ func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 				t.Fatalf("a compliant stack was blocked: %v", err)
 			}
 		})
+	}
+}
+
+// policyPreview previews an empty program whose stack config is config, with the policy pack, on
+// the real engine: the policies read the ORB from the config.
+func policyPreview(t *testing.T, config map[string]auto.ConfigValue) error {
+	t.Helper()
+	pulumiBin, err := tools.Find("pulumi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(pulumiBin))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := auto.UpsertStackInlineSource(ctx, "policy", "orbos", func(*pulumi.Context) error { return nil },
+		auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
+		auto.EnvVars(map[string]string{
+			"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "test",
+			"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAllConfig(ctx, config); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Preview(ctx, optpreview.PolicyPacks(filepath.Join(filepath.Dir(orbctlBin), "orbos-policy")))
+	return err
+}
+
+// exampleConfig reads an example ORB's stack config, each section as the JSON the engine hands on.
+func exampleConfig(t *testing.T, name string) map[string]auto.ConfigValue {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", name, "Pulumi."+name+"-demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]auto.ConfigValue{}
+	for k, v := range file.Config {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[k] = auto.ConfigValue{Value: string(b)}
+	}
+	return out
+}
+
+// `make policy`: the example ORBs pass the policy pack; a world-open variant of one does not.
+func TestPolicyPackPassesTheExamples(t *testing.T) {
+	needAPIServer(t)
+	for _, ex := range []string{"gce", "static"} {
+		if err := policyPreview(t, exampleConfig(t, ex)); err != nil {
+			t.Errorf("example %s: %v", ex, err)
+		}
+	}
+	open := exampleConfig(t, "gce")
+	open["orbos:orbiter"] = auto.ConfigValue{Value: strings.Replace(open["orbos:orbiter"].Value, `"203.0.113.0/24"`, `"0.0.0.0/0"`, 1)}
+	if err := policyPreview(t, open); err == nil || !strings.Contains(err.Error(), policy.WorldOpen) {
+		t.Errorf("a world-open SSH passed: %v", err)
 	}
 }

@@ -52,18 +52,24 @@ func (o *orb) configMapVersion() string {
 
 func newReconciler(t *testing.T, o *orb, drift time.Duration) *reconciler.Reconciler {
 	t.Helper()
+	return newReconcilerTB(t, o, drift, time.Hour)
+}
+
+// newReconcilerTB opens a reconciler of o in a checkout of its own.
+func newReconcilerTB(t testing.TB, o *orb, drift, resync time.Duration) *reconciler.Reconciler {
+	t.Helper()
 	cfg, err := orbconfig.Load(o.orbconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	orb, err := automation.Open(context.Background(), automation.Options{
-		Config: cfg, Checkout: filepath.Join(o.dir, "reconciler"), PulumiHome: pulumiHome, LockTTL: time.Minute,
+		Config: cfg, Checkout: filepath.Join(t.TempDir(), "reconciler"), PulumiHome: pulumiHome, LockTTL: time.Minute,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { orb.Close() })
-	return reconciler.New(orb, reconciler.Options{Interval: time.Second, Resync: time.Hour, DriftInterval: drift, MaxFailures: 3, BackoffBase: time.Millisecond})
+	return reconciler.New(orb, reconciler.Options{Interval: time.Second, Resync: resync, DriftInterval: drift, MaxFailures: 3, BackoffBase: time.Millisecond})
 }
 
 func cycle(t *testing.T, r *reconciler.Reconciler, want reconciler.Action) {
