@@ -90,6 +90,8 @@ type Reconciler struct {
 	Suspend bool `yaml:"suspend" doc:"pause the reconciler"`
 	// CorrectDrift makes the reconciler undo changes made behind its back; otherwise it only reports them.
 	CorrectDrift bool `yaml:"correctDrift" doc:"undo drift instead of only reporting it"`
+	// Image of the reconciler that `orbctl takeoff` deploys into the cluster; empty: none deployed.
+	Image string `yaml:"image" doc:"container image of the in-cluster reconciler (set by orbctl takeoff)"`
 }
 
 // Zitadel is the identity-management section.
@@ -268,6 +270,9 @@ func (s *Spec) validate(e *errs) {
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)
+		if r.Image != "" && (strings.ContainsAny(r.Image, " \t") || !strings.Contains(r.Image, ":") && !strings.Contains(r.Image, "@")) {
+			e.add("config."+KeyReconciler+".image", nil, "%q is not a pinned image reference (name:tag or name@digest)", r.Image)
+		}
 	}
 	if z := c.Zitadel; z != nil {
 		checkSection("config."+KeyZitadel, z.APIVersion, e)

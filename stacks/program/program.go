@@ -138,6 +138,11 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec) error {
 	if err != nil {
 		return err
 	}
+	if r := spec.File.Config.Reconciler; r != nil && r.Image != "" {
+		if err := deployReconciler(ctx, spec, nsName, labels, pulumi.Provider(provider)); err != nil {
+			return err
+		}
+	}
 	ctx.Export("namespace", nsName)
 	ctx.Export("configMap", cm.Metadata.Name())
 	ctx.Export("kubernetesVersion", pulumi.String(k.Version))

@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"os"
+	"strings"
+	"testing"
+)
+
+// takeoff deploys the reconciler with least privilege, puts the orbconfig into a Secret that never
+// passes through Git or the state, and leaves the workstation with nothing to do.
+func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
+	o := newORB(t, "takeoff")
+	r := o.run("takeoff", "--image", "registry.example/orbos:v0.1.0", "--wait-ready", "0")
+	if r.code != 0 || !strings.Contains(r.stdout, "the reconciler has taken over") {
+		t.Fatalf("takeoff:\n%s", r)
+	}
+	ns := "/apis/apps/v1/namespaces/" + o.namespace()
+	_, d := kube(t, ns+"/deployments/orbos-reconciler")
+	spec := d["spec"].(map[string]any)
+	pod := spec["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	if c["image"] != "registry.example/orbos:v0.1.0" || spec["strategy"].(map[string]any)["type"] != "Recreate" {
+		t.Fatalf("deployment %v", spec)
+	}
+	sc := c["securityContext"].(map[string]any)
+	if sc["readOnlyRootFilesystem"] != true || sc["allowPrivilegeEscalation"] != false || pod["securityContext"].(map[string]any)["runAsNonRoot"] != true {
+		t.Errorf("reconciler security context %v / %v", sc, pod["securityContext"])
+	}
+	if c["livenessProbe"].(map[string]any)["httpGet"].(map[string]any)["path"] != "/healthz" ||
+		c["readinessProbe"].(map[string]any)["httpGet"].(map[string]any)["path"] != "/readyz" {
+		t.Errorf("probes %v %v", c["livenessProbe"], c["readinessProbe"])
+	}
+	if !strings.Contains(strings.Join(toStrings(c["args"]), " "), "reconcile --orbconfig /etc/orbos/orbconfig") {
+		t.Errorf("args %v", c["args"])
+	}
+	_, role := kube(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+o.namespace()+"/roles/orbos-reconciler")
+	rules := role["rules"].([]any)
+	rule := rules[0].(map[string]any)
+	if len(rules) != 1 || strings.Join(toStrings(rule["verbs"]), ",") != "get" || strings.Join(toStrings(rule["resourceNames"]), ",") != "orbconfig" {
+		t.Errorf("the reconciler may do more than read its orbconfig: %v", rules)
+	}
+	code, secret := kube(t, "/api/v1/namespaces/"+o.namespace()+"/secrets/orbconfig")
+	if code != 200 {
+		t.Fatalf("orbconfig Secret: HTTP %d", code)
+	}
+	got, _ := base64.StdEncoding.DecodeString(secret["data"].(map[string]any)["orbconfig"].(string))
+	want, _ := os.ReadFile(o.orbconfig)
+	passphrase := ""
+	for _, line := range strings.Split(string(want), "\n") {
+		if v, ok := strings.CutPrefix(line, "passphrase: "); ok {
+			passphrase = v
+		}
+	}
+	if passphrase == "" || !strings.Contains(string(got), passphrase) {
+		t.Fatal("the Secret does not hold the orbconfig")
+	}
+	for _, f := range []string{".pulumi/stacks/orbos/takeoff.json", "status/takeoff.yaml", "Pulumi.takeoff.yaml"} {
+		if strings.Contains(o.remoteFile(f), passphrase) {
+			t.Fatalf("the passphrase is in %s", f)
+		}
+	}
+	// The workstation has nothing left to do.
+	if r := o.run("preview", "--expect-no-changes"); r.code != 0 {
+		t.Fatalf("after takeoff:\n%s", r)
+	}
+	o.mustRun("destroy", "--yes")
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, e := range v.([]any) {
+		out = append(out, e.(string))
+	}
+	return out
+}
