@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: all tools build policy test unit e2e bench fuzz demo vet clean
+.PHONY: all tools build image-context image policy test unit e2e bench fuzz demo vet clean
 
 all: build
 
@@ -14,6 +14,18 @@ tools:
 build:
 	$(GO) build -o bin/orbctl ./cmd/orbctl
 	$(GO) build -o bin/orbos-policy ./cmd/orbos-policy
+
+## image-context: the reconciler image's binaries in bin/image/ (see Dockerfile)
+image-context: tools
+	mkdir -p bin/image
+	CGO_ENABLED=0 $(GO) build -o bin/image/orbctl ./cmd/orbctl
+	CGO_ENABLED=0 $(GO) build -o bin/image/orbos-policy ./cmd/orbos-policy
+	cp -L $${ORBOS_TOOLS:-$$HOME/.cache/orbos/tools}/bin/pulumi $${ORBOS_TOOLS:-$$HOME/.cache/orbos/tools}/bin/pulumi-resource-kubernetes bin/image/
+
+## image: docker build of the reconciler image (needs a Docker engine)
+IMAGE ?= orbos:dev
+image: image-context
+	docker build -t $(IMAGE) .
 
 ## policy: run the policy pack against the example ORBs (in the tests; see policy/)
 policy:
