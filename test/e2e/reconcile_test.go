@@ -97,6 +97,17 @@ func TestReconcilerConvergesAndReportsDrift(t *testing.T) {
 		t.Fatal("idle cycles committed")
 	}
 
+	// A commit to the trigger file asks for a run without a desired change.
+	user := filepath.Join(t.TempDir(), "user")
+	gittest.Git(t, filepath.Dir(user), "clone", "-q", o.remote, user)
+	_ = os.MkdirAll(filepath.Join(user, "trigger"), 0o755)
+	_ = os.WriteFile(filepath.Join(user, "trigger", "reconciled"), []byte("please\n"), 0o644)
+	gittest.Git(t, user, "add", "-A")
+	gittest.Git(t, user, "commit", "-qm", "trigger")
+	gittest.Git(t, user, "push", "-q", "origin", "main")
+	cycle(t, r, reconciler.Applied)
+	cycle(t, r, reconciler.NoDrift)
+
 	o.pushSpec("bump", func(s string) string { return strings.Replace(s, "version: v1.31.4", "version: v1.31.5", 1) })
 	cycle(t, r, reconciler.Applied)
 	if o.configMapVersion() != "v1.31.5" {
@@ -164,6 +175,42 @@ func TestReconcilerConvergesAndReportsDrift(t *testing.T) {
 	cycle(t, r, reconciler.Suspended)
 	if o.configMapVersion() != "v1.31.5" || !strings.Contains(o.remoteFile("status/reconciled.yaml"), "suspended") {
 		t.Fatal("a suspended reconciler applied a change, or did not say it is suspended")
+	}
+	o.mustRun("destroy", "--yes")
+}
+
+// Runs that keep failing back off, then stop until a new commit; the status says so.
+func TestReconcilerGivesUpOnAFailingCommit(t *testing.T) {
+	o := newORB(t, "rec-failing")
+	r := newReconcilerTB(t, o, 0, time.Hour)
+	kc, _ := os.ReadFile(apiserver.Kubeconfig)
+	cmd := o.command(nil, "config", "set", "--secret", "orbos:kubeconfig")
+	cmd.Stdin = strings.NewReader(strings.Replace(string(kc), apiserver.Token, "rejected-token-0123456789", 1))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	cycle(t, r, reconciler.Failed)
+	time.Sleep(5 * time.Millisecond) // past the (test-sized) backoff
+	cycle(t, r, reconciler.Failed)
+	time.Sleep(20 * time.Millisecond)
+	cycle(t, r, reconciler.GaveUp)
+	status := o.remoteFile("status/rec-failing.yaml")
+	if !strings.Contains(status, "gave up on the desired state after 3 failed runs") || strings.Contains(status, "rejected-token") {
+		t.Fatalf("status:\n%s", status)
+	}
+	head := o.remoteHead()
+	cycle(t, r, reconciler.GaveUp)
+	if o.remoteHead() != head {
+		t.Fatal("a given-up commit was retried")
+	}
+	// A new commit (the right credentials) resumes.
+	cmd = o.command(nil, "config", "set", "--secret", "orbos:kubeconfig", "--from-file", apiserver.Kubeconfig)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	cycle(t, r, reconciler.Applied)
+	if strings.Contains(o.remoteFile("status/rec-failing.yaml"), "gave up") {
+		t.Fatal("the note stayed after a good run")
 	}
 	o.mustRun("destroy", "--yes")
 }
