@@ -1,6 +1,8 @@
 package program
 
 import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -106,12 +108,35 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{sa}))...); err != nil {
 		return err
 	}
-	_, err = corev1.NewService(ctx, reconcilerName, &corev1.ServiceArgs{
+	svc, err := corev1.NewService(ctx, reconcilerName, &corev1.ServiceArgs{
 		Metadata: meta(reconcilerName),
 		Spec: &corev1.ServiceSpecArgs{
 			Selector: selector,
 			Ports:    corev1.ServicePortArray{corev1.ServicePortArgs{Name: pulumi.String("metrics"), Port: pulumi.Int(9090), TargetPort: pulumi.String("metrics")}},
 		},
 	}, opts...)
+	if err != nil || !metricsEnabled(spec) {
+		return err
+	}
+	// BOOM's metrics stack scrapes the reconciler through a ServiceMonitor.
+	_, err = apiextensions.NewCustomResource(ctx, reconcilerName, &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("monitoring.coreos.com/v1"),
+		Kind:       pulumi.String("ServiceMonitor"),
+		Metadata:   meta(reconcilerName),
+		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
+			"selector":  pulumi.Map{"matchLabels": selector},
+			"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.String("metrics"), "interval": pulumi.String("30s")}},
+		}},
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{svc}))...)
 	return err
+}
+
+// metricsEnabled reports whether BOOM's metrics tool is on.
+func metricsEnabled(spec *stacks.Spec) bool {
+	for _, t := range spec.Tools() {
+		if t.Name == "metrics" {
+			return true
+		}
+	}
+	return false
 }

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // takeoff deploys the reconciler with least privilege, puts the orbconfig into a Secret that never
@@ -63,6 +66,27 @@ func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
 	// The workstation has nothing left to do.
 	if r := o.run("preview", "--expect-no-changes"); r.code != 0 {
 		t.Fatalf("after takeoff:\n%s", r)
+	}
+
+	// With BOOM's metrics on (and its ServiceMonitor CRD in the cluster), the reconciler is scraped.
+	crd := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"servicemonitors.monitoring.coreos.com"},
+"spec":{"group":"monitoring.coreos.com","scope":"Namespaced","names":{"plural":"servicemonitors","singular":"servicemonitor","kind":"ServiceMonitor"},
+"versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}`
+	if code, body, err := apiserver.Post(context.Background(), "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", []byte(crd)); err != nil || (code != 201 && code != 409) {
+		t.Fatalf("creating the ServiceMonitor CRD: %d %v %s", code, err, body)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if code, _ := kube(t, "/apis/monitoring.coreos.com/v1/servicemonitors"); code == 200 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatal("the ServiceMonitor CRD was never served")
+		}
+	}
+	o.mustRun("config", "set", "orbos:boom.tools.metrics.enabled", "true")
+	o.mustRun("up")
+	code, sm := kube(t, "/apis/monitoring.coreos.com/v1/namespaces/"+o.namespace()+"/servicemonitors/orbos-reconciler")
+	if code != 200 || !strings.Contains(fmt.Sprint(sm["spec"]), "metrics") {
+		t.Fatalf("ServiceMonitor: HTTP %d %v", code, sm)
 	}
 	o.mustRun("destroy", "--yes")
 }
