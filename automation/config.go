@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/orbos/orbos/automation/orblock"
 	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/stacks"
 )
@@ -47,23 +46,11 @@ func (o *Orb) Secrets(ctx context.Context) ([]string, error) {
 // SetConfig changes the desired state: one commit, pushed. The whole spec is validated with the new
 // value first; an invalid change is refused and nothing is committed.
 func (o *Orb) SetConfig(ctx context.Context, key, value string, secret bool) (string, error) {
-	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
-		Holder: o.opts.Holder, Purpose: "config set", RunID: newRunID(time.Now()), TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
-		OnWait: func(i orblock.Info) { o.progressf("waiting for the ORB lock held by %s\n", i) },
-	})
+	lock, _, err := o.lockAndSync(ctx, "config set", newRunID(time.Now()))
 	if err != nil {
 		return "", err
 	}
 	defer lock.Release(context.WithoutCancel(ctx))
-	if err := o.repo.Fetch(ctx); err != nil {
-		return "", err
-	}
-	if _, err := o.recoverLeftovers(ctx); err != nil {
-		return "", err
-	}
-	if _, err := o.repo.Sync(isStatePath); err != nil {
-		return "", err
-	}
 	f, _, err := o.StackFile()
 	if err != nil {
 		return "", err

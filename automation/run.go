@@ -111,17 +111,11 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	if op == Preview {
 		return o.preview(ctx, ro, res)
 	}
-	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
-		Holder: o.opts.Holder, Purpose: string(op), RunID: res.RunID, TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
-		OnWait: func(i orblock.Info) { o.progressf("waiting for the ORB lock held by %s\n", i) },
-	})
+	lock, recovered, err := o.lockAndSync(ctx, string(op), res.RunID)
 	if err != nil {
 		return err
 	}
-	res.TookOver = lock.TookOver
-	if lock.TookOver != nil {
-		o.progressf("took over the ORB lock of %s: its lease ran out or its process is gone\n", lock.TookOver)
-	}
+	res.TookOver, res.Recovered = lock.TookOver, recovered
 	defer func() {
 		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil {
 			err = errors.Join(err, rerr)
@@ -129,15 +123,6 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	}()
 
 	// Until the engine starts, a failure changes nothing; afterwards, the state is always saved.
-	if err := o.repo.Fetch(ctx); err != nil {
-		return err
-	}
-	if res.Recovered, err = o.recoverLeftovers(ctx); err != nil {
-		return err
-	}
-	if _, err := o.repo.Sync(isStatePath); err != nil {
-		return err
-	}
 	spec, err := o.loadSpec()
 	if err == nil && op != Destroy {
 		spec, err = o.ensureSSHKey(spec)
@@ -182,6 +167,38 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		return errors.Join(runErr, lock.Err(), fmt.Errorf("this run's state is committed in %s but not pushed", o.Checkout()))
 	}
 	return errors.Join(runErr, o.save(saveCtx, res, spec, runErr))
+}
+
+// lockAndSync takes the ORB lock and brings the checkout up to the remote, first committing what an
+// interrupted run left behind (whose commit it returns). The caller releases the lock.
+func (o *Orb) lockAndSync(ctx context.Context, purpose, runID string) (*orblock.Lock, string, error) {
+	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
+		Holder: o.opts.Holder, Purpose: purpose, RunID: runID, TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
+		OnWait: func(i orblock.Info) { o.progressf("waiting for the ORB lock held by %s\n", i) },
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if lock.TookOver != nil {
+		o.progressf("took over the ORB lock of %s: its lease ran out or its process is gone\n", lock.TookOver)
+	}
+	recovered, err := o.syncLocked(ctx)
+	if err != nil {
+		return nil, "", errors.Join(err, lock.Release(context.WithoutCancel(ctx)))
+	}
+	return lock, recovered, nil
+}
+
+func (o *Orb) syncLocked(ctx context.Context) (string, error) {
+	if err := o.repo.Fetch(ctx); err != nil {
+		return "", err
+	}
+	recovered, err := o.recoverLeftovers(ctx)
+	if err != nil {
+		return "", err
+	}
+	_, err = o.repo.Sync(isStatePath)
+	return recovered, err
 }
 
 func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
@@ -485,22 +502,11 @@ func TriggerPath(orb string) string { return filepath.Join("trigger", orb) }
 // NoteReconciler records what the reconciler has to say in status/<orb>.yaml, as one commit, under
 // the ORB lock; the same note twice makes no commit.
 func (o *Orb) NoteReconciler(ctx context.Context, note string) error {
-	lock, err := orblock.Acquire(ctx, o.repo, orblock.Options{
-		Holder: o.opts.Holder, Purpose: "reconciler note", RunID: newRunID(time.Now()), TTL: o.opts.LockTTL, Wait: o.opts.LockWait,
-	})
+	lock, _, err := o.lockAndSync(ctx, "reconciler note", newRunID(time.Now()))
 	if err != nil {
 		return err
 	}
 	defer lock.Release(context.WithoutCancel(ctx))
-	if err := o.repo.Fetch(ctx); err != nil {
-		return err
-	}
-	if _, err := o.recoverLeftovers(ctx); err != nil {
-		return err
-	}
-	if _, err := o.repo.Sync(isStatePath); err != nil {
-		return err
-	}
 	st, err := ReadStatus(o.Checkout(), o.name())
 	if err != nil {
 		return err

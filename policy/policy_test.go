@@ -1,0 +1,101 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/orbos/orbos/stacks"
+)
+
+func orbiter(version string, nodes int, fw *stacks.Firewall) *stacks.Orbiter {
+	return &stacks.Orbiter{
+		Kubernetes: stacks.Kubernetes{Version: version, ControlPlane: &stacks.ControlPlane{Pool: "cp", Nodes: nodes}},
+		Firewall:   fw,
+	}
+}
+
+func TestVersionStep(t *testing.T) {
+	for _, c := range []struct {
+		current, want, violation string
+	}{
+		{"v1.31.4", "v1.31.9", ""},
+		{"v1.31.4", "v1.32.0", ""},
+		{"v1.31.4", "v1.33.0", "skips a minor version"},
+		{"v1.31.4", "v2.0.0", "skips a minor version"},
+		{"v1.31.4", "v1.31.3", "never downgraded"},
+		{"v1.31.4", "v1.30.9", "never downgraded"},
+		{"", "v1.40.0", ""}, // nothing runs yet
+	} {
+		o := &orb{Orbiter: orbiter(c.want, 1, nil), current: c.current}
+		got := strings.Join(o.versionStep(nil), " ")
+		if (c.violation == "") != (got == "") || !strings.Contains(got, c.violation) {
+			t.Errorf("%s -> %s: %q, want %q", c.current, c.want, got, c.violation)
+		}
+	}
+}
+
+func TestWorldOpen(t *testing.T) {
+	for _, c := range []struct {
+		fw    *stacks.Firewall
+		wants int
+	}{
+		{&stacks.Firewall{SSH: []string{"203.0.113.0/24"}, KubeAPI: []string{"10.0.0.0/8"}, Ingress: []string{"0.0.0.0/0"}}, 0},
+		{&stacks.Firewall{SSH: []string{"0.0.0.0/0"}}, 1},
+		{&stacks.Firewall{KubeAPI: []string{"::/0"}}, 1},
+		{&stacks.Firewall{SSH: []string{"0.0.0.0/0"}, KubeAPI: []string{"0.0.0.0/0"}}, 2},
+		{&stacks.Firewall{SSH: []string{"0.0.0.0/0"}, KubeAPI: []string{"0.0.0.0/0"}, AllowWorld: []string{"ssh"}}, 1},
+		{&stacks.Firewall{SSH: []string{"0.0.0.0/0"}, KubeAPI: []string{"0.0.0.0/0"}, AllowWorld: []string{"ssh", "kubeAPI"}}, 0},
+	} {
+		o := &orb{Orbiter: orbiter("v1.31.4", 1, c.fw)}
+		if got := o.worldOpen(nil); len(got) != c.wants {
+			t.Errorf("%+v: %v", c.fw, got)
+		}
+	}
+	// A kubeapi transport whitelist counts as Kubernetes API access.
+	o := &orb{Orbiter: orbiter("v1.31.4", 1, &stacks.Firewall{})}
+	o.Orbiter.LoadBalancing = &stacks.LoadBalancing{VIPs: []stacks.VIP{{Transports: []stacks.Transport{{Name: "kubeapi", Whitelist: []string{"0.0.0.0/0"}}}}}}
+	if got := o.worldOpen(nil); len(got) != 1 {
+		t.Errorf("kubeapi whitelist: %v", got)
+	}
+}
+
+func TestControlPlanesPinnedChartsBackups(t *testing.T) {
+	for nodes, bad := range map[int]bool{1: false, 2: true, 3: false, 4: true, 5: false, 7: true} {
+		if got := (&orb{Orbiter: orbiter("v1.31.4", nodes, nil)}).controlPlanes(nil); (len(got) > 0) != bad {
+			t.Errorf("%d nodes: %v", nodes, got)
+		}
+	}
+	boom := &stacks.Boom{Tools: map[string]stacks.Tool{"a": {Version: "1.2.3"}, "b": {Version: "^1.2"}, "c": {Version: "latest"}}}
+	if got := (&orb{Boom: boom}).pinnedCharts(nil); len(got) != 2 {
+		t.Errorf("unpinned charts: %v", got)
+	}
+	z := &stacks.Zitadel{Enabled: true}
+	if got := (&orb{Zitadel: z}).zitadelBackups(nil); len(got) != 1 {
+		t.Errorf("zitadel without backups: %v", got)
+	}
+	z.Backups = &stacks.Backups{Schedule: "0 3 * * *", Bucket: "b"}
+	if got := (&orb{Zitadel: z}).zitadelBackups(nil); len(got) != 0 {
+		t.Errorf("zitadel with backups: %v", got)
+	}
+}
+
+func TestPlaintextSecrets(t *testing.T) {
+	o := &orb{
+		config: map[string]string{
+			"orbos:kubeconfig": "apiVersion: v1\nusers:\n- user:\n    token: abcdefghijklmnopqrstuvwxyz",
+			"orbos:sshKey":     "-----BEGIN OPENSSH PRIVATE KEY-----\n...",
+			"orbos:boom":       `{"tools":{"grafana":{"adminPassword":"hunter2"}}}`,
+			"orbos:orbiter":    `{"kubernetes":{"version":"v1.31.4"}}`,
+		},
+		secrets: map[string]bool{"orbos:kubeconfig": true},
+	}
+	got := strings.Join(o.plaintextSecrets(nil), "\n")
+	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") {
+		t.Errorf("false positives or a leaked value:\n%s", got)
+	}
+}
