@@ -54,6 +54,8 @@ const gitignore = `# Written by orbctl init. Pulumi's own locks and backups neve
 /.pulumi/backups/
 /.pulumi/history/**/*.checkpoint.json
 *.json.bak
+# Checkpoints being written; an interrupted run's is recovered before anything is committed.
+*.tmp
 # Metadata sidecars of the file backend's blob store; Pulumi does not need them.
 *.attrs
 `

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -332,6 +333,12 @@ func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the checkout %s has changes orbctl did not make (%s): commit them to the ORB repository or remove them",
 			o.Checkout(), strings.Join(foreign, ", "))
 	}
+	if err := o.repairCheckpoints(changed); err != nil {
+		return "", err
+	}
+	if changed, err = o.repo.Changed(); err != nil || len(changed) == 0 {
+		return "", err
+	}
 	o.progressf("recovering the state an interrupted run left in %s: %s\n", o.Checkout(), strings.Join(changed, ", "))
 	msg := fmt.Sprintf("orbos recover %s: state of an interrupted run\n\n%s\n\n%s", o.name(), strings.Join(changed, "\n"), trailers(map[string]string{
 		"Orbos-Operation": "recover", "Orbos-Outcome": Interrupted,
@@ -341,6 +348,54 @@ func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return h.String(), nil
+}
+
+// repairCheckpoints makes an interrupted run's checkpoint whole before it is committed. The engine
+// writes a checkpoint to a temporary file and renames it; a run killed in between leaves the newest
+// complete checkpoint in the temporary file, and one killed earlier may leave a cut-off file.
+func (o *Orb) repairCheckpoints(changed []string) error {
+	var tmps, checkpoints []string
+	for _, p := range changed {
+		if strings.HasPrefix(p, ".pulumi/stacks/") && strings.HasSuffix(p, ".json") {
+			checkpoints = append(checkpoints, p)
+		}
+	}
+	// Temporary files are ignored by Git, so look for them on disk.
+	_ = filepath.WalkDir(filepath.Join(o.Checkout(), ".pulumi", "stacks"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".tmp") && strings.Contains(path, ".json.") {
+			rel, _ := filepath.Rel(o.Checkout(), path)
+			tmps = append(tmps, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	for _, p := range tmps {
+		full := filepath.Join(o.Checkout(), p)
+		target := p[:strings.Index(p, ".json.")+len(".json")]
+		if raw, err := os.ReadFile(full); err == nil && json.Valid(raw) && strings.HasSuffix(target, ".json") {
+			o.progressf("the interrupted run's newest checkpoint was not yet in place: using %s\n", p)
+			if err := os.Rename(full, filepath.Join(o.Checkout(), target)); err != nil {
+				return fmt.Errorf("recovering %s: %w", p, err)
+			}
+			checkpoints = slices.DeleteFunc(checkpoints, func(c string) bool { return c == target })
+			continue
+		}
+		if err := os.Remove(full); err != nil {
+			return fmt.Errorf("removing %s: %w", p, err)
+		}
+	}
+	var broken []string
+	for _, p := range checkpoints {
+		raw, err := os.ReadFile(filepath.Join(o.Checkout(), p))
+		if err == nil && !json.Valid(raw) {
+			broken = append(broken, p)
+		}
+	}
+	if len(broken) == 0 {
+		return nil
+	}
+	o.progressf("the interrupted run's checkpoint %s was cut off: keeping the last committed state; "+
+		"objects that run created are adopted by the next up\n", strings.Join(broken, ", "))
+	return o.repo.Discard(func(p string) bool { return slices.Contains(broken, p) })
 }
 
 // clearPulumiLocks removes the Pulumi file-backend locks an interrupted run left, waiting first for an
