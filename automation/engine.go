@@ -51,6 +51,14 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if o.opts.Progress != nil {
 		w = o.redactor.Writer(o.opts.Progress)
 	}
+	if n := pendingOperations(o.Checkout(), o.name()); n > 0 && op != Preview && op != Drift {
+		// An interrupted engine left operations whose outcome it never learned. Refresh them away;
+		// what a lost create made is adopted by the next create (server-side apply upserts).
+		o.progressf("clearing %d unfinished operations of an interrupted run\n", n)
+		if _, err := stack.Refresh(ctx, optrefresh.ClearPendingCreates(), optrefresh.Message("orbos: clear unfinished operations")); err != nil {
+			return o.engineError(Refresh, err, nil)
+		}
+	}
 	prog := newProgress(w, op == Preview || op == Drift)
 	ch := make(chan events.EngineEvent)
 	consumed := make(chan struct{})

@@ -66,3 +66,16 @@ func TestRecoveryNeverCommitsACutOffCheckpoint(t *testing.T) {
 		t.Fatalf("checkpoint on disk %s", got)
 	}
 }
+
+// The backup's temporary file holds an older checkpoint: it is never taken for the newest.
+func TestRecoveryIgnoresTheBackupsTemporaryFile(t *testing.T) {
+	o := recoveringOrb(t)
+	write(t, o, checkpoint, `{"version":3,"step":"newest"}`)
+	write(t, o, checkpoint+".bak.18eb665ce61d9d4d.tmp", `{"version":3,"step":"older"}`)
+	if _, err := o.recoverLeftovers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := committed(t, o); !strings.Contains(got, "newest") {
+		t.Fatalf("committed %s", got)
+	}
+}

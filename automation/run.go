@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -350,6 +351,9 @@ func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
 	return h.String(), nil
 }
 
+// tmpCheckpoint is a checkpoint being written (not the backup's, <stack>.json.bak.<n>.tmp).
+var tmpCheckpoint = regexp.MustCompile(`^(.*\.json)\.[0-9a-f]+\.tmp$`)
+
 // repairCheckpoints makes an interrupted run's checkpoint whole before it is committed. The engine
 // writes a checkpoint to a temporary file and renames it; a run killed in between leaves the newest
 // complete checkpoint in the temporary file, and one killed earlier may leave a cut-off file.
@@ -362,7 +366,7 @@ func (o *Orb) repairCheckpoints(changed []string) error {
 	}
 	// Temporary files are ignored by Git, so look for them on disk.
 	_ = filepath.WalkDir(filepath.Join(o.Checkout(), ".pulumi", "stacks"), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".tmp") && strings.Contains(path, ".json.") {
+		if err == nil && !d.IsDir() && tmpCheckpoint.MatchString(path) {
 			rel, _ := filepath.Rel(o.Checkout(), path)
 			tmps = append(tmps, filepath.ToSlash(rel))
 		}
@@ -370,8 +374,8 @@ func (o *Orb) repairCheckpoints(changed []string) error {
 	})
 	for _, p := range tmps {
 		full := filepath.Join(o.Checkout(), p)
-		target := p[:strings.Index(p, ".json.")+len(".json")]
-		if raw, err := os.ReadFile(full); err == nil && json.Valid(raw) && strings.HasSuffix(target, ".json") {
+		target := tmpCheckpoint.FindStringSubmatch(p)[1]
+		if raw, err := os.ReadFile(full); err == nil && json.Valid(raw) {
 			o.progressf("the interrupted run's newest checkpoint was not yet in place: using %s\n", p)
 			if err := os.Rename(full, filepath.Join(o.Checkout(), target)); err != nil {
 				return fmt.Errorf("recovering %s: %w", p, err)

@@ -100,7 +100,8 @@ const secretSig = "4dabf18193072939515e22adb298388d"
 type checkpointFile struct {
 	Checkpoint struct {
 		Latest *struct {
-			Resources []struct {
+			PendingOperations []json.RawMessage `json:"pending_operations"`
+			Resources         []struct {
 				URN     string         `json:"urn"`
 				Type    string         `json:"type"`
 				ID      string         `json:"id"`
@@ -175,4 +176,17 @@ func Inventory(dir, orb string) ([]map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// pendingOperations counts the operations an interrupted engine left unfinished in the checkpoint.
+func pendingOperations(dir, orb string) int {
+	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
+	if err != nil {
+		return 0
+	}
+	var cp checkpointFile
+	if json.Unmarshal(raw, &cp) != nil || cp.Checkpoint.Latest == nil {
+		return 0
+	}
+	return len(cp.Checkpoint.Latest.PendingOperations)
 }

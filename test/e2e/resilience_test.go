@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -234,6 +235,59 @@ func TestALongRunRenewsItsLease(t *testing.T) {
 	}
 	if got := o.stateResources(); !slices.Equal(got, wantResources(o)) {
 		t.Fatalf("state %v", got)
+	}
+	o.mustRun("destroy", "--yes")
+}
+
+// A run killed while the engine waited for a create leaves a pending operation in its checkpoint:
+// the next run clears it and adopts what the create made, so the pushed state is clean and nothing
+// exists twice.
+func TestPendingCreateOfAnInterruptedRunIsResolved(t *testing.T) {
+	o := newORB(t, "pending")
+	o.mustRun("up")
+	// Rewrite the checkout's checkpoint as a run killed mid-create of the namespace leaves it: the
+	// namespace among the pending operations, the ConfigMap not yet recorded (though both exist in the
+	// cluster), not committed.
+	path := filepath.Join(o.checkout, ".pulumi", "stacks", "orbos", "pending.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp map[string]any
+	if err := json.Unmarshal(raw, &cp); err != nil {
+		t.Fatal(err)
+	}
+	latest := cp["checkpoint"].(map[string]any)["latest"].(map[string]any)
+	var kept, pending []any
+	for _, r := range latest["resources"].([]any) {
+		switch r.(map[string]any)["type"] {
+		case "kubernetes:core/v1:Namespace":
+			pending = append(pending, map[string]any{"resource": r, "type": "creating"})
+			continue
+		case "kubernetes:core/v1:ConfigMap":
+			continue
+		}
+		kept = append(kept, r)
+	}
+	if len(pending) != 1 {
+		t.Fatalf("no namespace in %s", raw)
+	}
+	latest["resources"], latest["pending_operations"] = kept, pending
+	raw, _ = json.Marshal(cp)
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	r := o.mustRun("up")
+	if !strings.Contains(r.stderr, "clearing 1 unfinished operations") {
+		t.Fatalf("the pending create was not cleared:\n%s", r)
+	}
+	if got := o.stateResources(); !slices.Equal(got, wantResources(o)) { // also fails on pending operations
+		t.Fatalf("state %v", got)
+	}
+	fresh := o.withCheckout(filepath.Join(t.TempDir(), "fresh"))
+	if r := fresh.run("preview", "--expect-no-changes"); r.code != 0 {
+		t.Fatalf("after resolving:\n%s", r)
 	}
 	o.mustRun("destroy", "--yes")
 }
