@@ -47,6 +47,13 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if err != nil {
 		return err
 	}
+	if op == Up && len(packs) > 0 {
+		// Stack policies are judged when the program has finished, which in an up is after the
+		// changes were made: judge them on a preview first, so that a violation changes nothing.
+		if err := o.policyCheck(ctx, stack, packs, ro); err != nil {
+			return err
+		}
+	}
 	var w io.Writer
 	if o.opts.Progress != nil {
 		w = o.redactor.Writer(o.opts.Progress)
@@ -107,9 +114,58 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 		}
 	}
 	if err != nil {
+		if len(prog.violations) > 0 {
+			return &PolicyError{Operation: op, Violations: redactAll(o, prog.violations)}
+		}
 		return o.engineError(op, err, prog.errors)
 	}
 	return nil
+}
+
+// policyCheck previews with the policy packs and fails, before anything changes, on a violation.
+func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string, ro RunOptions) error {
+	var w io.Writer
+	if o.opts.Progress != nil {
+		w = o.redactor.Writer(o.opts.Progress)
+	}
+	// Only what the policies say is shown; the plan itself follows as the up's progress.
+	prog := newProgress(nil, true)
+	ch := make(chan events.EngineEvent)
+	consumed := make(chan struct{})
+	go func() {
+		for ev := range ch {
+			if ev.PolicyEvent != nil {
+				prog.w = w
+			}
+			prog.handle(ev.EngineEvent)
+			prog.w = nil
+		}
+		close(consumed)
+	}()
+	opts := []optpreview.Option{optpreview.EventStreams(ch), optpreview.PolicyPacks(packs...), optpreview.Message("orbos: policy check")}
+	if ro.Refresh {
+		opts = append(opts, optpreview.Refresh())
+	}
+	_, err := stack.Preview(ctx, opts...)
+	select {
+	case <-consumed:
+	case <-time.After(5 * time.Second):
+	}
+	if len(prog.violations) > 0 {
+		return &PolicyError{Operation: Up, Violations: redactAll(o, prog.violations)}
+	}
+	if err != nil {
+		return o.engineError(Preview, err, prog.errors)
+	}
+	return nil
+}
+
+func redactAll(o *Orb, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = o.Redact(s)
+	}
+	return out
 }
 
 // engineError keeps what the engine said went wrong, not the whole CLI transcript.

@@ -3,6 +3,7 @@ package automation
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // PushError means a run's state was committed in the local checkout but could not be pushed.
@@ -31,4 +32,14 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// PolicyError means the policy pack refused the desired state; nothing was changed.
+type PolicyError struct {
+	Operation  Operation
+	Violations []string // "policy: what is wrong"
+}
+
+func (e *PolicyError) Error() string {
+	return fmt.Sprintf("%s blocked by the policy pack, nothing was changed: %s", e.Operation, strings.Join(e.Violations, "; "))
 }

@@ -43,7 +43,9 @@ type progress struct {
 	steps   map[string]*Step
 	order   []string
 	errors  []string
-	summary *apitype.SummaryEvent
+	// violations are the mandatory policies the run broke, "policy: message".
+	violations []string
+	summary    *apitype.SummaryEvent
 }
 
 func newProgress(w io.Writer, preview bool) *progress {
@@ -127,7 +129,16 @@ func (p *progress) handle(ev apitype.EngineEvent) {
 		p.printf("  %s%s: %s\n", d.Severity, where, indent(msg))
 	case ev.PolicyEvent != nil:
 		pe := ev.PolicyEvent
-		p.printf("  policy %s/%s (%s): %s\n", pe.PolicyPackName, pe.PolicyName, pe.EnforcementLevel, strings.TrimSpace(pe.Message))
+		msg := strings.TrimSpace(pe.Message)
+		p.printf("  policy %s/%s (%s): %s\n", pe.PolicyPackName, pe.PolicyName, pe.EnforcementLevel, indent(msg))
+		if pe.EnforcementLevel == "mandatory" {
+			// The first line repeats the policy's description; the rest says what is wrong.
+			detail := msg
+			if _, rest, ok := strings.Cut(msg, "\n"); ok {
+				detail = strings.ReplaceAll(strings.TrimSpace(rest), "\n", "; ")
+			}
+			p.violations = append(p.violations, pe.PolicyName+": "+detail)
+		}
 	case ev.SummaryEvent != nil:
 		p.summary = ev.SummaryEvent
 	}

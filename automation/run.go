@@ -150,6 +150,12 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		}
 	}()
 	runErr := o.engine(runCtx, op, spec, res, ro)
+	var blocked *PolicyError
+	if errors.As(runErr, &blocked) && op == Up {
+		// Refused before anything changed: like an invalid spec, nothing to record.
+		res.Outcome = Failed
+		return errors.Join(runErr, o.repo.Discard(isStatePath), o.pushIfAhead(ctx))
+	}
 	switch {
 	case runErr == nil:
 		res.Outcome = Succeeded

@@ -215,6 +215,13 @@ func (r *Reconciler) apply(ctx context.Context, desired string) (Action, error) 
 	if errors.As(err, &held) {
 		return Idle, nil // somebody else is running; try again next cycle
 	}
+	var refused *automation.PolicyError
+	if errors.As(err, &refused) {
+		// Like an invalid spec: retrying cannot help, and nothing was changed.
+		r.giveUp(desired, r.opts.MaxFailures)
+		r.note(ctx, desired, "the desired state is refused by the policy pack and was not applied: "+strings.Join(refused.Violations, "; "))
+		return GaveUp, nil
+	}
 	if err != nil {
 		n := r.giveUp(desired, 1)
 		if n >= r.opts.MaxFailures {

@@ -75,10 +75,11 @@ func exitCode(ctx context.Context, err error) int {
 		ve   *stacks.ValidationError
 		held *orblock.HeldError
 		push *automation.PushError
+		pol  *automation.PolicyError
 		ue   usageError
 	)
 	switch {
-	case errors.As(err, &ve), errors.As(err, &ue):
+	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &pol):
 		return exitInvalid
 	case errors.As(err, &held):
 		return exitLocked
@@ -100,7 +101,7 @@ orbctl clones it, takes the ORB lock, runs the Pulumi engine and commits and pus
 after every run, failed and interrupted ones included. Only the orbconfig file, which holds the
 repository URL and the passphrase of the secrets, lives outside the repository.
 
-Exit codes: 0 ok, 1 failed, 2 invalid flags or spec (nothing done), 3 ORB locked by another run,
+Exit codes: 0 ok, 1 failed, 2 invalid flags or spec, or refused by policy (nothing done), 3 ORB locked by another run,
 4 state committed locally but not pushed, 5 preview found changes (--expect-no-changes), 130 interrupted.`
 
 const rootExample = `  # Create an ORB in an empty repository and deploy it

@@ -38,6 +38,10 @@ func (a *app) printResult(res *automation.Result) {
 		return // stopped before the engine ran; the error says why
 	}
 	if res.Operation == automation.Preview {
+		if res.Outcome != automation.Succeeded {
+			fmt.Fprintf(a.out, "preview of %s failed: see the error below\n", res.Orb)
+			return
+		}
 		if res.ChangeCount() == 0 {
 			fmt.Fprintf(a.out, "preview of %s: no changes\n", res.Orb)
 			return

@@ -32,11 +32,18 @@ func TestPolicyPackGuardsOrbctlRuns(t *testing.T) {
 	}
 	for _, c := range cases {
 		o.pushSpec(c.name, func(s string) string { return strings.Replace(s, c.from, c.to, 1) })
+		head := o.remoteHead()
 		for _, op := range []string{"preview", "up"} {
 			r := o.run(op)
 			if r.code == 0 || !strings.Contains(r.stderr, c.policy) {
 				t.Errorf("%s: %s was not blocked by %s:\n%s", c.name, op, c.policy, r)
 			}
+		}
+		if v := o.configMapVersion(); v != "v1.31.4" {
+			t.Errorf("%s: a blocked up changed the cluster (kubernetesVersion %s)", c.name, v)
+		}
+		if o.remoteHead() != head {
+			t.Errorf("%s: a blocked up committed", c.name)
 		}
 		if r := o.run("preview", "--no-policy"); r.code != 0 || !strings.Contains(r.stderr, "policy checks are off") {
 			t.Errorf("%s: --no-policy:\n%s", c.name, r)
