@@ -54,10 +54,7 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 			return err
 		}
 	}
-	var w io.Writer
-	if o.opts.Progress != nil {
-		w = o.redactor.Writer(o.opts.Progress)
-	}
+	w := o.progressWriter()
 	if n := pendingOperations(o.Checkout(), o.name()); n > 0 && op != Preview && op != Drift {
 		// An interrupted engine left operations whose outcome it never learned. Refresh them away;
 		// what a lost create made is adopted by the next create (server-side apply upserts).
@@ -122,12 +119,17 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	return nil
 }
 
+// progressWriter is where engine progress goes, redacted; nil discards it.
+func (o *Orb) progressWriter() io.Writer {
+	if o.opts.Progress == nil {
+		return nil
+	}
+	return o.redactor.Writer(o.opts.Progress)
+}
+
 // policyCheck previews with the policy packs and fails, before anything changes, on a violation.
 func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string, ro RunOptions) error {
-	var w io.Writer
-	if o.opts.Progress != nil {
-		w = o.redactor.Writer(o.opts.Progress)
-	}
+	w := o.progressWriter()
 	// Only what the policies say is shown; the plan itself follows as the up's progress.
 	prog := newProgress(nil, true)
 	ch := make(chan events.EngineEvent)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -384,7 +385,7 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 				}
 				if t.Name == "kubeapi" {
 					hasKubeAPI = true
-					if cp := o.Kubernetes.ControlPlane; cp != nil && !contains(t.BackendPools, cp.Pool) {
+					if cp := o.Kubernetes.ControlPlane; cp != nil && !slices.Contains(t.BackendPools, cp.Pool) {
 						e.add(tp+".backendPools", nil, "the kubeapi transport must reach the control-plane pool %q", cp.Pool)
 					}
 				}
@@ -488,13 +489,4 @@ func SortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

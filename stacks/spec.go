@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/orbos/orbos/internal/yamlpos"
 )
 
 // APIVersion is the only spec version this orbos reads; later versions migrate from it.
@@ -197,13 +199,8 @@ func Parse(orb string, raw []byte) (*Spec, error) {
 
 // redactYAML keeps a YAML syntax error's position but not the quoted text, which may be a secret.
 func redactYAML(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		end := i + len("line ")
-		for end < len(msg) && msg[end] >= '0' && msg[end] <= '9' {
-			end++
-		}
-		return "not valid YAML at " + msg[i:end]
+	if pos := yamlpos.Of(err); pos != "" {
+		return "not valid YAML at " + pos
 	}
 	return "not valid YAML"
 }

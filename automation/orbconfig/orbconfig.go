@@ -16,6 +16,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 	"gopkg.in/yaml.v3"
+
+	"github.com/orbos/orbos/internal/yamlpos"
 )
 
 // Config is the content of an orbconfig file.
@@ -75,13 +77,8 @@ func Load(path string) (*Config, error) {
 }
 
 func redactYAMLError(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		end := i + len("line ")
-		for end < len(msg) && msg[end] >= '0' && msg[end] <= '9' {
-			end++
-		}
-		return msg[i:end]
+	if pos := yamlpos.Of(err); pos != "" {
+		return pos
 	}
 	return "no line information"
 }

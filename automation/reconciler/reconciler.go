@@ -226,7 +226,7 @@ func (r *Reconciler) apply(ctx context.Context, desired string) (Action, error) 
 		n := r.giveUp(desired, 1)
 		if n >= r.opts.MaxFailures {
 			r.note(ctx, desired, fmt.Sprintf("gave up on the desired state after %d failed runs (last: %s); waiting for a new commit",
-				n, firstLine(res.Error)))
+				n, strings.SplitN(res.Error, "\n", 2)[0]))
 			return GaveUp, err
 		}
 		return Failed, err
@@ -307,13 +307,4 @@ func (r *Reconciler) note(ctx context.Context, desired, msg string) {
 		r.lastSeen = head
 		r.mu.Unlock()
 	}
-}
-
-func firstLine(s string) string {
-	for i, c := range s {
-		if c == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/automation/reconciler"
 	"github.com/orbos/orbos/internal/tools"
@@ -75,32 +76,40 @@ func rawStack(b *testing.B, o *orb) auto.Stack {
 		b.Fatal(err)
 	}
 	spec.File.Config.Orbiter.Kubernetes.Namespace = o.namespace() + "-raw"
-	pulumi, err := tools.Find("pulumi")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(pulumi))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
+	s := inlineStack(b, o.name, program.New(spec))
 	ctx := context.Background()
-	s, err := auto.UpsertStackInlineSource(ctx, o.name, stacks.Project, program.New(spec),
-		auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
-		auto.EnvVars(map[string]string{
-			"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "bench",
-			"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-			"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
-		}))
-	if err != nil {
-		b.Fatal(err)
-	}
 	kc, err := os.ReadFile(apiserver.Kubeconfig)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := s.SetConfig(ctx, stacks.KeyKubeconfig, auto.ConfigValue{Value: string(kc), Secret: true}); err != nil {
 		b.Fatal(err)
+	}
+	return s
+}
+
+// inlineStack is a bare Automation API stack running prog: file backend in a temp dir, no Git, no
+// lock, no validation.
+func inlineStack(t testing.TB, name string, prog pulumi.RunFunc) auto.Stack {
+	t.Helper()
+	bin, err := tools.Find("pulumi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(bin))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := auto.UpsertStackInlineSource(context.Background(), name, stacks.Project, prog,
+		auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
+		auto.EnvVars(map[string]string{
+			"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "test",
+			"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+			"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
+		}))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return s
 }

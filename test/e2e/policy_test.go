@@ -13,7 +13,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
-	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/policy"
 )
 
@@ -105,29 +104,12 @@ func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 // the real engine: the policies read the ORB from the config.
 func policyPreview(t *testing.T, config map[string]auto.ConfigValue) error {
 	t.Helper()
-	pulumiBin, err := tools.Find("pulumi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(pulumiBin))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
 	ctx := context.Background()
-	s, err := auto.UpsertStackInlineSource(ctx, "policy", "orbos", func(*pulumi.Context) error { return nil },
-		auto.Pulumi(cmd), auto.WorkDir(dir), auto.PulumiHome(pulumiHome), auto.SecretsProvider("passphrase"),
-		auto.EnvVars(map[string]string{
-			"PULUMI_BACKEND_URL": "file://" + dir, "PULUMI_CONFIG_PASSPHRASE": "test",
-			"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := inlineStack(t, "policy", func(*pulumi.Context) error { return nil })
 	if err := s.SetAllConfig(ctx, config); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Preview(ctx, optpreview.PolicyPacks(filepath.Join(filepath.Dir(orbctlBin), "orbos-policy")))
+	_, err := s.Preview(ctx, optpreview.PolicyPacks(filepath.Join(filepath.Dir(orbctlBin), "orbos-policy")))
 	return err
 }
 
