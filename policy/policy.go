@@ -103,19 +103,11 @@ func stackPolicy(name, description string, check func([]policyx.AnalyzerResource
 }
 
 func (o *orb) versionStep([]policyx.AnalyzerResource) []string {
-	if o.Orbiter == nil || o.current == "" {
+	if o.Orbiter == nil {
 		return nil
 	}
-	want, err1 := semver.ParseTolerant(o.Orbiter.Kubernetes.Version)
-	now, err2 := semver.ParseTolerant(o.current)
-	switch {
-	case err1 != nil || err2 != nil:
-		return nil // the spec's validation reports malformed versions
-	case want.LT(now):
-		return []string{fmt.Sprintf("the desired version %s is older than the running %s: Kubernetes is never downgraded", o.Orbiter.Kubernetes.Version, o.current)}
-	case want.Major != now.Major || want.Minor > now.Minor+1:
-		return []string{fmt.Sprintf("from %s to %s skips a minor version: upgrade one minor version per run (next: v%d.%d.x)",
-			o.current, o.Orbiter.Kubernetes.Version, now.Major, now.Minor+1)}
+	if err := stacks.VersionStep(o.current, o.Orbiter.Kubernetes.Version); err != nil {
+		return []string{err.Error()}
 	}
 	return nil
 }

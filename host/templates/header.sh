@@ -1,0 +1,6 @@
+{{define "header"}}#!/bin/bash
+# step: {{.}}
+# Rendered by orbos. Idempotent: every step checks before it changes something.
+set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LC_ALL=C
+{{end}}

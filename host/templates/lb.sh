@@ -1,0 +1,12 @@
+{{template "header" (printf "load balancer on %s" .Machine)}}
+if ! command -v keepalived >/dev/null || ! command -v haproxy >/dev/null; then
+  apt-get install -y -q keepalived haproxy
+fi
+# haproxy binds the VIPs even while another machine holds them.
+printf 'net.ipv4.ip_nonlocal_bind = 1\n' > /etc/sysctl.d/90-orbos-lb.conf
+sysctl --system >/dev/null
+haproxy -c -q -f {{q "/etc/haproxy/haproxy.cfg"}}
+keepalived --config-test -f {{q "/etc/keepalived/keepalived.conf"}}
+systemctl enable haproxy keepalived
+systemctl reload-or-restart haproxy
+systemctl reload-or-restart keepalived

@@ -1,0 +1,42 @@
+{{template "header" (printf "prepare %s for Kubernetes %s" .Name .Version)}}
+# Swap off now and after reboots: the kubelet refuses to run with swap.
+swapoff -a
+if grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
+  sed -i -E 's/^([^#].*[[:space:]]swap[[:space:]].*)$/# \1 # disabled by orbos/' /etc/fstab
+fi
+
+# Kernel modules and sysctls for bridged pod traffic and forwarding.
+mkdir -p /etc/modules-load.d /etc/sysctl.d
+printf 'overlay\nbr_netfilter\n' > /etc/modules-load.d/orbos.conf
+modprobe overlay
+modprobe br_netfilter
+printf 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n' > /etc/sysctl.d/90-orbos.conf
+sysctl --system >/dev/null
+
+# The pkgs.k8s.io repository of this minor version.
+repo=/etc/apt/sources.list.d/kubernetes.list
+line='deb [signed-by=/etc/apt/keyrings/kubernetes-{{.Minor}}.gpg] https://pkgs.k8s.io/core:/stable:/{{.Minor}}/deb/ /'
+if [ "$(cat "$repo" 2>/dev/null)" != "$line" ]; then
+  mkdir -p /etc/apt/keyrings
+  curl -fsSL https://pkgs.k8s.io/core:/stable:/{{.Minor}}/deb/Release.key | gpg --batch --yes --dearmor -o /etc/apt/keyrings/kubernetes-{{.Minor}}.gpg
+  echo "$line" > "$repo"
+  apt-get update -q
+fi
+
+# containerd with systemd cgroups.
+if ! command -v containerd >/dev/null; then
+  apt-get install -y -q containerd
+fi
+mkdir -p /etc/containerd
+if ! grep -q 'SystemdCgroup = true' /etc/containerd/config.toml 2>/dev/null; then
+  containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml
+  systemctl restart containerd
+fi
+systemctl enable --now containerd
+
+# kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
+if ! command -v kubeadm >/dev/null || ! command -v kubelet >/dev/null || ! command -v kubectl >/dev/null; then
+  apt-get install -y -q kubeadm={{.Package}} kubelet={{.Package}} kubectl={{.Package}}
+  apt-mark hold kubeadm kubelet kubectl
+fi
+systemctl enable kubelet
