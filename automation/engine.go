@@ -22,6 +22,7 @@ import (
 
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/policy"
+	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/stacks/program"
 )
@@ -233,6 +234,13 @@ func (w workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(st
 	if err := w.ensurePlugin(ctx, "kubernetes", program.KubernetesProviderVersion); err != nil {
 		return nil, err
 	}
+	// The orbos provider (machines over SSH) is orbctl itself; a library user without an orbctl
+	// binary can still run ORBs whose program needs no machine.
+	if home, err := w.pulumiHome(); err != nil {
+		return nil, err
+	} else if err := provider.Install(home); err != nil && !errors.Is(err, tools.ErrMissing) {
+		return nil, err
+	}
 	opts := []auto.LocalWorkspaceOption{
 		auto.WorkDir(w.dir), auto.Program(prog), auto.Pulumi(cmd), auto.EnvVars(w.env()),
 	}
@@ -295,15 +303,23 @@ func pulumiCommand() (auto.PulumiCommand, error) {
 	return cmd, nil
 }
 
+// pulumiHome is Pulumi's home directory for this workspace.
+func (w workspace) pulumiHome() (string, error) {
+	if w.home != "" {
+		return w.home, nil
+	}
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding Pulumi's home: %w", err)
+	}
+	return filepath.Join(h, ".pulumi"), nil
+}
+
 // ensurePlugin installs a resource provider plugin that `make tools` built into Pulumi's home, once.
 func (w workspace) ensurePlugin(ctx context.Context, name, version string) error {
-	home := w.home
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return fmt.Errorf("finding Pulumi's home: %w", err)
-		}
-		home = filepath.Join(h, ".pulumi")
+	home, err := w.pulumiHome()
+	if err != nil {
+		return err
 	}
 	bin := "pulumi-resource-" + name
 	if _, err := os.Stat(filepath.Join(home, "plugins", "resource-"+name+"-v"+version, bin)); err == nil {

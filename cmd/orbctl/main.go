@@ -7,10 +7,21 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+
+	"github.com/orbos/orbos/provider"
 )
 
 func main() {
+	// The Pulumi engine starts orbctl as the orbos provider plugin (see provider.Install).
+	if filepath.Base(os.Args[0]) == provider.PluginBinary {
+		if err := provider.Serve(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "orbos provider:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
