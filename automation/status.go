@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
 	"github.com/orbos/orbos/stacks"
@@ -189,4 +191,23 @@ func pendingOperations(dir, orb string) int {
 		return 0
 	}
 	return len(cp.Checkpoint.Latest.PendingOperations)
+}
+
+// Kubeconfig returns the admin kubeconfig of the cluster orbos made (the stack output "kubeconfig",
+// decrypted with the ORB's passphrase). It never prints it: the caller writes it where asked.
+func (o *Orb) Kubeconfig(ctx context.Context) (string, error) {
+	ws := o.workspace()
+	s, err := ws.stack(ctx, o.name(), func(*pulumi.Context) error { return nil }, o.Redact)
+	if err != nil {
+		return "", err
+	}
+	out, err := s.Outputs(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading the ORB's outputs: %s", o.Redact(err.Error()))
+	}
+	kc, _ := out["kubeconfig"].Value.(string)
+	if kc == "" {
+		return "", fmt.Errorf("the ORB %s has no kubeconfig output: orbos makes clusters on static machines without an orbos:kubeconfig, after a successful up", o.name())
+	}
+	return kc, nil
 }

@@ -71,6 +71,8 @@ type Kubernetes struct {
 	ControlPlane *ControlPlane `yaml:"controlPlane" doc:"the control-plane pool and its node count"`
 	Workers      []WorkerPool  `yaml:"workers" doc:"worker pools"`
 	Networking   *Networking   `yaml:"networking" doc:"CNI and address ranges"`
+	// MaxUnavailable workers are drained and upgraded at the same time; control planes always go one by one.
+	MaxUnavailable int `yaml:"maxUnavailable" doc:"workers upgraded at the same time (control planes: always one); default 1"`
 }
 
 // Boom is the platform tools section.
@@ -210,6 +212,9 @@ func (s *Spec) applyDefaults() {
 	if k.Namespace == "" {
 		k.Namespace = "orbos-system"
 	}
+	if k.MaxUnavailable == 0 {
+		k.MaxUnavailable = 1
+	}
 	s.orbiterDefaults()
 }
 
@@ -243,6 +248,12 @@ func (s *Spec) validate(e *errs) {
 	s.validateOrbiter(e)
 	if !c.Kubeconfig.IsSet() && c.Orbiter.Providers == nil {
 		e.add("config."+KeyKubeconfig, nil, "required without a provider: the kubeconfig of the cluster to deploy to")
+	}
+	if c.Orbiter.Kubernetes.MaxUnavailable < 0 {
+		e.add(orbiter+".kubernetes.maxUnavailable", nil, "must be 1 or more")
+	}
+	if p := c.Orbiter.Providers; p != nil && p.Static != nil && c.Orbiter.Kubernetes.ControlPlane != nil && !c.Kubeconfig.IsSet() && !c.SSHKey.IsSet() {
+		e.add("config."+KeySSHKey, nil, "required to install Kubernetes on static machines: the key that logs in to them (`orbctl config set --secret %s --from-file KEY`)", KeySSHKey)
 	}
 	if c.SSHKey.Plaintext {
 		e.add("config."+KeySSHKey, nil, "is in plaintext: remove it and let orbctl generate an encrypted one")

@@ -1,5 +1,5 @@
 {{template "header" (printf "load balancer on %s" .Machine)}}
-if ! command -v keepalived >/dev/null || ! command -v haproxy >/dev/null; then
+if [ ! -x /usr/sbin/keepalived ] || [ ! -x /usr/sbin/haproxy ]; then
   apt-get install -y -q keepalived haproxy
 fi
 # haproxy binds the VIPs even while another machine holds them.

@@ -24,7 +24,7 @@ if [ "$(cat "$repo" 2>/dev/null)" != "$line" ]; then
 fi
 
 # containerd with systemd cgroups.
-if ! command -v containerd >/dev/null; then
+if [ -z "$(containerd --version 2>/dev/null || true)" ]; then
   apt-get install -y -q containerd
 fi
 mkdir -p /etc/containerd
@@ -35,7 +35,7 @@ fi
 systemctl enable --now containerd
 
 # kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
-if ! command -v kubeadm >/dev/null || ! command -v kubelet >/dev/null || ! command -v kubectl >/dev/null; then
+if [ -z "$(kubeadm version -o short 2>/dev/null || true)" ] || [ -z "$(kubelet --version 2>/dev/null || true)" ]; then
   apt-get install -y -q kubeadm={{.Package}} kubelet={{.Package}} kubectl={{.Package}}
   apt-mark hold kubeadm kubelet kubectl
 fi

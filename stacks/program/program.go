@@ -13,7 +13,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/orbos/orbos/components/gce"
+	"github.com/orbos/orbos/components/kubeadm"
 	"github.com/orbos/orbos/components/static"
+	"github.com/orbos/orbos/host"
 	"github.com/orbos/orbos/internal/sshkey"
 	"github.com/orbos/orbos/stacks"
 )
@@ -93,7 +95,60 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		return err
 	}
 	ctx.Export("inventory", m.Inventory)
+	// Without the kubeconfig of an existing cluster, orbos makes the cluster on the machines.
+	if spec.File.Config.Kubeconfig.IsSet() || spec.Kubernetes().ControlPlane == nil {
+		return nil
+	}
+	cluster, err := kubeadm.New(ctx, spec.Orb, clusterArgs(spec, static.Inventory(static.Args{
+		Static: *o.Providers.Static, Roles: roles(spec), ControlPlanePool: pool, ControlPlaneNodes: cp,
+	}), config.RequireSecret(ctx, stacks.KeySSHKey)), pulumi.Parent(m))
+	if err != nil {
+		return err
+	}
+	ctx.Export("kubeconfig", cluster.Kubeconfig)
 	return nil
+}
+
+// clusterArgs turns the spec and the static inventory into the kubeadm cluster: the API endpoint is
+// the VIP of the kubeapi transport (else the first control plane), its address and the control
+// planes' are certificate SANs.
+func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.StringInput) kubeadm.Args {
+	k := spec.Kubernetes()
+	a := kubeadm.Args{
+		Version: k.Version, PodCIDR: k.Networking.PodCIDR, ServiceCIDR: k.Networking.ServiceCIDR, DNSDomain: k.Networking.DNSDomain,
+		CNI: k.Networking.CNI, PrivateKey: key, MaxUnavailable: k.MaxUnavailable,
+		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
+	}
+	for _, m := range inventory {
+		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: m.Address, Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey}
+		switch m.Role {
+		case "controlplane":
+			a.ControlPlanes = append(a.ControlPlanes, km)
+			a.CertSANs = append(a.CertSANs, m.Address)
+		case "worker":
+			a.Workers = append(a.Workers, km)
+		}
+	}
+	for _, w := range k.Workers {
+		a.Labels[w.Pool] = w.Labels
+		for _, t := range w.Taints {
+			a.Taints[w.Pool] = append(a.Taints[w.Pool], host.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
+		}
+	}
+	if lb := spec.File.Config.Orbiter.LoadBalancing; lb != nil {
+		for _, v := range lb.VIPs {
+			for _, t := range v.Transports {
+				if t.Name == "kubeapi" && v.IP != "" && a.ControlPlaneEndpoint == "" {
+					a.ControlPlaneEndpoint = fmt.Sprintf("%s:%d", v.IP, t.FrontendPort)
+					a.CertSANs = append([]string{v.IP}, a.CertSANs...)
+				}
+			}
+		}
+	}
+	if a.ControlPlaneEndpoint == "" && len(a.ControlPlanes) > 0 {
+		a.ControlPlaneEndpoint = a.ControlPlanes[0].Address + ":6443"
+	}
+	return a
 }
 
 func footprint(ctx *pulumi.Context, spec *stacks.Spec) error {

@@ -1,0 +1,191 @@
+// Package kubeadm makes machines a Kubernetes cluster with the orbos provider's KubeadmNode
+// resources, ordered so that the engine runs them safely: the first control plane initializes, the
+// other control planes join (and later upgrade) one at a time, and workers follow in batches of
+// MaxUnavailable. The same dependencies order deletes in reverse.
+package kubeadm
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/orbos/orbos/host"
+	"github.com/orbos/orbos/provider"
+)
+
+// Machine is one machine of the cluster.
+type Machine struct {
+	Name    string
+	Pool    string
+	Address string
+	Port    int
+	User    string
+	// HostKey pins the host key when set; otherwise the provider trusts the first one it sees.
+	HostKey string
+}
+
+// Args describe the cluster.
+type Args struct {
+	Version              string
+	ControlPlaneEndpoint string
+	CertSANs             []string
+	PodCIDR              string
+	ServiceCIDR          string
+	DNSDomain            string
+	CNI                  string
+	// ControlPlanes are in order: the first initializes the cluster.
+	ControlPlanes []Machine
+	Workers       []Machine
+	// PrivateKey logs in to every machine.
+	PrivateKey pulumi.StringInput
+	// Labels and Taints by pool.
+	Labels map[string]map[string]string
+	Taints map[string][]host.Taint
+	// MaxUnavailable workers are drained and upgraded at the same time (default 1).
+	MaxUnavailable int
+}
+
+// Cluster is the component.
+type Cluster struct {
+	pulumi.ResourceState
+	// Kubeconfig is the admin kubeconfig (secret).
+	Kubeconfig pulumi.StringOutput
+	// Nodes maps node names to their resources, in creation order.
+	Nodes []*Node
+}
+
+// Node is a KubeadmNode resource as the program sees it.
+type Node struct {
+	pulumi.CustomResourceState
+	HostKey    pulumi.StringOutput    `pulumi:"hostKey"`
+	Kubeconfig pulumi.StringOutput    `pulumi:"kubeconfig"`
+	Joined     pulumi.BoolOutput      `pulumi:"joined"`
+	Version    pulumi.StringOutput    `pulumi:"version"`
+	CertExpiry pulumi.StringOutput    `pulumi:"certExpiry"`
+	Installed  pulumi.StringMapOutput `pulumi:"installed"`
+}
+
+// Order returns, for each node, the nodes it waits for: control planes one after another, workers
+// after the last control plane and after the worker MaxUnavailable places before them. It is the
+// whole upgrade (and join) ordering, kept apart so that it can be tested alone.
+func Order(controlPlanes, workers int, maxUnavailable int) [][]int {
+	if maxUnavailable < 1 {
+		maxUnavailable = 1
+	}
+	deps := make([][]int, controlPlanes+workers)
+	for i := 1; i < controlPlanes; i++ {
+		deps[i] = []int{i - 1}
+	}
+	for j := 0; j < workers; j++ {
+		i := controlPlanes + j
+		if controlPlanes > 0 {
+			deps[i] = append(deps[i], controlPlanes-1)
+		}
+		if j >= maxUnavailable {
+			deps[i] = append(deps[i], i-maxUnavailable)
+		}
+	}
+	return deps
+}
+
+// New registers the cluster's nodes.
+func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if len(a.ControlPlanes) == 0 {
+		return nil, fmt.Errorf("cluster %s: no control-plane machine", name)
+	}
+	c := &Cluster{}
+	if err := ctx.RegisterComponentResource("orbos:kubeadm:Cluster", name, c, opts...); err != nil {
+		return nil, err
+	}
+	all := append(append([]Machine{}, a.ControlPlanes...), a.Workers...)
+	deps := Order(len(a.ControlPlanes), len(a.Workers), a.MaxUnavailable)
+	var via pulumi.Map
+	for i, m := range all {
+		role := host.RoleWorker
+		switch {
+		case i == 0:
+			role = host.RoleInit
+		case i < len(a.ControlPlanes):
+			role = host.RoleControlPlane
+		}
+		inputs := pulumi.Map{
+			"connection":           connection(m, a.PrivateKey, pulumi.String(m.HostKey)),
+			"nodeName":             pulumi.String(m.Name),
+			"role":                 pulumi.String(role),
+			"version":              pulumi.String(a.Version),
+			"address":              pulumi.String(m.Address),
+			"controlPlaneEndpoint": pulumi.String(a.ControlPlaneEndpoint),
+			"certSANs":             pulumi.ToStringArray(a.CertSANs),
+			"podCIDR":              pulumi.String(a.PodCIDR),
+			"serviceCIDR":          pulumi.String(a.ServiceCIDR),
+			"dnsDomain":            pulumi.String(a.DNSDomain),
+			"cni":                  pulumi.String(a.CNI),
+			"labels":               pulumi.ToStringMap(labels(m, a.Labels[m.Pool])),
+			"taints":               taints(a.Taints[m.Pool]),
+		}
+		if via != nil {
+			inputs["via"] = via
+		}
+		nodeOpts := []pulumi.ResourceOption{
+			pulumi.Parent(c), pulumi.Version(provider.Version),
+			// The same machine cannot be a node twice: a replacement resets it before joining it again.
+			pulumi.DeleteBeforeReplace(true),
+		}
+		var dependsOn []pulumi.Resource
+		for _, d := range deps[i] {
+			dependsOn = append(dependsOn, c.Nodes[d])
+		}
+		if len(dependsOn) > 0 {
+			nodeOpts = append(nodeOpts, pulumi.DependsOn(dependsOn))
+		}
+		n := &Node{}
+		if err := ctx.RegisterResource(provider.KubeadmNodeType, m.Name, inputs, n, nodeOpts...); err != nil {
+			return nil, err
+		}
+		c.Nodes = append(c.Nodes, n)
+		if i == 0 {
+			// Every other node reaches the first control plane with the host key it trusted there.
+			via = connection(m, a.PrivateKey, n.HostKey)
+			c.Kubeconfig = n.Kubeconfig
+		}
+	}
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"kubeconfig": c.Kubeconfig})
+}
+
+func connection(m Machine, key pulumi.StringInput, hostKey pulumi.StringInput) pulumi.Map {
+	port, user := m.Port, m.User
+	if port == 0 {
+		port = 22
+	}
+	if user == "" {
+		user = "root"
+	}
+	return pulumi.Map{
+		"machine": pulumi.String(m.Name), "address": pulumi.String(m.Address), "port": pulumi.Int(port), "user": pulumi.String(user),
+		"privateKey": pulumi.ToSecret(key), "hostKey": hostKey,
+	}
+}
+
+// labels adds orbos's own pool label to the pool's labels.
+func labels(m Machine, pool map[string]string) map[string]string {
+	out := map[string]string{"orbos.io/pool": m.Pool}
+	for k, v := range pool {
+		out[k] = v
+	}
+	return out
+}
+
+func taints(ts []host.Taint) pulumi.Array {
+	sorted := append([]host.Taint{}, ts...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	out := pulumi.Array{}
+	for _, t := range sorted {
+		m := pulumi.Map{"key": pulumi.String(t.Key), "effect": pulumi.String(t.Effect)}
+		if t.Value != "" {
+			m["value"] = pulumi.String(t.Value)
+		}
+		out = append(out, m)
+	}
+	return out
+}
