@@ -46,6 +46,7 @@ unit:
 ## bench: orbctl's overhead against the raw Automation API, and repository growth per run
 bench: tools
 	$(GO) test -run XXX -bench . -benchtime 10x -timeout 30m ./test/e2e/
+	$(GO) test -run XXX -bench . -benchtime 50x ./internal/sshexec ./provider
 
 ## fuzz: fuzz the spec decoder
 fuzz:

@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+
+	"github.com/orbos/orbos/host"
+	"github.com/orbos/orbos/internal/sshexec"
+	"github.com/orbos/orbos/test/testenv"
+)
+
+// Secrets stay secret through decode and encode: the SSH key in, the kubeconfig out.
+func TestCodecKeepsSecrets(t *testing.T) {
+	in := property.NewMap(map[string]property.Value{
+		"connection": property.New(map[string]property.Value{
+			"machine":    property.New("cp-1"),
+			"privateKey": property.New("KEY").WithSecret(true),
+		}),
+		"path":    property.New("/etc/x"),
+		"content": property.New("pass").WithSecret(true),
+		"mode":    property.New(420.0),
+	})
+	var a FileArgs
+	if err := decode(in, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Connection.PrivateKey != "KEY" || a.Content != "pass" || a.Mode != 420 {
+		t.Fatalf("decoded %+v", a)
+	}
+	out, err := encode(KubeadmNodeState{Kubeconfig: "admin", KubeadmNodeArgs: KubeadmNodeArgs{Connection: a.Connection}}, secretsOf(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Get("kubeconfig").Secret() || !out.Get("connection").AsMap().Get("privateKey").Secret() {
+		t.Fatalf("secrets lost: %v", out)
+	}
+	fout, _ := encode(FileState{FileArgs: a}, secretsOf(in))
+	if !fout.Get("content").Secret() || fout.Get("path").Secret() {
+		t.Fatalf("a secret input's output is not secret, or a plain one is: %v", fout)
+	}
+}
+
+func TestDiffRefusesWhatARunningClusterCannotTake(t *testing.T) {
+	base := KubeadmNodeArgs{NodeName: "w-1", Role: "worker", Version: "v1.31.4", PodCIDR: "100.64.0.0/16", CNI: "calico"}
+	st := KubeadmNodeState{KubeadmNodeArgs: base, Prepared: true}
+	ctx := context.Background()
+	for _, c := range []struct {
+		change func(*KubeadmNodeArgs)
+		err    string
+		field  string
+	}{
+		{func(a *KubeadmNodeArgs) {}, "", ""},
+		{func(a *KubeadmNodeArgs) { a.Version = "v1.32.1" }, "", "version"},
+		{func(a *KubeadmNodeArgs) { a.Version = "v1.33.0" }, "skips a minor version", ""},
+		{func(a *KubeadmNodeArgs) { a.Version = "v1.30.9" }, "never downgraded", ""},
+		{func(a *KubeadmNodeArgs) { a.PodCIDR = "10.0.0.0/16" }, "the pod network cannot change", ""},
+		{func(a *KubeadmNodeArgs) { a.Role = "controlplane" }, "a node's role cannot change", ""},
+		{func(a *KubeadmNodeArgs) { a.Labels = map[string]string{"a": "b"} }, "", "labels"},
+	} {
+		in := base
+		c.change(&in)
+		d, err := (&KubeadmNode{}).Diff(ctx, DiffRequest[KubeadmNodeArgs, KubeadmNodeState]{State: st, Inputs: in})
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%+v: error %v, want %q", in, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("%+v: %v", in, err)
+		case c.field == "" && d.HasChanges:
+			t.Errorf("no change, but a diff %v", d.DetailedDiff)
+		case c.field != "" && (!d.HasChanges || d.DetailedDiff[c.field].Kind == ""):
+			t.Errorf("%s changed, diff %v", c.field, d.DetailedDiff)
+		}
+	}
+	// A machine whose preparation drifted is prepared again.
+	st.Prepared = false
+	if d, _ := (&KubeadmNode{}).Diff(ctx, DiffRequest[KubeadmNodeArgs, KubeadmNodeState]{State: st, Inputs: base}); !d.HasChanges {
+		t.Error("an unprepared machine shows no diff")
+	}
+}
+
+// BenchmarkReadNode is the provider's Read of one prepared machine: connect, run the read script,
+// parse it.
+func BenchmarkReadNode(b *testing.B) {
+	if os.Getenv(testenv.SkipEnv) == "1" {
+		b.Skip()
+	}
+	h := testenv.StartHost(b, "bench", testenv.HostOptions{Address: "127.0.0.33"})
+	args := KubeadmNodeArgs{
+		Connection: Connection{Machine: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey},
+		NodeName:   "bench", Role: host.RoleWorker, Version: "v1.31.4", CNI: "calico",
+	}
+	c, err := sshexec.Dial(context.Background(), sshexec.Target{Name: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey}, sshexec.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), host.PrepareScript(args.node())+"\nmkdir -p /etc/kubernetes; touch /etc/kubernetes/kubelet.conf\n"); err != nil {
+		b.Fatal(err)
+	}
+	c.Close()
+	st := KubeadmNodeState{KubeadmNodeArgs: args, HostKey: h.HostKey}
+	b.ResetTimer()
+	for range b.N {
+		res, err := (&KubeadmNode{}).Read(context.Background(), ReadRequest[KubeadmNodeArgs, KubeadmNodeState]{ID: "bench", Inputs: args, State: st})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.ID == "" || !res.State.Prepared || res.State.Installed.Kubelet != "v1.31.4" {
+			b.Fatalf("read %+v", res.State)
+		}
+	}
+}
