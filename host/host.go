@@ -157,7 +157,9 @@ func UpgradeScript(n Node) string { return render("upgrade.sh", n.view()) }
 func ResetScript(n Node) string { return render("reset.sh", n.view()) }
 
 // DeleteNodeScript removes a node object (run where kubectl has admin credentials).
-func DeleteNodeScript(node string) string { return render("delete-node.sh", struct{ Name string }{node}) }
+func DeleteNodeScript(node string) string {
+	return render("delete-node.sh", struct{ Name string }{node})
+}
 
 // nodeView is Node with its maps sorted, so that renders are deterministic.
 type nodeView struct {

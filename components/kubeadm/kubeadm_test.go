@@ -86,7 +86,9 @@ func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.Propert
 	return a.Name, out, nil
 }
 
-func (m *mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) { return resource.PropertyMap{}, nil }
+func (m *mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
 
 // The component registers one node per machine with its role, the right dependencies, the first
 // control plane as `via` of every other node, and the SSH key as a secret.
