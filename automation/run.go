@@ -263,11 +263,13 @@ func (o *Orb) loadSpec() (*stacks.Spec, error) {
 	return spec, nil
 }
 
-// ensureSSHKey gives a GCE ORB its own SSH key, generated with crypto/rand and stored encrypted in
-// the desired state, as a commit of its own.
+// ensureSSHKey gives an ORB that logs in to machines (GCE, or static machines it makes a cluster of)
+// its own SSH key, generated with crypto/rand and stored encrypted in the desired state, as a commit
+// of its own. Static machines must authorize its public key, which is printed.
 func (o *Orb) ensureSSHKey(spec *stacks.Spec) (*stacks.Spec, error) {
 	c := spec.File.Config
-	if c.Orbiter.Providers == nil || c.Orbiter.Providers.GCE == nil || c.SSHKey.IsSet() {
+	gce := c.Orbiter.Providers != nil && c.Orbiter.Providers.GCE != nil
+	if (!gce && !spec.MakesCluster()) || c.SSHKey.IsSet() {
 		return spec, nil
 	}
 	f, _, err := o.StackFile()
@@ -278,7 +280,7 @@ func (o *Orb) ensureSSHKey(spec *stacks.Spec) (*stacks.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	private, _, err := sshkey.Generate("orbos-" + o.name())
+	private, public, err := sshkey.Generate("orbos-" + o.name())
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +295,9 @@ func (o *Orb) ensureSSHKey(spec *stacks.Spec) (*stacks.Spec, error) {
 		return nil, fmt.Errorf("writing the desired state: %w", err)
 	}
 	o.progressf("generated the ORB's SSH key (%s, encrypted)\n", stacks.KeySSHKey)
+	if !gce {
+		o.progressf("the static machines must accept it: add this line to root's ~/.ssh/authorized_keys on each:\n  %s\n", public)
+	}
 	if _, err := o.repo.CommitAll(fmt.Sprintf("orbos config %s: generate the ORB's SSH key\n\n%s", o.name(), trailers(map[string]string{
 		"Orbos-Operation": "config", "Orbos-Key": stacks.KeySSHKey, "Orbos-Value": "[secret]",
 	}))); err != nil {
@@ -627,6 +632,14 @@ func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
 	}
 	if s.Resources == nil {
 		s.Resources = []Resource{}
+	}
+	if s.Nodes, err = readNodes(o.Checkout(), o.name()); err != nil {
+		return err
+	}
+	for _, n := range s.Nodes {
+		if n.CertExpiry != "" && (s.Kubernetes.CertExpiry == "" || n.CertExpiry < s.Kubernetes.CertExpiry) {
+			s.Kubernetes.CertExpiry = n.CertExpiry
+		}
 	}
 	if runErr != nil {
 		s.LastRun.Error = o.Redact(firstLine(runErr.Error()))

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
+	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -27,6 +28,8 @@ type Status struct {
 	LastSuccess   *time.Time     `yaml:"lastSuccess,omitempty" json:"lastSuccess,omitempty"`
 	Resources     []Resource     `yaml:"resources" json:"resources"`
 	Outputs       map[string]any `yaml:"outputs,omitempty" json:"outputs,omitempty"`
+	// Nodes are the machines orbos made Kubernetes nodes of, as last read from them.
+	Nodes []NodeStatus `yaml:"nodes,omitempty" json:"nodes,omitempty"`
 	// Drift is what the last drift check found changed behind orbos's back.
 	Drift *DriftReport `yaml:"drift,omitempty" json:"drift,omitempty"`
 	// Reconciler is what the in-cluster reconciler last had to say (gave up, suspended, invalid spec).
@@ -43,6 +46,20 @@ type DriftReport struct {
 type KubeStatus struct {
 	DesiredVersion string `yaml:"desiredVersion,omitempty" json:"desiredVersion,omitempty"`
 	Namespace      string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	// CertExpiry is the earliest expiry of a control plane's API server certificate.
+	CertExpiry string `yaml:"certExpiry,omitempty" json:"certExpiry,omitempty"`
+}
+
+// NodeStatus is one node as the provider last read it from its machine.
+type NodeStatus struct {
+	Name       string `yaml:"name" json:"name"`
+	Role       string `yaml:"role" json:"role"`
+	Kubelet    string `yaml:"kubelet" json:"kubelet"`
+	Joined     bool   `yaml:"joined" json:"joined"`
+	Prepared   bool   `yaml:"prepared" json:"prepared"`
+	CertExpiry string `yaml:"certExpiry,omitempty" json:"certExpiry,omitempty"`
+	// LastSnapshot is the etcd snapshot taken before the last upgrade, on the first control plane.
+	LastSnapshot string `yaml:"lastSnapshot,omitempty" json:"lastSnapshot,omitempty"`
 }
 
 // RunRecord says what the last run did.
@@ -161,6 +178,37 @@ func readState(dir, orb string) ([]Resource, map[string]any, error) {
 		outputs = nil
 	}
 	return res, outputs, nil
+}
+
+// readNodes lists the KubeadmNode resources of the checkpoint with what they last read.
+func readNodes(dir, orb string) ([]NodeStatus, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	var cp checkpointFile
+	if err := json.Unmarshal(raw, &cp); err != nil || cp.Checkpoint.Latest == nil {
+		return nil, err
+	}
+	var out []NodeStatus
+	for _, r := range cp.Checkpoint.Latest.Resources {
+		if r.Type != provider.KubeadmNodeType {
+			continue
+		}
+		str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+		installed, _ := r.Outputs["installed"].(map[string]any)
+		joined, _ := r.Outputs["joined"].(bool)
+		prepared, _ := r.Outputs["prepared"].(bool)
+		out = append(out, NodeStatus{
+			Name: str(r.Outputs, "nodeName"), Role: str(r.Outputs, "role"), Kubelet: str(installed, "kubelet"),
+			Joined: joined, Prepared: prepared, CertExpiry: str(r.Outputs, "certExpiry"), LastSnapshot: str(r.Outputs, "lastSnapshot"),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 // Inventory returns the machines recorded in the checkout's state (the stack output "inventory"):

@@ -153,6 +153,13 @@ type Spec struct {
 	File StackFile
 }
 
+// MakesCluster says whether orbos installs Kubernetes on the ORB's machines itself (static machines
+// with a control plane and no kubeconfig of an existing cluster).
+func (s *Spec) MakesCluster() bool {
+	c := s.File.Config
+	return c.Orbiter.Providers != nil && c.Orbiter.Providers.Static != nil && c.Orbiter.Kubernetes.ControlPlane != nil && !c.Kubeconfig.IsSet()
+}
+
 // Kubernetes returns the desired cluster with defaults applied.
 func (s *Spec) Kubernetes() Kubernetes { return s.File.Config.Orbiter.Kubernetes }
 
@@ -251,9 +258,6 @@ func (s *Spec) validate(e *errs) {
 	}
 	if c.Orbiter.Kubernetes.MaxUnavailable < 0 {
 		e.add(orbiter+".kubernetes.maxUnavailable", nil, "must be 1 or more")
-	}
-	if p := c.Orbiter.Providers; p != nil && p.Static != nil && c.Orbiter.Kubernetes.ControlPlane != nil && !c.Kubeconfig.IsSet() && !c.SSHKey.IsSet() {
-		e.add("config."+KeySSHKey, nil, "required to install Kubernetes on static machines: the key that logs in to them (`orbctl config set --secret %s --from-file KEY`)", KeySSHKey)
 	}
 	if c.SSHKey.Plaintext {
 		e.add("config."+KeySSHKey, nil, "is in plaintext: remove it and let orbctl generate an encrypted one")

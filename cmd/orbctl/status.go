@@ -72,6 +72,13 @@ func (a *app) printStatus(orb string, st *automation.Status, lock *orblock.Info)
 	if st.LastSuccess != nil {
 		fmt.Fprintf(w, "Last success:\t%s\n", st.LastSuccess.Format(time.RFC3339))
 	}
+	if e := st.Kubernetes.CertExpiry; e != "" {
+		note := ""
+		if t, err := time.Parse(time.RFC3339, e); err == nil && time.Until(t) < 30*24*time.Hour {
+			note = " (renew: less than 30 days left; `kubeadm certs renew all` on each control plane)"
+		}
+		fmt.Fprintf(w, "Certificates:\texpire %s%s\n", e, note)
+	}
 	fmt.Fprintf(w, "Desired commit:\t%.12s\n", st.DesiredCommit)
 	fmt.Fprintf(w, "Resources:\t%d\n", len(st.Resources))
 	w.Flush()
@@ -80,6 +87,15 @@ func (a *app) printStatus(orb string, st *automation.Status, lock *orblock.Info)
 		fmt.Fprintf(rw, "  %s\t%s\t%s\n", res.Type, res.Name, res.ID)
 	}
 	rw.Flush()
+	if len(st.Nodes) > 0 {
+		fmt.Fprintf(a.out, "Nodes:\t%d\n", len(st.Nodes))
+		nw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(nw, "  NAME\tROLE\tKUBELET\tJOINED\tPREPARED\tCERT EXPIRY")
+		for _, n := range st.Nodes {
+			fmt.Fprintf(nw, "  %s\t%s\t%s\t%t\t%t\t%s\n", n.Name, n.Role, dash(n.Kubelet), n.Joined, n.Prepared, dash(n.CertExpiry))
+		}
+		nw.Flush()
+	}
 }
 
 func changeList(c map[string]int) string {

@@ -96,12 +96,17 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 	}
 	ctx.Export("inventory", m.Inventory)
 	// Without the kubeconfig of an existing cluster, orbos makes the cluster on the machines.
-	if spec.File.Config.Kubeconfig.IsSet() || spec.Kubernetes().ControlPlane == nil {
+	if !spec.MakesCluster() {
 		return nil
+	}
+	// orbctl generates the key before the first run; plans without the ORB's secrets use a placeholder.
+	key := config.Get(ctx, stacks.KeySSHKey)
+	if key == "" {
+		key = sshkey.Placeholder()
 	}
 	cluster, err := kubeadm.New(ctx, spec.Orb, clusterArgs(spec, static.Inventory(static.Args{
 		Static: *o.Providers.Static, Roles: roles(spec), ControlPlanePool: pool, ControlPlaneNodes: cp,
-	}), config.RequireSecret(ctx, stacks.KeySSHKey)), pulumi.Parent(m))
+	}), pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput)), pulumi.Parent(m))
 	if err != nil {
 		return err
 	}
