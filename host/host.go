@@ -153,6 +153,12 @@ func EtcdSnapshotScript(tag string) string {
 // The caller drains before and uncordons after.
 func UpgradeScript(n Node) string { return render("upgrade.sh", n.view()) }
 
+// RebootScript prints the machine's boot ID and reboots it two seconds later.
+func RebootScript(n Node) string { return render("reboot.sh", n.view()) }
+
+// BootIDScript prints the boot ID and whether the kubelet is active, as key=value lines.
+func BootIDScript() string { return render("boot-id.sh", nil) }
+
 // ResetScript removes the machine from Kubernetes: kubeadm reset and the files orbos wrote.
 func ResetScript(n Node) string { return render("reset.sh", n.view()) }
 

@@ -63,6 +63,8 @@ func renders() map[string]string {
 		"upgrade-first.sh":               UpgradeScript(first),
 		"upgrade-node.sh":                UpgradeScript(worker),
 		"reset.sh":                       ResetScript(worker),
+		"reboot.sh":                      RebootScript(worker),
+		"boot-id.sh":                     BootIDScript(),
 		"delete-node.sh":                 DeleteNodeScript("w-0"),
 		"keepalived.conf":                KeepalivedConfig(balance),
 		"haproxy.cfg":                    HAProxyConfig(balance),

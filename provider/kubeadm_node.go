@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 
 	"github.com/orbos/orbos/host"
+	"github.com/orbos/orbos/internal/sshexec"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -47,6 +49,10 @@ type KubeadmNodeArgs struct {
 	CNI                  string            `json:"cni"`
 	Labels               map[string]string `json:"labels,omitempty"`
 	Taints               []Taint           `json:"taints,omitempty"`
+	// RebootRequest: a new value drains, reboots and uncordons the node once.
+	RebootRequest string `json:"rebootRequest,omitempty"`
+	// ReplaceRequest: a new value removes the node and joins the machine anew.
+	ReplaceRequest string `json:"replaceRequest,omitempty"`
 }
 
 // Installed is what ReadScript found installed.
@@ -353,6 +359,16 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 			return UpdateResponse[KubeadmNodeState]{}, err
 		}
 	}
+	if old.RebootRequest != a.RebootRequest && a.RebootRequest != "" {
+		if err := reboot(ctx, s, a); err != nil {
+			return UpdateResponse[KubeadmNodeState]{}, err
+		}
+		// The session died with the machine: read it back on a new one.
+		if s, err = open(ctx, a.Connection, old.HostKey); err != nil {
+			return UpdateResponse[KubeadmNodeState]{}, err
+		}
+		defer s.Close()
+	}
 	if !maps.Equal(old.Labels, a.Labels) || !slices.Equal(old.Taints, a.Taints) {
 		var goneLabels []string
 		for k := range old.Labels {
@@ -399,22 +415,72 @@ func upgrade(ctx context.Context, s *session, a KubeadmNodeArgs, from string, st
 	return onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.UncordonScript(a.NodeName)); return err }, s)
 }
 
+// rebootWait bounds how long a rebooting machine may take to come back with its kubelet.
+var rebootWait = 10 * time.Minute
+
+// reboot drains the node, reboots the machine, waits until it is back (a new boot ID) with its
+// kubelet active, and uncordons it.
+func reboot(ctx context.Context, s *session, a KubeadmNodeArgs) error {
+	if err := onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.DrainScript(a.NodeName)); return err }, nil); err != nil {
+		return err
+	}
+	out, err := s.run(ctx, host.RebootScript(a.node()))
+	if err != nil {
+		return err
+	}
+	s.Close()
+	before := strings.TrimSpace(out)
+	deadline := time.Now().Add(rebootWait)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+		if b, err := open(ctx, a.Connection, s.HostKey()); err == nil {
+			res, err := b.Run(ctx, host.BootIDScript())
+			b.Close()
+			f := host.ParseFacts(res.Stdout)
+			if err == nil && f["bootID"] != "" && f["bootID"] != before && f["kubelet"] == "active" {
+				break
+			}
+		} else if errors.As(err, new(*sshexec.HostKeyError)) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node %s did not come back from its reboot with an active kubelet within %s", a.NodeName, rebootWait)
+		}
+	}
+	return onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.UncordonScript(a.NodeName)); return err }, nil)
+}
+
 // Delete drains the node, resets the machine and removes the node object. The first control plane
 // goes last (the component's dependencies see to it) and takes the cluster with it.
 func (*KubeadmNode) Delete(ctx context.Context, req DeleteRequest[KubeadmNodeState]) (DeleteResponse, error) {
 	st := req.State
 	s, err := open(ctx, st.Connection, st.HostKey)
-	if err != nil {
+	var hostKeyErr *sshexec.HostKeyError
+	var connectErr *sshexec.ConnectError
+	switch {
+	case err == nil:
+		defer s.Close()
+	case st.Role != host.RoleInit && (errors.As(err, &hostKeyErr) || errors.As(err, &connectErr)):
+		// The machine is gone or was reinstalled: nothing of this node is left on it to reset, and
+		// a machine with another identity is not orbos's to touch. Its node object still goes.
+		p.GetLogger(ctx).Warningf("node %s: not resetting the machine (%v); removing its node object only", st.NodeName, err)
+		s = nil
+	default:
 		return DeleteResponse{}, err
 	}
-	defer s.Close()
-	if st.Role != host.RoleInit {
+	if st.Role != host.RoleInit && s != nil {
 		if err := onVia(ctx, st.KubeadmNodeArgs, func(v *session) error { _, err := v.run(ctx, host.DrainScript(st.NodeName)); return err }, s); err != nil {
 			return DeleteResponse{}, err
 		}
 	}
-	if _, err := s.run(ctx, host.ResetScript(st.node())); err != nil {
-		return DeleteResponse{}, err
+	if s != nil {
+		if _, err := s.run(ctx, host.ResetScript(st.node())); err != nil {
+			return DeleteResponse{}, err
+		}
 	}
 	if st.Role != host.RoleInit {
 		if err := onVia(ctx, st.KubeadmNodeArgs, func(v *session) error { _, err := v.run(ctx, host.DeleteNodeScript(st.NodeName)); return err }, s); err != nil {

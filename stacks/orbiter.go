@@ -54,9 +54,20 @@ type StaticMachine struct {
 	Retired bool `yaml:"retired" doc:"replace this machine by another listed one of its pool"`
 }
 
+// NodeRequest asks for something to happen to one machine once: a new value repeats it.
+type NodeRequest struct {
+	// Reboot: a new value (orbctl writes the time) drains, reboots and uncordons the machine.
+	Reboot string `yaml:"reboot" doc:"a new value drains, reboots and uncordons the machine once"`
+	// Replace: a new value removes the node (reset, or only its node object when the machine is gone
+	// or was reinstalled with a new host key) and joins the machine anew, trusting its new host key.
+	Replace string `yaml:"replace" doc:"a new value removes the node and joins the machine anew (e.g. after a reinstall)"`
+}
+
 // LoadBalancing lists the ORB's virtual IPs.
 type LoadBalancing struct {
 	VIPs []VIP `yaml:"vips" orbos:"required" doc:"virtual IPs"`
+	// Pool (static provider) runs the load balancers: keepalived announces the VIPs, haproxy forwards.
+	Pool string `yaml:"pool" doc:"static provider: the pool whose machines announce the VIPs (keepalived) and forward them (haproxy); empty: you run the load balancer"`
 }
 
 // VIP is one virtual IP with its transports.
@@ -310,6 +321,23 @@ func (s *Spec) validateOrbiter(e *errs) {
 		}
 	}
 	s.validateLoadBalancing(pools, checkPool, e)
+	if len(o.Nodes) > 0 {
+		if o.Providers == nil || o.Providers.Static == nil {
+			e.add(root+".nodes", nil, "node requests act on static machines that orbos made nodes of")
+		} else {
+			known := map[string]bool{}
+			for _, ms := range o.Providers.Static.Pools {
+				for _, m := range ms {
+					known[m.ID] = true
+				}
+			}
+			for _, id := range SortedKeys(o.Nodes) {
+				if !known[id] {
+					e.add(root+".nodes."+id, nil, "names machine %q, which no static pool lists", id)
+				}
+			}
+		}
+	}
 }
 
 func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, pool string), e *errs) {
@@ -317,6 +345,13 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 	const root = "config." + KeyOrbiter + ".loadBalancing"
 	hasKubeAPI := false
 	if lb := o.LoadBalancing; lb != nil {
+		if lb.Pool != "" {
+			if o.Providers == nil || o.Providers.Static == nil {
+				e.add(root+".pool", nil, "only the static provider runs its own load balancers")
+			} else {
+				checkPool(root+".pool", lb.Pool)
+			}
+		}
 		vipNames := map[string]bool{}
 		for i, v := range lb.VIPs {
 			vp := fmt.Sprintf("%s.vips[%d]", root, i)

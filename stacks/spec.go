@@ -60,6 +60,8 @@ type Orbiter struct {
 	LoadBalancing *LoadBalancing `yaml:"loadBalancing" doc:"virtual IPs and their transports; a kubeapi transport is mandatory with a provider"`
 	Firewall      *Firewall      `yaml:"firewall" doc:"source ranges allowed to reach SSH, the Kubernetes API and ingress"`
 	Kubernetes    Kubernetes     `yaml:"kubernetes" orbos:"required"`
+	// Nodes carries requests for single machines, written by `orbctl node reboot|replace`.
+	Nodes map[string]NodeRequest `yaml:"nodes" doc:"requests for single machines by ID (orbctl node reboot|replace writes them)"`
 }
 
 // Kubernetes is the desired cluster.

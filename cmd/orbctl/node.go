@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/internal/sshexec"
 )
 
 func (a *app) nodeCommand() *cobra.Command {
@@ -45,7 +47,130 @@ role, zone and addresses. It works from any clone of the repository, without clo
 			return w.Flush()
 		},
 	})
+	c.AddCommand(a.nodeRequestCommand("reboot", "Drain, reboot and uncordon a machine at the next run",
+		`reboot writes a reboot request for the machine into the desired state (orbos:orbiter.nodes.<id>.reboot,
+the current time) as a commit, pushed. The next run (orbctl up, or the reconciler) drains the node
+(respecting PodDisruptionBudgets), reboots the machine, waits until it is back with its kubelet
+active, and uncordons it.`))
+	c.AddCommand(a.nodeRequestCommand("replace", "Remove a machine's node and join the machine anew at the next run",
+		`replace writes a replace request for the machine into the desired state (orbos:orbiter.nodes.<id>.replace,
+the current time) as a commit, pushed. The next run removes the node (drain and kubeadm reset; only
+its node object when the machine is gone or was reinstalled with a new host key) and joins the
+machine again, trusting its new host key. To swap in another machine instead, mark the old one
+retired: true in its pool.`))
+	c.AddCommand(a.nodeExecCommand(), a.nodeSSHCommand())
 	return c
+}
+
+func (a *app) nodeRequestCommand(what, short, long string) *cobra.Command {
+	return &cobra.Command{
+		Use:               what + " MACHINE",
+		Short:             short,
+		Long:              long,
+		Args:              exactArgs(1),
+		ValidArgsFunction: a.completeMachines,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			orb, err := a.openSynced()
+			if err != nil {
+				return err
+			}
+			defer orb.Close()
+			if _, err := orb.Machine(cmd.Context(), args[0]); err != nil && !strings.Contains(err.Error(), "host key") {
+				return err
+			}
+			commit, err := orb.RequestNode(cmd.Context(), args[0], what)
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return a.printJSON(map[string]string{"machine": args[0], "request": what, "commit": commit})
+			}
+			fmt.Fprintf(a.out, "requested %s of %s in %.12s; the next run (orbctl up, or the reconciler) carries it out\n", what, args[0], commit)
+			return nil
+		},
+	}
+}
+
+func (a *app) nodeExecCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exec MACHINE -- COMMAND [ARGS...]",
+		Short: "Run a command on a machine over SSH, with the ORB's key and the machine's known host key",
+		Long: `exec runs COMMAND on the machine through its login user's shell (prefix sudo for root), with
+your stdin, stdout and stderr attached. The host key must match the one pinned in the spec or
+trusted by the first run. orbctl exits with the command's exit code.`,
+		Example:           "  orbctl node exec w-1 -- sudo crictl ps\n  orbctl node exec cp-1 -- uptime",
+		Args:              minArgs(2),
+		ValidArgsFunction: a.completeMachines,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			orb, err := a.openSynced()
+			if err != nil {
+				return err
+			}
+			defer orb.Close()
+			t, err := orb.Machine(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			c, err := sshexec.Dial(cmd.Context(), t, sshexec.Options{})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			quoted := make([]string, len(args)-1)
+			for i, arg := range args[1:] {
+				quoted[i] = sshexec.Quote(arg)
+			}
+			code, err := c.Stream(cmd.Context(), strings.Join(quoted, " "), a.in, a.out, a.errOut)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return commandExit{code}
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) nodeSSHCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "ssh MACHINE [-- SSH-ARGS...]",
+		Short: "Open an interactive SSH session on a machine (OpenSSH's ssh, the machine's host key pinned)",
+		Long: `ssh starts OpenSSH's ssh client on the machine with the ORB's key and a known_hosts file that
+holds only the machine's host key (pinned in the spec or trusted by the first run), with strict
+host-key checking. Both live in a private temporary directory removed afterwards.`,
+		Args:              minArgs(1),
+		ValidArgsFunction: a.completeMachines,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			orb, err := a.openSynced()
+			if err != nil {
+				return err
+			}
+			defer orb.Close()
+			t, err := orb.Machine(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return runSSH(cmd.Context(), t, args[1:], a.in, a.out, a.errOut)
+		},
+	}
+}
+
+func (a *app) completeMachines(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+	orb, err := a.open()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	defer orb.Close()
+	inv, _ := automation.Inventory(orb.Checkout(), orb.Name())
+	var names []string
+	for _, m := range inv {
+		names = append(names, str(m["name"]))
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 func str(v any) string {

@@ -65,6 +65,11 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 	if err == nil {
 		return exitOK
 	}
+	// node exec passes the remote command's exit code through, without a message of its own.
+	var ce commandExit
+	if errors.As(err, &ce) {
+		return ce.code
+	}
 	// With --output json, a run's result (with its error) is already on stdout; stderr is for humans.
 	fmt.Fprintf(errOut, "orbctl: %v\n", err)
 	return exitCode(ctx, err)
@@ -102,7 +107,8 @@ after every run, failed and interrupted ones included. Only the orbconfig file, 
 repository URL and the passphrase of the secrets, lives outside the repository.
 
 Exit codes: 0 ok, 1 failed, 2 invalid flags or spec, or refused by policy (nothing done), 3 ORB locked by another run,
-4 state committed locally but not pushed, 5 preview found changes (--expect-no-changes), 130 interrupted.`
+4 state committed locally but not pushed, 5 preview found changes (--expect-no-changes), 130 interrupted;
+node exec exits with the remote command's code.`
 
 const rootExample = `  # Create an ORB in an empty repository and deploy it
   orbctl init --orb demo --repo git@github.com:acme/orb-demo.git --kubeconfig ~/.kube/config
@@ -184,6 +190,11 @@ func (a *app) printJSON(v any) error {
 }
 
 func (a *app) json() bool { return a.s.Output == "json" }
+
+// commandExit is a remote command's exit code, which orbctl exits with.
+type commandExit struct{ code int }
+
+func (c commandExit) Error() string { return fmt.Sprintf("the command exited with %d", c.code) }
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {

@@ -23,6 +23,8 @@ type Machine struct {
 	User    string
 	// HostKey pins the host key when set; otherwise the provider trusts the first one it sees.
 	HostKey string
+	// RebootRequest and ReplaceRequest: a new value reboots, or removes and rejoins, the node once.
+	RebootRequest, ReplaceRequest string
 }
 
 // Args describe the cluster.
@@ -44,6 +46,8 @@ type Args struct {
 	Taints map[string][]host.Taint
 	// MaxUnavailable workers are drained and upgraded at the same time (default 1).
 	MaxUnavailable int
+	// DependsOn are what the first control plane waits for (the load balancer of its endpoint).
+	DependsOn []pulumi.Resource
 }
 
 // Cluster is the component.
@@ -124,6 +128,12 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			"labels":               pulumi.ToStringMap(labels(m, a.Labels[m.Pool])),
 			"taints":               taints(a.Taints[m.Pool]),
 		}
+		if m.RebootRequest != "" {
+			inputs["rebootRequest"] = pulumi.String(m.RebootRequest)
+		}
+		if m.ReplaceRequest != "" {
+			inputs["replaceRequest"] = pulumi.String(m.ReplaceRequest)
+		}
 		if via != nil {
 			inputs["via"] = via
 		}
@@ -133,6 +143,9 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			pulumi.DeleteBeforeReplace(true),
 		}
 		var dependsOn []pulumi.Resource
+		if i == 0 {
+			dependsOn = append(dependsOn, a.DependsOn...)
+		}
 		for _, d := range deps[i] {
 			dependsOn = append(dependsOn, c.Nodes[d])
 		}

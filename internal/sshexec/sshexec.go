@@ -294,3 +294,30 @@ func tail(s string, lines int) string {
 }
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// Stream runs command through the login user's shell with stdin, stdout and stderr attached, and
+// returns its exit code (-1 when it ended without one).
+func (c *Client) Stream(ctx context.Context, command string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	s, err := c.conn.NewSession()
+	if err != nil {
+		return -1, fmt.Errorf("machine %s: opening a session: %w", c.target.Name, err)
+	}
+	defer s.Close()
+	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
+	done := make(chan error, 1)
+	go func() { done <- s.Run(command) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = s.Signal(ssh.SIGTERM)
+		return -1, ctx.Err()
+	}
+	var exit *ssh.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &exit):
+		return exit.ExitStatus(), nil
+	}
+	return -1, fmt.Errorf("machine %s: %w", c.target.Name, err)
+}

@@ -136,3 +136,34 @@ func TestRetriesConnectionErrorsOnly(t *testing.T) {
 		t.Fatalf("an unreachable machine: %v", err)
 	}
 }
+
+// A non-root login runs scripts and uploads as root through sudo.
+func TestSudoForNonRootUsers(t *testing.T) {
+	needHosts(t)
+	h := testenv.StartHost(t, "m4", testenv.HostOptions{Address: "127.0.0.25", User: "orbos"})
+	tg := target(h)
+	tg.User = "orbos"
+	c, err := sshexec.Dial(context.Background(), tg, sshexec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.Run(context.Background(), "id -un; echo $SUDO_USER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stdout != "root\norbos\n" {
+		t.Fatalf("a script of a non-root user ran as %q", res.Stdout)
+	}
+	if err := c.Upload(context.Background(), "/etc/orbos/owned", []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.Run(context.Background(), "stat -c '%U %a' /etc/orbos/owned"); err != nil || res.Stdout != "root 600\n" {
+		t.Fatalf("upload as a non-root user: %q %v", res.Stdout, err)
+	}
+	// Stream runs as the login user itself.
+	var out strings.Builder
+	if code, err := c.Stream(context.Background(), "id -un; exit 7", nil, &out, &out); err != nil || code != 7 || out.String() != "orbos\n" {
+		t.Fatalf("stream: %d %v %q", code, err, out.String())
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/orbos/orbos/components/gce"
 	"github.com/orbos/orbos/components/kubeadm"
 	"github.com/orbos/orbos/components/static"
+	"github.com/orbos/orbos/components/staticlb"
 	"github.com/orbos/orbos/host"
 	"github.com/orbos/orbos/internal/sshkey"
 	"github.com/orbos/orbos/stacks"
@@ -104,9 +105,26 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 	if key == "" {
 		key = sshkey.Placeholder()
 	}
-	cluster, err := kubeadm.New(ctx, spec.Orb, clusterArgs(spec, static.Inventory(static.Args{
-		Static: *o.Providers.Static, Roles: roles(spec), ControlPlanePool: pool, ControlPlaneNodes: cp,
-	}), pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput)), pulumi.Parent(m))
+	inventory := static.Inventory(static.Args{Static: *o.Providers.Static, Roles: roles(spec), ControlPlanePool: pool, ControlPlaneNodes: cp})
+	args := clusterArgs(spec, inventory, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput))
+	if lb := o.LoadBalancing; lb != nil && lb.Pool != "" {
+		interfaces := map[string]string{}
+		for _, ms := range o.Providers.Static.Pools {
+			for _, mc := range ms {
+				if len(mc.Interfaces) > 0 {
+					interfaces[mc.ID] = mc.Interfaces[0]
+				}
+			}
+		}
+		lbs, err := staticlb.New(ctx, spec.Orb, staticlb.Args{
+			Orb: spec.Orb, Pool: lb.Pool, Inventory: inventory, Interfaces: interfaces, LoadBalancing: *lb, PrivateKey: key,
+		}, pulumi.Parent(m))
+		if err != nil {
+			return err
+		}
+		args.DependsOn = lbs.Files
+	}
+	cluster, err := kubeadm.New(ctx, spec.Orb, args, pulumi.Parent(m))
 	if err != nil {
 		return err
 	}
@@ -125,7 +143,9 @@ func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.Strin
 		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
 	}
 	for _, m := range inventory {
-		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: m.Address, Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey}
+		req := spec.File.Config.Orbiter.Nodes[m.ID]
+		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: m.Address, Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey,
+			RebootRequest: req.Reboot, ReplaceRequest: req.Replace}
 		switch m.Role {
 		case "controlplane":
 			a.ControlPlanes = append(a.ControlPlanes, km)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,6 +37,7 @@ func newKubeadmORB(t *testing.T, name string, workers int) *kubeadmORB {
 		name := fmt.Sprintf("w-%d", i)
 		k.hosts[name] = testenv.StartHost(t, name, testenv.HostOptions{Address: fmt.Sprintf("127.0.2.%d", i), Log: k.log, ClientKey: k.key})
 	}
+	k.hosts["lb-1"] = testenv.StartHost(t, "lb-1", testenv.HostOptions{Address: "127.0.3.1", Log: k.log, ClientKey: k.key})
 	keyFile := filepath.Join(dir, "orb_key")
 	if err := os.WriteFile(keyFile, []byte(k.key), 0o600); err != nil {
 		t.Fatal(err)
@@ -50,12 +52,15 @@ func newKubeadmORB(t *testing.T, name string, workers int) *kubeadmORB {
 		h := k.hosts[fmt.Sprintf("w-%d", i)]
 		fmt.Fprintf(&work, "            - {id: %s, address: %s, sshPort: %d}\n", h.Name, h.Address, h.Port)
 	}
+	lb := k.hosts["lb-1"]
 	section := `    providers:
       static:
         pools:
           control:
 ` + control.String() + `          workers:
-` + work.String() + `    loadBalancing:
+` + work.String() + `          lb:
+` + fmt.Sprintf("            - {id: lb-1, address: %s, sshPort: %d, interfaces: [lo]}\n", lb.Address, lb.Port) + `    loadBalancing:
+      pool: lb
       vips:
         - name: default
           ip: 127.0.1.100
@@ -157,6 +162,17 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 			t.Errorf("%s: the join configuration with its token was left behind", name)
 		}
 	}
+	// The load balancer: configured and applied before the first control plane initialized.
+	lbHost := k.hosts["lb-1"]
+	if cfg := lbHost.File("/etc/haproxy/haproxy.cfg"); !strings.Contains(cfg, "bind 127.0.1.100:6443") || !strings.Contains(cfg, "server cp-3 127.0.1.3:6443 check") {
+		t.Fatalf("haproxy.cfg:\n%s", cfg)
+	}
+	if cfg := lbHost.File("/etc/keepalived/keepalived.conf"); !strings.Contains(cfg, "127.0.1.100 dev lo") {
+		t.Fatalf("keepalived.conf:\n%s", cfg)
+	}
+	if reload := first(log, "lb-1", "systemctl", "reload-or-restart haproxy"); reload < 0 || reload > init || first(log, "lb-1", "haproxy", "-c") > reload {
+		t.Fatalf("the load balancer was not checked and reloaded before kubeadm init: reload %d, init %d", reload, init)
+	}
 	if cfg := k.hosts["cp-1"].File("/etc/orbos/kubeadm-init.yaml"); !strings.Contains(cfg, `controlPlaneEndpoint: "127.0.1.100:6443"`) {
 		t.Fatalf("init configuration:\n%s", cfg)
 	}
@@ -183,8 +199,9 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 	// A second up changes nothing.
 	k.mustRun("preview", "--expect-no-changes")
 
-	// Drift behind orbos's back: w-1's kubelet downgraded and swap turned on in its fstab.
+	// Drift behind orbos's back: w-1's kubelet downgraded, and a backend added to haproxy by hand.
 	k.exec("w-1", "echo v1.31.3 > /var/lib/orbos-recorder/kubelet")
+	k.exec("lb-1", "echo '  server rogue 10.9.9.9:6443' >> /etc/haproxy/haproxy.cfg")
 	r = k.run("refresh")
 	if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "w-1") {
 		t.Fatalf("refresh did not see w-1's drift:\n%s", r)
@@ -195,6 +212,9 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 	k.mustRun("up")
 	if got := k.hosts["w-1"].File("/var/lib/orbos-recorder/kubelet"); !strings.Contains(got, "v1.31.4") {
 		t.Fatalf("drift not corrected: w-1 kubelet %q", got)
+	}
+	if strings.Contains(lbHost.File("/etc/haproxy/haproxy.cfg"), "rogue") {
+		t.Fatal("drift not corrected: haproxy.cfg keeps the hand-made backend")
 	}
 	k.mustRun("preview", "--expect-no-changes")
 
@@ -255,8 +275,6 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 
 	// w-1 reinstalled behind orbos's back: a new host key is refused, naming the machine.
 	h := k.hosts["w-1"]
-	keyPath := filepath.Join(h.Dir, "host_key")
-	oldKey, _ := os.ReadFile(keyPath)
 	h.Stop()
 	if err := h.NewHostKey(); err != nil {
 		t.Fatal(err)
@@ -267,13 +285,68 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 	if r := k.run("refresh"); r.code == 0 || !strings.Contains(r.stdout+r.stderr, "machine w-1") || !strings.Contains(r.stdout+r.stderr, "not the pinned") {
 		t.Fatalf("a changed host key was accepted:\n%s", r)
 	}
-	// The old key back (the machine was not reinstalled after all).
-	h.Stop()
-	if err := os.WriteFile(keyPath, oldKey, 0o600); err != nil {
-		t.Fatal(err)
+	// It was reinstalled on purpose: `node replace` removes its node object (the machine with the new
+	// key is not reset) and joins it anew, trusting the new key.
+	k.exec("w-1", "rm -rf /etc/kubernetes /var/lib/orbos-recorder/service-kubelet")
+	k.mustRun("node", "replace", "w-1")
+	before = len(k.calls("", ""))
+	r = k.mustRun("up")
+	log = k.calls("", "")[before:]
+	if first(log, "cp-1", "kubectl", "delete node w-1") < 0 || first(log, "w-1", "kubeadm", "reset") >= 0 || first(log, "w-1", "kubeadm", "join --config") < 0 {
+		t.Fatalf("replace of w-1:\n%v\n%s", log, r)
 	}
-	if err := h.Start(); err != nil {
-		t.Fatal(err)
+	k.mustRun("preview", "--expect-no-changes")
+
+	// node exec reaches a machine with the host key the state trusts, and passes its exit code on.
+	if r := k.run("node", "exec", "w-1", "--", "sh", "-c", "echo from-$(cat /etc/orbos-test/host); exit 3"); r.code != 3 || r.stdout != "from-w-1\n" {
+		t.Fatalf("node exec:\n%s", r)
+	}
+
+	// node reboot: drained, rebooted (a new boot ID), back, uncordoned.
+	k.mustRun("node", "reboot", "w-2")
+	bootID := k.exec("w-2", "cat /proc/sys/kernel/random/boot_id")
+	before = len(k.calls("", ""))
+	k.mustRun("up")
+	log = k.calls("", "")[before:]
+	drain, rb, unc := first(log, "cp-1", "kubectl", "drain w-2"), first(log, "w-2", "systemctl", "reboot"), first(log, "cp-1", "kubectl", "uncordon w-2")
+	if drain < 0 || rb < drain || unc < rb {
+		t.Fatalf("reboot of w-2: drain %d, reboot %d, uncordon %d\n%v", drain, rb, unc, log)
+	}
+	if k.exec("w-2", "cat /proc/sys/kernel/random/boot_id") == bootID {
+		t.Fatal("w-2 did not reboot")
+	}
+	k.mustRun("preview", "--expect-no-changes")
+
+	// Status: the nodes as last read, and the certificates' expiry.
+	var st struct {
+		Kubernetes struct{ CertExpiry string } `json:"kubernetes"`
+		Nodes      []struct {
+			Name, Role, Kubelet, CertExpiry string
+			Joined, Prepared                bool
+		} `json:"nodes"`
+	}
+	sr := k.mustRun("status", "-o", "json")
+	if err := json.Unmarshal([]byte(sr.stdout), &st); err != nil {
+		t.Fatalf("%v\n%s", err, sr)
+	}
+	if len(st.Nodes) != 5 || st.Kubernetes.CertExpiry == "" || st.Nodes[0].Name != "cp-1" || st.Nodes[0].CertExpiry == "" || !st.Nodes[4].Joined || st.Nodes[4].Kubelet != "v1.32.0" {
+		t.Fatalf("status:\n%s", sr.stdout)
+	}
+
+	// Scale down: w-2 leaves the pool; it is drained, reset and its node object deleted.
+	gone := k.hosts["w-2"]
+	k.pushSpec("scale down", func(s string) string {
+		return strings.Replace(s, fmt.Sprintf("            - {id: w-2, address: %s, sshPort: %d}\n", gone.Address, gone.Port), "", 1)
+	})
+	before = len(k.calls("", ""))
+	k.mustRun("up")
+	log = k.calls("", "")[before:]
+	drain, reset, del := first(log, "cp-1", "kubectl", "drain w-2"), first(log, "w-2", "kubeadm", "reset --force"), first(log, "cp-1", "kubectl", "delete node w-2")
+	if drain < 0 || reset < drain || del < reset {
+		t.Fatalf("scale down of w-2: drain %d, reset %d, delete %d\n%v", drain, reset, del, log)
+	}
+	if gone.File("/etc/modules-load.d/orbos.conf") != "" {
+		t.Fatal("w-2 keeps orbos's files")
 	}
 
 	// Destroy: workers drained and reset before the control planes, the first control plane last.
@@ -281,7 +354,7 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 	k.mustRun("destroy", "--yes")
 	log = k.calls("", "")[before:]
 	resets := map[string]int{}
-	for _, n := range []string{"cp-1", "cp-2", "cp-3", "w-1", "w-2"} {
+	for _, n := range []string{"cp-1", "cp-2", "cp-3", "w-1"} {
 		if resets[n] = first(log, n, "kubeadm", "reset --force"); resets[n] < 0 {
 			t.Fatalf("%s not reset:\n%v", n, log)
 		}
@@ -289,7 +362,7 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 			t.Fatalf("%s reset before it was drained", n)
 		}
 	}
-	if !(resets["w-1"] < resets["cp-3"] && resets["w-2"] < resets["cp-3"] && resets["cp-3"] < resets["cp-2"] && resets["cp-2"] < resets["cp-1"]) {
+	if !(resets["w-1"] < resets["cp-3"] && resets["cp-3"] < resets["cp-2"] && resets["cp-2"] < resets["cp-1"]) {
 		t.Fatalf("reset order %v", resets)
 	}
 	if k.hosts["w-1"].File("/etc/modules-load.d/orbos.conf") != "" {

@@ -58,6 +58,8 @@ type HostOptions struct {
 	Log string
 	// ClientKey logs in; default a new one.
 	ClientKey string
+	// User, when set, is a non-root user the host gets (in its own /etc), allowed password-less sudo.
+	User string
 }
 
 // StartHost starts a test host named name; it stops when the test ends.
@@ -77,7 +79,7 @@ func StartHost(t testing.TB, name string, o HostOptions) *Host {
 		}
 	}
 	h := &Host{Name: name, Address: o.Address, Dir: dir, Log: o.Log, ClientKey: o.ClientKey}
-	if err := h.setup(); err != nil {
+	if err := h.setup(o.User); err != nil {
 		t.Fatalf("test host %s: %v", name, err)
 	}
 	if err := h.Start(); err != nil {
@@ -96,7 +98,7 @@ func StartHost(t testing.TB, name string, o HostOptions) *Host {
 
 var overlays = []string{"/etc", "/var/lib", "/opt", "/usr/local/bin"}
 
-func (h *Host) setup() error {
+func (h *Host) setup(user string) error {
 	sshd, err := tools.Find("sshd")
 	if err != nil {
 		return err
@@ -127,7 +129,12 @@ func (h *Host) setup() error {
 	if err := os.MkdirAll(etc, 0o755); err != nil {
 		return err
 	}
-	for name, content := range map[string]string{"host": h.Name, "log": h.Log, "kubeadm": kubeadm} {
+	// The host's boot ID, which the systemctl recorder changes on "reboot".
+	bootID := filepath.Join(h.Dir, "boot_id")
+	if err := os.WriteFile(bootID, []byte("00000000-0000-4000-8000-000000000001\n"), 0o644); err != nil {
+		return err
+	}
+	for name, content := range map[string]string{"host": h.Name, "log": h.Log, "kubeadm": kubeadm, "boot-id": bootID} {
 		if err := os.WriteFile(filepath.Join(etc, name), []byte(content+"\n"), 0o644); err != nil {
 			return err
 		}
@@ -139,6 +146,17 @@ func (h *Host) setup() error {
 	for _, r := range RecorderNames {
 		if err := os.Symlink("orbos-recorder", filepath.Join(bin, r)); err != nil {
 			return err
+		}
+	}
+	if user != "" {
+		if err := addUser(filepath.Join(h.Dir, "upper/etc"), user); err != nil {
+			return err
+		}
+		// sshd reads authorized_keys as the user.
+		for _, p := range []string{filepath.Dir(h.Dir), h.Dir, filepath.Join(h.Dir, "authorized_keys")} {
+			if err := os.Chmod(p, 0o755); err != nil {
+				return err
+			}
 		}
 	}
 	// No machine's /etc/fstab is needed; give the host one with a swap line for prepare to disable.
@@ -173,11 +191,37 @@ MaxStartups 100
 		mounts = append(mounts, fmt.Sprintf("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s",
 			o, filepath.Join(h.Dir, "upper", o), filepath.Join(h.Dir, "work", o), o))
 	}
+	mounts = append(mounts, "mount --bind "+bootID+" /proc/sys/kernel/random/boot_id")
 	script := strings.Join(mounts, " && ") + " && exec " + sshd + " -D -e -f " + filepath.Join(h.Dir, "sshd_config")
 	if err := os.WriteFile(filepath.Join(h.Dir, "start.sh"), []byte(script+"\n"), 0o700); err != nil {
 		return err
 	}
 	return nil
+}
+
+// addUser gives the host's /etc a user with password-less sudo (its password locked with "*", which
+// sshd without PAM still lets in with a key).
+func addUser(etc, user string) error {
+	for _, f := range []struct{ name, line string }{
+		{"passwd", user + ":x:4242:4242::/tmp:/bin/bash\n"},
+		{"shadow", user + ":*:20000:0:99999:7:::\n"},
+		{"group", user + ":x:4242:\n"},
+	} {
+		base, err := os.ReadFile(filepath.Join("/etc", f.name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(etc, f.name), append(base, f.line...), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(filepath.Join(etc, "shadow"), 0o640); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(etc, "sudoers.d"), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(etc, "sudoers.d", "orbos-test"), []byte(user+" ALL=(ALL) NOPASSWD:ALL\n"), 0o440)
 }
 
 // NewHostKey gives the host a new host key, as a reinstalled machine has; it takes effect at the

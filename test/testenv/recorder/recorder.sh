@@ -49,6 +49,7 @@ systemctl)
   start|restart|reload-or-restart) touch "$state/service-$2" ;;
   stop) rm -f "$state/service-$2" ;;
   daemon-reload) ;;
+  reboot) cat /proc/sys/kernel/random/uuid > "$(cat /etc/orbos-test/boot-id)" ;;
   *) fail "unexpected subcommand ${1:-}" ;;
   esac
   ;;
