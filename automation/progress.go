@@ -240,6 +240,10 @@ func diffs(m apitype.StepEventMetadata) []Diff {
 }
 
 func render(v any) string {
+	// A secret arrives as Pulumi's envelope around its ciphertext: neither is for reading.
+	if m, ok := v.(map[string]any); ok && m[secretSig] != nil {
+		return "[secret]"
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)

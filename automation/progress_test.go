@@ -101,3 +101,17 @@ func TestRedactorMasksSecretsInProgress(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// A secret's diff shows that it changed, never its ciphertext.
+func TestDiffOfASecret(t *testing.T) {
+	envelope := func(ct string) map[string]any { return map[string]any{secretSig: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": ct} }
+	d := diffs(apitype.StepEventMetadata{
+		Op:           apitype.OpUpdate,
+		Old:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"content": envelope("v1:AAAA")}},
+		New:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"content": envelope("v1:BBBB")}},
+		DetailedDiff: map[string]apitype.PropertyDiff{"content": {Kind: apitype.DiffUpdate}},
+	})
+	if len(d) != 1 || d[0].String() != "~ content: [secret] => [secret]" {
+		t.Fatalf("%v", d)
+	}
+}

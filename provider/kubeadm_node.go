@@ -302,6 +302,13 @@ func (*KubeadmNode) Diff(ctx context.Context, req DiffRequest[KubeadmNodeArgs, K
 	if !old.Prepared {
 		d["prepared"] = p.PropertyDiff{Kind: p.Update}
 	}
+	if old.RebootRequest != new.RebootRequest {
+		d["rebootRequest"] = upd
+	}
+	if old.ReplaceRequest != new.ReplaceRequest {
+		d["replaceRequest"] = p.PropertyDiff{Kind: p.UpdateReplace, InputDiff: true}
+		return DiffResponse{HasChanges: true, DeleteBeforeReplace: true, DetailedDiff: d}, nil
+	}
 	return DiffResponse{HasChanges: len(d) > 0, DetailedDiff: d}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 
 	"github.com/orbos/orbos/host"
@@ -60,6 +61,7 @@ func TestDiffRefusesWhatARunningClusterCannotTake(t *testing.T) {
 		{func(a *KubeadmNodeArgs) { a.PodCIDR = "10.0.0.0/16" }, "the pod network cannot change", ""},
 		{func(a *KubeadmNodeArgs) { a.Role = "controlplane" }, "a node's role cannot change", ""},
 		{func(a *KubeadmNodeArgs) { a.Labels = map[string]string{"a": "b"} }, "", "labels"},
+		{func(a *KubeadmNodeArgs) { a.RebootRequest = "2026-11-26T01:00:00Z" }, "", "rebootRequest"},
 	} {
 		in := base
 		c.change(&in)
@@ -76,6 +78,13 @@ func TestDiffRefusesWhatARunningClusterCannotTake(t *testing.T) {
 		case c.field != "" && (!d.HasChanges || d.DetailedDiff[c.field].Kind == ""):
 			t.Errorf("%s changed, diff %v", c.field, d.DetailedDiff)
 		}
+	}
+	// A replace request replaces the node, deleting it first: one machine cannot be a node twice.
+	in := base
+	in.ReplaceRequest = "2026-11-26T01:00:00Z"
+	if d, err := (&KubeadmNode{}).Diff(ctx, DiffRequest[KubeadmNodeArgs, KubeadmNodeState]{State: st, Inputs: in}); err != nil ||
+		!d.DeleteBeforeReplace || d.DetailedDiff["replaceRequest"].Kind != p.UpdateReplace {
+		t.Errorf("a replace request: %+v %v", d, err)
 	}
 	// A machine whose preparation drifted is prepared again.
 	st.Prepared = false

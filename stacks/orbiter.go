@@ -333,7 +333,7 @@ func (s *Spec) validateOrbiter(e *errs) {
 			}
 			for _, id := range SortedKeys(o.Nodes) {
 				if !known[id] {
-					e.add(root+".nodes."+id, nil, "names machine %q, which no static pool lists", id)
+					e.add(root+".nodes."+id, nil, "names machine %q, which no static pool lists: remove the request with the machine", id)
 				}
 			}
 		}

@@ -152,6 +152,9 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 		t.Fatalf("joins out of order: init %d, cp-2 %d, cp-3 %d, workers %d %d", init, j2, j3, w1, w2)
 	}
 	for name, h := range k.hosts {
+		if name == "lb-1" {
+			continue // a load balancer, not a node
+		}
 		if got := h.File("/etc/modules-load.d/orbos.conf"); got != "overlay\nbr_netfilter\n" {
 			t.Errorf("%s: modules file %q", name, got)
 		}
@@ -318,25 +321,30 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 	k.mustRun("preview", "--expect-no-changes")
 
 	// Status: the nodes as last read, and the certificates' expiry.
-	var st struct {
-		Kubernetes struct{ CertExpiry string } `json:"kubernetes"`
-		Nodes      []struct {
-			Name, Role, Kubelet, CertExpiry string
-			Joined, Prepared                bool
-		} `json:"nodes"`
+	var out struct {
+		Status struct {
+			Kubernetes struct{ CertExpiry string } `json:"kubernetes"`
+			Nodes      []struct {
+				Name, Role, Kubelet, CertExpiry, LastSnapshot string
+				Joined, Prepared                              bool
+			} `json:"nodes"`
+		} `json:"status"`
 	}
 	sr := k.mustRun("status", "-o", "json")
-	if err := json.Unmarshal([]byte(sr.stdout), &st); err != nil {
+	st := &out.Status
+	if err := json.Unmarshal([]byte(sr.stdout), &out); err != nil {
 		t.Fatalf("%v\n%s", err, sr)
 	}
-	if len(st.Nodes) != 5 || st.Kubernetes.CertExpiry == "" || st.Nodes[0].Name != "cp-1" || st.Nodes[0].CertExpiry == "" || !st.Nodes[4].Joined || st.Nodes[4].Kubelet != "v1.32.0" {
+	if len(st.Nodes) != 5 || st.Kubernetes.CertExpiry == "" || st.Nodes[0].Name != "cp-1" || st.Nodes[0].CertExpiry == "" || st.Nodes[0].LastSnapshot == "" || !st.Nodes[4].Joined || st.Nodes[4].Kubelet != "v1.32.0" {
 		t.Fatalf("status:\n%s", sr.stdout)
 	}
 
 	// Scale down: w-2 leaves the pool; it is drained, reset and its node object deleted.
 	gone := k.hosts["w-2"]
 	k.pushSpec("scale down", func(s string) string {
-		return strings.Replace(s, fmt.Sprintf("            - {id: w-2, address: %s, sshPort: %d}\n", gone.Address, gone.Port), "", 1)
+		s = strings.Replace(s, fmt.Sprintf("            - {id: w-2, address: %s, sshPort: %d}\n", gone.Address, gone.Port), "", 1)
+		// The machine's reboot request goes with it.
+		return regexp.MustCompile(`(?m)^      w-2:\n        reboot: .*\n`).ReplaceAllString(s, "")
 	})
 	before = len(k.calls("", ""))
 	k.mustRun("up")
