@@ -104,7 +104,9 @@ func TestRedactorMasksSecretsInProgress(t *testing.T) {
 
 // A secret's diff shows that it changed, never its ciphertext.
 func TestDiffOfASecret(t *testing.T) {
-	envelope := func(ct string) map[string]any { return map[string]any{secretSig: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": ct} }
+	envelope := func(ct string) map[string]any {
+		return map[string]any{secretSig: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": ct}
+	}
 	d := diffs(apitype.StepEventMetadata{
 		Op:           apitype.OpUpdate,
 		Old:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"content": envelope("v1:AAAA")}},
