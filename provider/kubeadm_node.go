@@ -260,10 +260,19 @@ func (*KubeadmNode) Read(ctx context.Context, req ReadRequest[KubeadmNodeArgs, K
 	return ReadResponse[KubeadmNodeArgs, KubeadmNodeState]{ID: req.ID, Inputs: inputs, State: st}, nil
 }
 
-// immutable are the fields a running node cannot change: a change is refused with its reason.
-var immutable = map[string]string{
-	"nodeName": "a node's name", "role": "a node's role", "podCIDR": "the pod network", "serviceCIDR": "the service network",
-	"dnsDomain": "the cluster's DNS domain", "cni": "the CNI", "controlPlaneEndpoint": "the API endpoint", "address": "a node's address",
+// immutable are the fields a running node cannot change, with what they are: a change is refused.
+var immutable = []struct {
+	field, what string
+	get         func(KubeadmNodeArgs) string
+}{
+	{"nodeName", "a node's name", func(a KubeadmNodeArgs) string { return a.NodeName }},
+	{"role", "a node's role", func(a KubeadmNodeArgs) string { return a.Role }},
+	{"address", "a node's address", func(a KubeadmNodeArgs) string { return a.Address }},
+	{"podCIDR", "the pod network", func(a KubeadmNodeArgs) string { return a.PodCIDR }},
+	{"serviceCIDR", "the service network", func(a KubeadmNodeArgs) string { return a.ServiceCIDR }},
+	{"dnsDomain", "the cluster's DNS domain", func(a KubeadmNodeArgs) string { return a.DNSDomain }},
+	{"cni", "the CNI", func(a KubeadmNodeArgs) string { return a.CNI }},
+	{"controlPlaneEndpoint", "the API endpoint", func(a KubeadmNodeArgs) string { return a.ControlPlaneEndpoint }},
 }
 
 // Diff says what an update does: upgrade, re-prepare, relabel; it refuses changes a running cluster
@@ -272,10 +281,10 @@ func (*KubeadmNode) Diff(ctx context.Context, req DiffRequest[KubeadmNodeArgs, K
 	old, new := req.State, req.Inputs
 	d := map[string]p.PropertyDiff{}
 	upd := p.PropertyDiff{Kind: p.Update, InputDiff: true}
-	for field, what := range immutable {
-		if fieldOf(old.KubeadmNodeArgs, field) != fieldOf(new, field) {
+	for _, f := range immutable {
+		if was, is := f.get(old.KubeadmNodeArgs), f.get(new); was != is {
 			return DiffResponse{}, fmt.Errorf("node %s: %s cannot change on a running cluster (%s: %q => %q); replace the machine instead",
-				old.NodeName, what, field, fieldOf(old.KubeadmNodeArgs, field), fieldOf(new, field))
+				old.NodeName, f.what, f.field, was, is)
 		}
 	}
 	if old.Version != new.Version {
@@ -310,28 +319,6 @@ func (*KubeadmNode) Diff(ctx context.Context, req DiffRequest[KubeadmNodeArgs, K
 		return DiffResponse{HasChanges: true, DeleteBeforeReplace: true, DetailedDiff: d}, nil
 	}
 	return DiffResponse{HasChanges: len(d) > 0, DetailedDiff: d}, nil
-}
-
-func fieldOf(a KubeadmNodeArgs, f string) string {
-	switch f {
-	case "nodeName":
-		return a.NodeName
-	case "role":
-		return a.Role
-	case "podCIDR":
-		return a.PodCIDR
-	case "serviceCIDR":
-		return a.ServiceCIDR
-	case "dnsDomain":
-		return a.DNSDomain
-	case "cni":
-		return a.CNI
-	case "controlPlaneEndpoint":
-		return a.ControlPlaneEndpoint
-	case "address":
-		return a.Address
-	}
-	return ""
 }
 
 // Update upgrades, re-prepares and relabels. An upgrade drains the node first (respecting

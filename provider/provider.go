@@ -153,21 +153,7 @@ func open(ctx context.Context, c Connection, pinned string) (*session, error) {
 
 // run runs a rendered script, showing its step as the resource's status.
 func (s *session) run(ctx context.Context, script string) (string, error) {
-	s.log.InfoStatusf("%s: %s", s.name, step(script))
+	s.log.InfoStatusf("%s: %s", s.name, sshexec.Step(script))
 	res, err := s.Run(ctx, script)
 	return res.Stdout, err
-}
-
-func step(script string) string {
-	const marker = "# step: "
-	for i := 0; i+len(marker) < len(script); i++ {
-		if script[i:i+len(marker)] == marker {
-			end := i + len(marker)
-			for end < len(script) && script[end] != '\n' {
-				end++
-			}
-			return script[i+len(marker) : end]
-		}
-	}
-	return "script"
 }

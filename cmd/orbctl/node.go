@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -102,12 +103,7 @@ trusted by the first run. orbctl exits with the command's exit code.`,
 		Args:              minArgs(2),
 		ValidArgsFunction: a.completeMachines,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.openSynced()
-			if err != nil {
-				return err
-			}
-			defer orb.Close()
-			t, err := orb.Machine(cmd.Context(), args[0])
+			t, err := a.machine(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -142,18 +138,23 @@ host-key checking. Both live in a private temporary directory removed afterwards
 		Args:              minArgs(1),
 		ValidArgsFunction: a.completeMachines,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.openSynced()
-			if err != nil {
-				return err
-			}
-			defer orb.Close()
-			t, err := orb.Machine(cmd.Context(), args[0])
+			t, err := a.machine(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			return runSSH(cmd.Context(), t, args[1:], a.in, a.out, a.errOut)
 		},
 	}
+}
+
+// machine returns how to log in to one of the ORB's machines.
+func (a *app) machine(ctx context.Context, id string) (sshexec.Target, error) {
+	orb, err := a.openSynced()
+	if err != nil {
+		return sshexec.Target{}, err
+	}
+	defer orb.Close()
+	return orb.Machine(ctx, id)
 }
 
 func (a *app) completeMachines(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {

@@ -13,18 +13,10 @@ modprobe br_netfilter
 printf 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n' > /etc/sysctl.d/90-orbos.conf
 sysctl --system >/dev/null
 
-# The pkgs.k8s.io repository of this minor version.
-repo=/etc/apt/sources.list.d/kubernetes.list
-line='deb [signed-by=/etc/apt/keyrings/kubernetes-{{.Minor}}.gpg] https://pkgs.k8s.io/core:/stable:/{{.Minor}}/deb/ /'
-if [ "$(cat "$repo" 2>/dev/null)" != "$line" ]; then
-  mkdir -p /etc/apt/keyrings
-  curl -fsSL https://pkgs.k8s.io/core:/stable:/{{.Minor}}/deb/Release.key | gpg --batch --yes --dearmor -o /etc/apt/keyrings/kubernetes-{{.Minor}}.gpg
-  echo "$line" > "$repo"
-  apt-get update -q
-fi
-
+{{template "k8s-repo" .}}
 # containerd with systemd cgroups.
 if [ -z "$(containerd --version 2>/dev/null || true)" ]; then
+  apt-get update -q
   apt-get install -y -q containerd
 fi
 mkdir -p /etc/containerd
@@ -36,6 +28,7 @@ systemctl enable --now containerd
 
 # kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
 if [ -z "$(kubeadm version -o short 2>/dev/null || true)" ] || [ -z "$(kubelet --version 2>/dev/null || true)" ]; then
+  apt-get update -q
   apt-get install -y -q kubeadm={{.Package}} kubelet={{.Package}} kubectl={{.Package}}
   apt-mark hold kubeadm kubelet kubectl
 fi

@@ -222,7 +222,7 @@ func (c *Client) shell() string {
 // Run runs script with bash, as root. The script arrives on stdin, so secrets in it never show in
 // the machine's process list. A cancelled ctx kills the command.
 func (c *Client) Run(ctx context.Context, script string) (Result, error) {
-	return c.run(ctx, c.shell(), strings.NewReader(script), firstLine(script))
+	return c.run(ctx, c.shell(), strings.NewReader(script), Step(script))
 }
 
 func (c *Client) run(ctx context.Context, cmd string, stdin io.Reader, step string) (Result, error) {
@@ -270,8 +270,8 @@ func (c *Client) Upload(ctx context.Context, path string, content []byte, mode u
 // Quote makes s one word for bash.
 func Quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// firstLine names a script in errors by its first comment line ("# step: ..."), else its first line.
-func firstLine(script string) string {
+// Step names a script in messages by its "# step: ..." comment line, else by its first line.
+func Step(script string) string {
 	for _, l := range strings.Split(script, "\n") {
 		l = strings.TrimSpace(l)
 		if strings.HasPrefix(l, "# step: ") {

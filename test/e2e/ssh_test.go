@@ -5,20 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/orbos/orbos/internal/gittest"
-	"github.com/orbos/orbos/internal/tools"
+	"github.com/orbos/orbos/test/testenv"
 )
 
 // sshHost is a real sshd on loopback serving Git over SSH for the current user.
@@ -52,69 +48,12 @@ func startSSHD(t *testing.T, clientKey ssh.PublicKey) *sshHost {
 	return startSSHDOn(t, "127.0.0.1", clientKey)
 }
 
-// startSSHDOn starts sshd on a loopback address of its own (127.0.0.0/8 is all loopback on Linux).
+// startSSHDOn starts a test host on a loopback address of its own (127.0.0.0/8 is all loopback on
+// Linux) that lets clientKey log in.
 func startSSHDOn(t *testing.T, address string, clientKey ssh.PublicKey) *sshHost {
 	t.Helper()
-	sshd, err := tools.Find("sshd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	hostKey := writeKey(t, filepath.Join(dir, "host_key"))
-	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(clientKey), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", address+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory sshd insists on
-	config := fmt.Sprintf(`Port %d
-ListenAddress `+address+`
-HostKey %s/host_key
-PidFile %s/sshd.pid
-AuthorizedKeysFile %s/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-`, port, dir, dir, dir)
-	cfg := filepath.Join(dir, "sshd_config")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(sshd, "-D", "-e", "-f", cfg)
-	logf, _ := os.Create(filepath.Join(dir, "sshd.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "sshd.log"))
-			t.Logf("sshd.log:\n%s", log)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", net.JoinHostPort(address, strconv.Itoa(port)))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not listen on %d", port)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return &sshHost{port: port, hostKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostKey))),
-		hostLine: fmt.Sprintf("[%s]:%d %s", address, port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(hostKey))))}
+	h := testenv.StartHost(t, "sshd-"+address, testenv.HostOptions{Address: address, AuthorizedKey: clientKey})
+	return &sshHost{port: h.Port, hostKey: h.HostKey, hostLine: fmt.Sprintf("[%s]:%d %s", address, h.Port, h.HostKey)}
 }
 
 // An ORB whose repository is reached over SSH: the deploy key authenticates, the pinned host key is

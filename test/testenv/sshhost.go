@@ -58,6 +58,8 @@ type HostOptions struct {
 	Log string
 	// ClientKey logs in; default a new one.
 	ClientKey string
+	// AuthorizedKey, when set, is the key allowed to log in instead of ClientKey's.
+	AuthorizedKey ssh.PublicKey
 	// User, when set, is a non-root user the host gets (in its own /etc), allowed password-less sudo.
 	User string
 }
@@ -79,7 +81,7 @@ func StartHost(t testing.TB, name string, o HostOptions) *Host {
 		}
 	}
 	h := &Host{Name: name, Address: o.Address, Dir: dir, Log: o.Log, ClientKey: o.ClientKey}
-	if err := h.setup(o.User); err != nil {
+	if err := h.setup(o.User, o.AuthorizedKey); err != nil {
 		t.Fatalf("test host %s: %v", name, err)
 	}
 	if err := h.Start(); err != nil {
@@ -98,7 +100,7 @@ func StartHost(t testing.TB, name string, o HostOptions) *Host {
 
 var overlays = []string{"/etc", "/var/lib", "/opt", "/usr/local/bin"}
 
-func (h *Host) setup(user string) error {
+func (h *Host) setup(user string, authorized ssh.PublicKey) error {
 	sshd, err := tools.Find("sshd")
 	if err != nil {
 		return err
@@ -107,11 +109,14 @@ func (h *Host) setup(user string) error {
 	if err != nil {
 		return err
 	}
-	signer, err := ssh.ParsePrivateKey([]byte(h.ClientKey))
-	if err != nil {
-		return err
+	if authorized == nil {
+		signer, err := ssh.ParsePrivateKey([]byte(h.ClientKey))
+		if err != nil {
+			return err
+		}
+		authorized = signer.PublicKey()
 	}
-	if err := os.WriteFile(filepath.Join(h.Dir, "authorized_keys"), ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(h.Dir, "authorized_keys"), ssh.MarshalAuthorizedKey(authorized), 0o600); err != nil {
 		return err
 	}
 	if err := h.NewHostKey(); err != nil {
