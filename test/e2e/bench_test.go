@@ -224,3 +224,20 @@ func BenchmarkReconciler(b *testing.B) {
 	})
 	o.mustRun("destroy", "--yes")
 }
+
+// BenchmarkKubeadmORB measures runs of an ORB that orbos made on 6 static machines (3 control planes,
+// 2 workers, a load balancer): the first up, and then a no-op up and a refresh, each of which reads
+// every machine back over SSH.
+func BenchmarkKubeadmORB(b *testing.B) {
+	k := newKubeadmORB(b, "kubeadm-bench", 2)
+	start := time.Now()
+	k.mustRun("up")
+	b.ReportMetric(time.Since(start).Seconds(), "s/first-up")
+	for _, op := range []string{"up", "refresh"} {
+		b.Run(op, func(b *testing.B) {
+			for range b.N {
+				k.mustRun(op)
+			}
+		})
+	}
+}

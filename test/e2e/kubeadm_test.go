@@ -23,7 +23,7 @@ type kubeadmORB struct {
 	key   string
 }
 
-func newKubeadmORB(t *testing.T, name string, workers int) *kubeadmORB {
+func newKubeadmORB(t testing.TB, name string, workers int) *kubeadmORB {
 	o := newORB(t, name)
 	dir := t.TempDir()
 	k := &kubeadmORB{orb: o, hosts: map[string]*testenv.Host{}, log: filepath.Join(dir, "recorder.log")}
