@@ -309,6 +309,14 @@ func (o *Orb) ensureSSHKey(spec *stacks.Spec) (*stacks.Spec, error) {
 // preflight checks, before the engine runs, that every static machine is reachable and presents its
 // pinned host key.
 func (o *Orb) preflight(ctx context.Context, spec *stacks.Spec) error {
+	// Nodes orbos made would all be reset if the spec stopped asking orbos to make the cluster (a
+	// kubeconfig added, the control plane or the static provider removed): only destroy does that.
+	if nodes, err := readNodes(o.Checkout(), o.name()); err != nil {
+		return err
+	} else if len(nodes) > 0 && !spec.MakesCluster() {
+		return &stacks.ValidationError{File: stacks.StackFileName(o.name()), Errors: []stacks.FieldError{{Path: "config." + stacks.KeyOrbiter,
+			Message: fmt.Sprintf("orbos made this cluster on %d machines, and this spec would reset every one of them (it sets %s, or drops the control plane or the static provider); take the cluster down with `orbctl destroy` instead", len(nodes), stacks.KeyKubeconfig)}}}
+	}
 	p := spec.File.Config.Orbiter.Providers
 	if p == nil || p.Static == nil {
 		return nil

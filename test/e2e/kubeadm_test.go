@@ -264,6 +264,19 @@ func TestKubeadmClusterLifecycle(t *testing.T) {
 	}
 	k.pushSpec("back up", func(s string) string { return strings.Replace(s, "version: v1.31.4", "version: v1.32.0", 1) })
 
+	// A kubeconfig of an existing cluster would make orbos drop (reset) every node it made: refused.
+	k.mustRun("config", "set", "--secret", "orbos:kubeconfig", "--from-file", apiserver.Kubeconfig)
+	before = len(k.calls("", ""))
+	if r := k.run("up"); r.code != 2 || !strings.Contains(r.stderr, "would reset every one of them") {
+		t.Fatalf("a spec dropping the made cluster was not refused:\n%s", r)
+	}
+	if got := k.calls("", "")[before:]; len(got) != 0 {
+		t.Fatalf("a refused run ran commands: %v", got)
+	}
+	k.pushSpec("no kubeconfig", func(s string) string {
+		return regexp.MustCompile(`(?m)^  orbos:kubeconfig:\n    secure: .*\n`).ReplaceAllString(s, "")
+	})
+
 	// A failing command: its machine and stderr in the error, the state consistent.
 	k.exec("w-2", "echo 'E: dpkg was interrupted, you must manually run dpkg --configure -a' > /etc/orbos-test/fail-apt-get")
 	k.exec("w-2", "echo v1.31.4 > /var/lib/orbos-recorder/kubelet")
