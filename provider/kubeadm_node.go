@@ -49,6 +49,8 @@ type KubeadmNodeArgs struct {
 	CNI                  string            `json:"cni"`
 	Labels               map[string]string `json:"labels,omitempty"`
 	Taints               []Taint           `json:"taints,omitempty"`
+	// MaxUnavailable workers of the cluster are drained at the same time (default 1).
+	MaxUnavailable int `json:"maxUnavailable,omitempty"`
 	// RebootRequest: a new value drains, reboots and uncordons the node once.
 	RebootRequest string `json:"rebootRequest,omitempty"`
 	// ReplaceRequest: a new value removes the node and joins the machine anew.
@@ -118,6 +120,15 @@ func (a KubeadmNodeArgs) validate() error {
 		return fmt.Errorf("node %s: %s", a.NodeName, strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// disruption waits for a worker's turn to be drained (control planes are ordered by the component's
+// dependencies, one at a time).
+func (a KubeadmNodeArgs) disruption(ctx context.Context) (release func(), err error) {
+	if a.Role != host.RoleWorker {
+		return func() {}, nil
+	}
+	return acquire(ctx, a.ControlPlaneEndpoint, a.MaxUnavailable)
 }
 
 // via is where kubectl runs with admin credentials: the first control plane.
@@ -314,6 +325,9 @@ func (*KubeadmNode) Diff(ctx context.Context, req DiffRequest[KubeadmNodeArgs, K
 	if old.RebootRequest != new.RebootRequest {
 		d["rebootRequest"] = upd
 	}
+	if old.MaxUnavailable != new.MaxUnavailable {
+		d["maxUnavailable"] = upd
+	}
 	if old.ReplaceRequest != new.ReplaceRequest {
 		d["replaceRequest"] = p.PropertyDiff{Kind: p.UpdateReplace, InputDiff: true}
 		return DiffResponse{HasChanges: true, DeleteBeforeReplace: true, DetailedDiff: d}, nil
@@ -391,6 +405,11 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 }
 
 func upgrade(ctx context.Context, s *session, a KubeadmNodeArgs, from string, st *KubeadmNodeState) error {
+	release, err := a.disruption(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	n := a.node()
 	if a.Role == host.RoleInit {
 		tag := from + "-to-" + a.Version + "-" + time.Now().UTC().Format("20060102T150405Z")
@@ -415,6 +434,11 @@ var rebootWait = 10 * time.Minute
 // reboot drains the node, reboots the machine, waits until it is back (a new boot ID) with its
 // kubelet active, and uncordons it.
 func reboot(ctx context.Context, s *session, a KubeadmNodeArgs) error {
+	release, err := a.disruption(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if err := onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.DrainScript(a.NodeName)); return err }, nil); err != nil {
 		return err
 	}

@@ -124,3 +124,36 @@ func BenchmarkReadNode(b *testing.B) {
 		}
 	}
 }
+
+// At most n workers of a cluster are drained at once; other clusters do not wait for them.
+func TestDisruptionSlots(t *testing.T) {
+	ctx := context.Background()
+	const n = 2
+	var releases []func()
+	for range n {
+		r, err := acquire(ctx, "10.0.0.100:6443", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, r)
+	}
+	// A third waits (here: until its context ends).
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := acquire(short, "10.0.0.100:6443", n); err == nil {
+		t.Fatal("a third worker was let in with maxUnavailable 2")
+	}
+	// Another cluster is not held up.
+	if r, err := acquire(short, "10.9.0.100:6443", n); err != nil {
+		t.Fatalf("another cluster waited: %v", err)
+	} else {
+		r()
+	}
+	releases[0]()
+	if r, err := acquire(short, "10.0.0.100:6443", n); err != nil {
+		t.Fatalf("a freed slot was not given: %v", err)
+	} else {
+		r()
+	}
+	releases[1]()
+}

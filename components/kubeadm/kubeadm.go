@@ -1,7 +1,7 @@
 // Package kubeadm makes machines a Kubernetes cluster with the orbos provider's KubeadmNode
 // resources, ordered so that the engine runs them safely: the first control plane initializes, the
-// other control planes join (and later upgrade) one at a time, and workers follow in batches of
-// MaxUnavailable. The same dependencies order deletes in reverse.
+// other control planes join (and later upgrade) one at a time, then the workers join in parallel and
+// are drained at most MaxUnavailable at a time. The same dependencies order deletes in reverse.
 package kubeadm
 
 import (
@@ -71,23 +71,16 @@ type Node struct {
 }
 
 // Order returns, for each node, the nodes it waits for: control planes one after another, workers
-// after the last control plane and after the worker MaxUnavailable places before them. It is the
-// whole upgrade (and join) ordering, kept apart so that it can be tested alone.
-func Order(controlPlanes, workers int, maxUnavailable int) [][]int {
-	if maxUnavailable < 1 {
-		maxUnavailable = 1
-	}
+// after the last control plane. Workers have no order among themselves: they join in parallel, and
+// the provider lets at most maxUnavailable of them be drained at a time (upgrades, reboots).
+func Order(controlPlanes, workers int) [][]int {
 	deps := make([][]int, controlPlanes+workers)
 	for i := 1; i < controlPlanes; i++ {
 		deps[i] = []int{i - 1}
 	}
 	for j := 0; j < workers; j++ {
-		i := controlPlanes + j
 		if controlPlanes > 0 {
-			deps[i] = append(deps[i], controlPlanes-1)
-		}
-		if j >= maxUnavailable {
-			deps[i] = append(deps[i], i-maxUnavailable)
+			deps[controlPlanes+j] = []int{controlPlanes - 1}
 		}
 	}
 	return deps
@@ -103,7 +96,11 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		return nil, err
 	}
 	all := append(append([]Machine{}, a.ControlPlanes...), a.Workers...)
-	deps := Order(len(a.ControlPlanes), len(a.Workers), a.MaxUnavailable)
+	deps := Order(len(a.ControlPlanes), len(a.Workers))
+	maxUnavailable := a.MaxUnavailable
+	if maxUnavailable < 1 {
+		maxUnavailable = 1
+	}
 	var via pulumi.Map
 	for i, m := range all {
 		role := host.RoleWorker
@@ -127,6 +124,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			"cni":                  pulumi.String(a.CNI),
 			"labels":               pulumi.ToStringMap(labels(m, a.Labels[m.Pool])),
 			"taints":               taints(a.Taints[m.Pool]),
+			"maxUnavailable":       pulumi.Int(maxUnavailable),
 		}
 		if m.RebootRequest != "" {
 			inputs["rebootRequest"] = pulumi.String(m.RebootRequest)

@@ -13,27 +13,27 @@ import (
 
 func TestOrder(t *testing.T) {
 	for _, c := range []struct {
-		cps, workers, maxUnavailable int
-		want                         [][]int
+		cps, workers int
+		want         [][]int
 	}{
-		{1, 0, 1, [][]int{nil}},
-		{3, 0, 1, [][]int{nil, {0}, {1}}},
-		// Workers wait for the last control plane and for the worker maxUnavailable before them.
-		{3, 3, 1, [][]int{nil, {0}, {1}, {2}, {2, 3}, {2, 4}}},
-		{1, 4, 2, [][]int{nil, {0}, {0}, {0, 1}, {0, 2}}},
-		{3, 2, 0, [][]int{nil, {0}, {1}, {2}, {2, 3}}}, // 0 means 1
+		{1, 0, [][]int{nil}},
+		{3, 0, [][]int{nil, {0}, {1}}},
+		// Workers wait for the last control plane only: they join in parallel.
+		{3, 3, [][]int{nil, {0}, {1}, {2}, {2}, {2}}},
+		{1, 2, [][]int{nil, {0}, {0}}},
 	} {
-		if got := Order(c.cps, c.workers, c.maxUnavailable); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("Order(%d, %d, %d) = %v, want %v", c.cps, c.workers, c.maxUnavailable, got, c.want)
+		if got := Order(c.cps, c.workers); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Order(%d, %d) = %v, want %v", c.cps, c.workers, got, c.want)
 		}
 	}
 }
 
-// Never two control planes down: with dependencies as Order gives them, simulate the engine running
-// every node whose dependencies are done, in parallel, and check who is "down" together.
+// Never two control planes down, nor a control plane and a worker: simulate the engine running every
+// node whose dependencies are done, in parallel, and check who runs together. (How many workers are
+// drained at once is the provider's semaphore, tested there.)
 func TestOrderKeepsOneControlPlaneDown(t *testing.T) {
-	for _, c := range []struct{ cps, workers, maxUnavailable int }{{3, 5, 1}, {5, 4, 2}, {3, 6, 3}} {
-		deps := Order(c.cps, c.workers, c.maxUnavailable)
+	for _, c := range []struct{ cps, workers int }{{3, 5}, {5, 4}, {1, 3}} {
+		deps := Order(c.cps, c.workers)
 		done := make([]bool, len(deps))
 		for round := 0; ; round++ {
 			var running []int
@@ -57,7 +57,7 @@ func TestOrderKeepsOneControlPlaneDown(t *testing.T) {
 					workers++
 				}
 			}
-			if cps > 1 || (cps > 0 && workers > 0) || workers > c.maxUnavailable {
+			if cps > 1 || (cps > 0 && workers > 0) {
 				t.Fatalf("%+v: round %d runs %v together", c, round, running)
 			}
 			for _, i := range running {
