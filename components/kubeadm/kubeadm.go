@@ -16,11 +16,14 @@ import (
 
 // Machine is one machine of the cluster.
 type Machine struct {
-	Name    string
-	Pool    string
-	Address string
-	Port    int
-	User    string
+	Name string
+	Pool string
+	// Address is the machine's private address (the API server's advertise address).
+	Address pulumi.StringInput
+	// SSHAddress is where orbos logs in; default Address.
+	SSHAddress pulumi.StringInput
+	Port       int
+	User       string
 	// HostKey pins the host key when set; otherwise the provider trusts the first one it sees.
 	HostKey string
 	// RebootRequest and ReplaceRequest: a new value reboots, or removes and rejoins, the node once.
@@ -29,9 +32,10 @@ type Machine struct {
 
 // Args describe the cluster.
 type Args struct {
-	Version              string
-	ControlPlaneEndpoint string
-	CertSANs             []string
+	Version string
+	// ControlPlaneEndpoint is host:port of the kubeapi load balancer.
+	ControlPlaneEndpoint pulumi.StringInput
+	CertSANs             pulumi.StringArray
 	PodCIDR              string
 	ServiceCIDR          string
 	DNSDomain            string
@@ -115,9 +119,9 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			"nodeName":             pulumi.String(m.Name),
 			"role":                 pulumi.String(role),
 			"version":              pulumi.String(a.Version),
-			"address":              pulumi.String(m.Address),
-			"controlPlaneEndpoint": pulumi.String(a.ControlPlaneEndpoint),
-			"certSANs":             pulumi.ToStringArray(a.CertSANs),
+			"address":              m.Address,
+			"controlPlaneEndpoint": a.ControlPlaneEndpoint,
+			"certSANs":             a.CertSANs,
 			"podCIDR":              pulumi.String(a.PodCIDR),
 			"serviceCIDR":          pulumi.String(a.ServiceCIDR),
 			"dnsDomain":            pulumi.String(a.DNSDomain),
@@ -172,8 +176,12 @@ func connection(m Machine, key pulumi.StringInput, hostKey pulumi.StringInput) p
 	if user == "" {
 		user = "root"
 	}
+	address := m.SSHAddress
+	if address == nil {
+		address = m.Address
+	}
 	return pulumi.Map{
-		"machine": pulumi.String(m.Name), "address": pulumi.String(m.Address), "port": pulumi.Int(port), "user": pulumi.String(user),
+		"machine": pulumi.String(m.Name), "address": address, "port": pulumi.Int(port), "user": pulumi.String(user),
 		"privateKey": pulumi.ToSecret(key), "hostKey": hostKey,
 	}
 }

@@ -96,10 +96,10 @@ func TestNewRegistersNodes(t *testing.T) {
 	m := &mocks{reg: map[string]pulumi.MockResourceArgs{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "orb", Args{
-			Version: "v1.31.4", ControlPlaneEndpoint: "10.0.0.100:6443", PodCIDR: "100.64.0.0/16", ServiceCIDR: "100.126.0.0/16",
+			Version: "v1.31.4", ControlPlaneEndpoint: pulumi.String("10.0.0.100:6443"), PodCIDR: "100.64.0.0/16", ServiceCIDR: "100.126.0.0/16",
 			DNSDomain: "cluster.local", CNI: "calico", PrivateKey: pulumi.String("PRIVATE"),
-			ControlPlanes: []Machine{{Name: "cp-1", Pool: "control", Address: "10.0.0.1"}, {Name: "cp-2", Pool: "control", Address: "10.0.0.2"}},
-			Workers:       []Machine{{Name: "w-1", Pool: "workers", Address: "10.0.0.3", HostKey: "ssh-ed25519 PINNED"}},
+			ControlPlanes: []Machine{{Name: "cp-1", Pool: "control", Address: pulumi.String("10.0.0.1")}, {Name: "cp-2", Pool: "control", Address: pulumi.String("10.0.0.2")}},
+			Workers:       []Machine{{Name: "w-1", Pool: "workers", Address: pulumi.String("10.0.0.3"), SSHAddress: pulumi.String("34.1.2.3"), HostKey: "ssh-ed25519 PINNED"}},
 			Labels:        map[string]map[string]string{"workers": {"tier": "web"}},
 		})
 		return err
@@ -133,6 +133,10 @@ func TestNewRegistersNodes(t *testing.T) {
 	}
 	if got := m.reg["w-1"].Inputs["connection"].ObjectValue()["hostKey"].StringValue(); got != "ssh-ed25519 PINNED" {
 		t.Errorf("w-1's pinned host key: %q", got)
+	}
+	// Logged in at its SSH address, advertised at its private one.
+	if c, a := m.reg["w-1"].Inputs["connection"].ObjectValue()["address"].StringValue(), m.reg["w-1"].Inputs["address"].StringValue(); c != "34.1.2.3" || a != "10.0.0.3" {
+		t.Errorf("w-1 connects to %s, advertises %s", c, a)
 	}
 	labels := m.reg["w-1"].Inputs["labels"].ObjectValue()
 	if labels["tier"].StringValue() != "web" || labels["orbos.io/pool"].StringValue() != "workers" {

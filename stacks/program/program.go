@@ -144,12 +144,12 @@ func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.Strin
 	}
 	for _, m := range inventory {
 		req := spec.File.Config.Orbiter.Nodes[m.ID]
-		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: m.Address, Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey,
+		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: pulumi.String(m.Address), Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey,
 			RebootRequest: req.Reboot, ReplaceRequest: req.Replace}
 		switch m.Role {
 		case "controlplane":
 			a.ControlPlanes = append(a.ControlPlanes, km)
-			a.CertSANs = append(a.CertSANs, m.Address)
+			a.CertSANs = append(a.CertSANs, pulumi.String(m.Address))
 		case "worker":
 			a.Workers = append(a.Workers, km)
 		}
@@ -163,15 +163,15 @@ func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.Strin
 	if lb := spec.File.Config.Orbiter.LoadBalancing; lb != nil {
 		for _, v := range lb.VIPs {
 			for _, t := range v.Transports {
-				if t.Name == "kubeapi" && v.IP != "" && a.ControlPlaneEndpoint == "" {
-					a.ControlPlaneEndpoint = fmt.Sprintf("%s:%d", v.IP, t.FrontendPort)
-					a.CertSANs = append([]string{v.IP}, a.CertSANs...)
+				if t.Name == "kubeapi" && v.IP != "" && a.ControlPlaneEndpoint == nil {
+					a.ControlPlaneEndpoint = pulumi.Sprintf("%s:%d", v.IP, t.FrontendPort)
+					a.CertSANs = append(pulumi.StringArray{pulumi.String(v.IP)}, a.CertSANs...)
 				}
 			}
 		}
 	}
-	if a.ControlPlaneEndpoint == "" && len(a.ControlPlanes) > 0 {
-		a.ControlPlaneEndpoint = a.ControlPlanes[0].Address + ":6443"
+	if a.ControlPlaneEndpoint == nil && len(a.ControlPlanes) > 0 {
+		a.ControlPlaneEndpoint = pulumi.Sprintf("%s:6443", a.ControlPlanes[0].Address)
 	}
 	return a
 }
