@@ -155,11 +155,12 @@ type Spec struct {
 	File StackFile
 }
 
-// MakesCluster says whether orbos installs Kubernetes on the ORB's machines itself (static machines
-// with a control plane and no kubeconfig of an existing cluster).
+// MakesCluster says whether orbos installs Kubernetes on the ORB's machines itself (machines of a
+// provider, a control plane, and no kubeconfig of an existing cluster).
 func (s *Spec) MakesCluster() bool {
 	c := s.File.Config
-	return c.Orbiter.Providers != nil && c.Orbiter.Providers.Static != nil && c.Orbiter.Kubernetes.ControlPlane != nil && !c.Kubeconfig.IsSet()
+	p := c.Orbiter.Providers
+	return p != nil && (p.Static != nil || p.GCE != nil) && c.Orbiter.Kubernetes.ControlPlane != nil && !c.Kubeconfig.IsSet()
 }
 
 // Kubernetes returns the desired cluster with defaults applied.

@@ -44,11 +44,24 @@ type Infrastructure struct {
 	VIPs pulumi.StringMapOutput `pulumi:"vips"`
 	// SSHPrivateKey reaches every machine as SSHUser; always a secret.
 	SSHPrivateKey pulumi.StringOutput `pulumi:"sshPrivateKey"`
+
+	// Machines are the instances in pool order, for the components that configure them.
+	Machines []Machine
+	// VIPAddresses maps VIP names to their reserved addresses.
+	VIPAddresses pulumi.StringMap
+}
+
+// Machine is one instance with its addresses; PublicIP is nil without public addresses.
+type Machine struct {
+	Name, Pool, Role string
+	PrivateIP        pulumi.StringOutput
+	PublicIP         pulumi.StringOutput
+	HasPublicIP      bool
 }
 
 type machine struct {
-	pool, zone string
-	instance   *compute.Instance
+	name, pool, zone string
+	instance         *compute.Instance
 }
 
 // New builds the infrastructure.
@@ -125,6 +138,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	inventory := pulumi.MapArray{}
 	for _, m := range machines {
 		nic := m.instance.NetworkInterfaces.Index(pulumi.Int(0))
+		exported := Machine{Name: m.name, Pool: m.pool, Role: role(args.Roles, m.pool), PrivateIP: nic.NetworkIp().Elem(), HasPublicIP: public}
+		if public {
+			exported.PublicIP = nic.AccessConfigs().Index(pulumi.Int(0)).NatIp().Elem()
+		}
+		infra.Machines = append(infra.Machines, exported)
 		entry := pulumi.Map{
 			"name":      m.instance.Name,
 			"pool":      pulumi.String(m.pool),
@@ -139,6 +157,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 	infra.Inventory = inventory.ToMapArrayOutput()
 	infra.VIPs = vips.ToStringMapOutput()
+	infra.VIPAddresses = vips
 	infra.SSHPrivateKey = pulumi.ToSecret(args.SSHPrivateKey).(pulumi.StringOutput)
 	return infra, ctx.RegisterResourceOutputs(infra, pulumi.Map{
 		"inventory": infra.Inventory, "vips": infra.VIPs, "sshPrivateKey": infra.SSHPrivateKey,
@@ -203,7 +222,7 @@ func newInstance(ctx *pulumi.Context, args Args, poolName string, pool stacks.GC
 		},
 		AllowStoppingForUpdate: pulumi.Bool(true),
 	}, parent)
-	return machine{pool: poolName, zone: zone, instance: inst}, err
+	return machine{name: name, pool: poolName, zone: zone, instance: inst}, err
 }
 
 // firewalls creates rules, remembering the first error.

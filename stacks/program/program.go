@@ -81,6 +81,18 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		ctx.Export("inventory", infra.Inventory)
 		ctx.Export("vips", infra.VIPs)
 		ctx.Export("sshPrivateKey", infra.SSHPrivateKey)
+		if !spec.MakesCluster() {
+			return nil
+		}
+		key := private
+		if key == "" {
+			key = sshkey.Placeholder()
+		}
+		cluster, err := kubeadm.New(ctx, spec.Orb, gceClusterArgs(spec, infra, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput)), pulumi.Parent(infra))
+		if err != nil {
+			return err
+		}
+		ctx.Export("kubeconfig", cluster.Kubeconfig)
 		return nil
 	}
 	cp := 0
@@ -132,16 +144,63 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 	return nil
 }
 
-// clusterArgs turns the spec and the static inventory into the kubeadm cluster: the API endpoint is
-// the VIP of the kubeapi transport (else the first control plane), its address and the control
-// planes' are certificate SANs.
-func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.StringInput) kubeadm.Args {
+// gceClusterArgs makes the cluster on the GCE instances: orbos logs in at their public addresses
+// (which they have when firewall.ssh lets somebody reach them), else at their private ones (from
+// inside the VPC, e.g. the in-cluster reconciler); the API endpoint is the kubeapi VIP's address.
+func gceClusterArgs(spec *stacks.Spec, infra *gce.Infrastructure, key pulumi.StringInput) kubeadm.Args {
+	a := baseClusterArgs(spec, key)
+	for _, m := range infra.Machines {
+		req := spec.File.Config.Orbiter.Nodes[m.Name]
+		km := kubeadm.Machine{Name: m.Name, Pool: m.Pool, Address: m.PrivateIP, User: gce.SSHUser, RebootRequest: req.Reboot, ReplaceRequest: req.Replace}
+		if m.HasPublicIP {
+			km.SSHAddress = m.PublicIP
+		}
+		switch m.Role {
+		case "controlplane":
+			a.ControlPlanes = append(a.ControlPlanes, km)
+			a.CertSANs = append(a.CertSANs, m.PrivateIP)
+		case "worker":
+			a.Workers = append(a.Workers, km)
+		}
+	}
+	if lb := spec.File.Config.Orbiter.LoadBalancing; lb != nil {
+		for _, v := range lb.VIPs {
+			for _, t := range v.Transports {
+				if addr, ok := infra.VIPAddresses[v.Name]; ok && t.Name == "kubeapi" && a.ControlPlaneEndpoint == nil {
+					a.ControlPlaneEndpoint = pulumi.Sprintf("%s:%d", addr, t.FrontendPort)
+					a.CertSANs = append(pulumi.StringArray{addr}, a.CertSANs...)
+				}
+			}
+		}
+	}
+	if a.ControlPlaneEndpoint == nil && len(a.ControlPlanes) > 0 {
+		a.ControlPlaneEndpoint = pulumi.Sprintf("%s:6443", a.ControlPlanes[0].Address)
+	}
+	return a
+}
+
+// baseClusterArgs is what every provider's cluster takes from the spec.
+func baseClusterArgs(spec *stacks.Spec, key pulumi.StringInput) kubeadm.Args {
 	k := spec.Kubernetes()
 	a := kubeadm.Args{
 		Version: k.Version, PodCIDR: k.Networking.PodCIDR, ServiceCIDR: k.Networking.ServiceCIDR, DNSDomain: k.Networking.DNSDomain,
 		CNI: k.Networking.CNI, PrivateKey: key, MaxUnavailable: k.MaxUnavailable,
 		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
 	}
+	for _, w := range k.Workers {
+		a.Labels[w.Pool] = w.Labels
+		for _, t := range w.Taints {
+			a.Taints[w.Pool] = append(a.Taints[w.Pool], host.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
+		}
+	}
+	return a
+}
+
+// clusterArgs turns the spec and the static inventory into the kubeadm cluster: the API endpoint is
+// the VIP of the kubeapi transport (else the first control plane), its address and the control
+// planes' are certificate SANs.
+func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.StringInput) kubeadm.Args {
+	a := baseClusterArgs(spec, key)
 	for _, m := range inventory {
 		req := spec.File.Config.Orbiter.Nodes[m.ID]
 		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: pulumi.String(m.Address), Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey,
@@ -152,12 +211,6 @@ func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.Strin
 			a.CertSANs = append(a.CertSANs, pulumi.String(m.Address))
 		case "worker":
 			a.Workers = append(a.Workers, km)
-		}
-	}
-	for _, w := range k.Workers {
-		a.Labels[w.Pool] = w.Labels
-		for _, t := range w.Taints {
-			a.Taints[w.Pool] = append(a.Taints[w.Pool], host.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 		}
 	}
 	if lb := spec.File.Config.Orbiter.LoadBalancing; lb != nil {
