@@ -2,32 +2,12 @@ package automation
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/orbos/orbos/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 const (
 	nsURN = "urn:pulumi:demo::orbos::kubernetes:core/v1:Namespace::orbos-system"
@@ -64,7 +44,7 @@ func TestPreviewRendersAReadableDiff(t *testing.T) {
 	for _, ev := range previewEvents() {
 		p.handle(ev)
 	}
-	golden(t, "preview", b.Bytes())
+	golden.Assert(t, "preview", b.String())
 	steps := p.Steps()
 	if len(steps) != 2 || steps[1].Diffs[2].Path != `data["boom.ingress"]` || steps[1].Diffs[2].New != `"4.11.3"` {
 		t.Fatalf("steps %+v", steps)
@@ -82,7 +62,7 @@ func TestUpRendersProgressPerResource(t *testing.T) {
 	p.handle(apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: failed}})
 	p.handle(apitype.EngineEvent{ResOpFailedEvent: &apitype.ResOpFailedEvent{Metadata: failed}})
 	p.handle(apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{Severity: "error", URN: cmURN, Message: "forbidden\nby RBAC"}})
-	golden(t, "up", b.Bytes())
+	golden.Assert(t, "up", b.String())
 	if len(p.errors) != 1 {
 		t.Fatalf("errors %v", p.errors)
 	}

@@ -1,17 +1,15 @@
 package host
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/orbos/orbos/internal/golden"
 	"github.com/orbos/orbos/internal/tools"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var (
 	first = Node{
@@ -74,21 +72,7 @@ func renders() map[string]string {
 
 func TestGolden(t *testing.T) {
 	for name, got := range renders() {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run `go test ./host -update` to write it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from its golden file (go test ./host -update rewrites it):\n--- got\n%s", name, got)
-			}
-		})
+		t.Run(name, func(t *testing.T) { golden.Assert(t, name, got) })
 	}
 }
 

@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/orbos/orbos/internal/golden"
+)
 
 func orbctl(t *testing.T, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
@@ -22,30 +21,13 @@ func orbctl(t *testing.T, env map[string]string, args ...string) (string, string
 	return out.String(), errOut.String(), code
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
-
 func TestHelpTeaches(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"up", "--help"}, {"preview", "--help"}, {"config", "set", "--help"}} {
 		out, _, code := orbctl(t, map[string]string{"HOME": "/home/user", "ORBOS_CONFIG": ""}, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d", args, code)
 		}
-		golden(t, strings.Join(append([]string{"help"}, args[:len(args)-1]...), "-"), out)
+		golden.Assert(t, strings.Join(append([]string{"help"}, args[:len(args)-1]...), "-"), out)
 	}
 }
 
@@ -106,6 +88,6 @@ func TestMockPreviewOfTheGCEExample(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", ex, code, errOut)
 		}
-		golden(t, "preview-mocks-"+ex, out)
+		golden.Assert(t, "preview-mocks-"+ex, out)
 	}
 }
