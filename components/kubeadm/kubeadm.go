@@ -59,7 +59,7 @@ type Cluster struct {
 	pulumi.ResourceState
 	// Kubeconfig is the admin kubeconfig (secret).
 	Kubeconfig pulumi.StringOutput
-	// Nodes maps node names to their resources, in creation order.
+	// Nodes are the node resources: control planes first, in order, then workers.
 	Nodes []*Node
 }
 
