@@ -16,7 +16,7 @@ const checkpoint = ".pulumi/stacks/orbos/x.json"
 
 func recoveringOrb(t *testing.T) *Orb {
 	t.Helper()
-	remote := gittest.BareRemote(t, map[string]string{checkpoint: `{"version":3,"step":"committed"}`, ".gitignore": "*.tmp\n"})
+	remote := gittest.BareRemote(t, map[string]string{checkpoint: `{"version":3,"step":"committed"}`, ".gitignore": "*.tmp\n*.attrs\n"})
 	repo, err := gitrepo.Open(context.Background(), gitrepo.Options{Dir: filepath.Join(t.TempDir(), "co"), URL: remote})
 	if err != nil {
 		t.Fatal(err)
@@ -77,5 +77,22 @@ func TestRecoveryIgnoresTheBackupsTemporaryFile(t *testing.T) {
 	}
 	if got := committed(t, o); !strings.Contains(got, "newest") {
 		t.Fatalf("committed %s", got)
+	}
+}
+
+// Killed while the blob store wrote a checkpoint's metadata sidecar: the cut-off sidecar, which would
+// make every later load fail with EOF, is removed even when no tracked file changed; whole ones stay.
+func TestRecoveryRemovesACutOffSidecar(t *testing.T) {
+	o := recoveringOrb(t)
+	write(t, o, checkpoint+".attrs", "")
+	write(t, o, ".pulumi/meta.yaml.attrs", `{"user.cache_control":"","md5":"AAAA"}`)
+	if h, err := o.recoverLeftovers(context.Background()); err != nil || h != "" {
+		t.Fatalf("recover: %q %v (nothing to commit)", h, err)
+	}
+	if _, err := os.Stat(filepath.Join(o.Checkout(), checkpoint+".attrs")); !os.IsNotExist(err) {
+		t.Fatal("the cut-off sidecar is still there")
+	}
+	if _, err := os.Stat(filepath.Join(o.Checkout(), ".pulumi/meta.yaml.attrs")); err != nil {
+		t.Fatalf("a whole sidecar was removed: %v", err)
 	}
 }

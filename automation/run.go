@@ -339,6 +339,9 @@ func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
 	if err := clearPulumiLocks(ctx, o.Checkout()); err != nil {
 		return "", err
 	}
+	if err := o.removeCutOffSidecars(); err != nil {
+		return "", err
+	}
 	changed, err := o.repo.Changed()
 	if err != nil || len(changed) == 0 {
 		return "", err
@@ -368,6 +371,23 @@ func (o *Orb) recoverLeftovers(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return h.String(), nil
+}
+
+// removeCutOffSidecars deletes the file backend's metadata sidecars (<blob>.attrs) that a killed run
+// left cut off. The blob store writes them in place, not through a temporary file, and reading a blob
+// whose sidecar is empty fails ("failed to load checkpoint: EOF"); a missing sidecar is fine.
+func (o *Orb) removeCutOffSidecars() error {
+	return filepath.WalkDir(filepath.Join(o.Checkout(), ".pulumi"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".attrs") {
+			return nil
+		}
+		if raw, err := os.ReadFile(path); err == nil && !json.Valid(raw) {
+			rel, _ := filepath.Rel(o.Checkout(), path)
+			o.progressf("removing %s, which an interrupted run left cut off\n", rel)
+			return os.Remove(path)
+		}
+		return nil
+	})
 }
 
 // tmpCheckpoint is a checkpoint being written (not the backup's, <stack>.json.bak.<n>.tmp).
