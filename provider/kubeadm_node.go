@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
@@ -238,11 +239,11 @@ func read(ctx context.Context, s *session, st *KubeadmNodeState) error {
 	st.Prepared = f["swap"] == "off" && strings.Contains(f["modules"], "br_netfilter") && f["cgroup"] == "systemd"
 	st.CertExpiry = f["apiserverCertExpiry"]
 	if st.Role == host.RoleInit && st.Joined {
-		res, err := s.Run(ctx, "cat "+host.AdminKubeconfig)
-		if err != nil {
-			return err
+		kc, err := base64.StdEncoding.DecodeString(f["adminKubeconfig"])
+		if err != nil || len(kc) == 0 {
+			return fmt.Errorf("node %s: the first control plane has no readable %s", st.NodeName, host.AdminKubeconfig)
 		}
-		st.Kubeconfig = res.Stdout
+		st.Kubeconfig = string(kc)
 	}
 	return nil
 }

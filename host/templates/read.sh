@@ -17,3 +17,7 @@ fi
 if [ -f /etc/kubernetes/pki/ca.crt ]; then
   echo "caCertExpiry=$(date -u -d "$(openssl x509 -enddate -noout -in /etc/kubernetes/pki/ca.crt | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)"
 fi
+{{- if eq .Role "init"}}
+# The admin kubeconfig, so that one session reads all (the provider keeps it as a secret).
+if [ -f /etc/kubernetes/admin.conf ]; then echo "adminKubeconfig=$(base64 -w0 /etc/kubernetes/admin.conf)"; fi
+{{- end}}
