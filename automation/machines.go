@@ -2,10 +2,7 @@ package automation
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/orbos/orbos/internal/sshexec"
@@ -54,15 +51,11 @@ func (o *Orb) Machine(ctx context.Context, id string) (sshexec.Target, error) {
 
 // stateHostKey finds the host key the provider trusted for machine id in the checkpoint.
 func stateHostKey(dir, orb, id string) string {
-	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
-	if err != nil {
+	latest, err := readCheckpoint(dir, orb)
+	if err != nil || latest == nil {
 		return ""
 	}
-	var cp checkpointFile
-	if json.Unmarshal(raw, &cp) != nil || cp.Checkpoint.Latest == nil {
-		return ""
-	}
-	for _, r := range cp.Checkpoint.Latest.Resources {
+	for _, r := range latest.Resources {
 		conn, _ := r.Outputs["connection"].(map[string]any)
 		if conn == nil || conn["machine"] != id {
 			continue

@@ -118,16 +118,35 @@ const secretSig = "4dabf18193072939515e22adb298388d"
 
 type checkpointFile struct {
 	Checkpoint struct {
-		Latest *struct {
-			PendingOperations []json.RawMessage `json:"pending_operations"`
-			Resources         []struct {
-				URN     string         `json:"urn"`
-				Type    string         `json:"type"`
-				ID      string         `json:"id"`
-				Outputs map[string]any `json:"outputs"`
-			} `json:"resources"`
-		} `json:"latest"`
+		Latest *deployment `json:"latest"`
 	} `json:"checkpoint"`
+}
+
+// deployment is the part of a checkpoint orbos reads.
+type deployment struct {
+	PendingOperations []json.RawMessage `json:"pending_operations"`
+	Resources         []struct {
+		URN     string         `json:"urn"`
+		Type    string         `json:"type"`
+		ID      string         `json:"id"`
+		Outputs map[string]any `json:"outputs"`
+	} `json:"resources"`
+}
+
+// readCheckpoint returns the latest deployment of the checkout's checkpoint; nil without one yet.
+func readCheckpoint(dir, orb string) (*deployment, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	var cp checkpointFile
+	if err := json.Unmarshal(raw, &cp); err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	return cp.Checkpoint.Latest, nil
 }
 
 // StatePath is the Pulumi checkpoint of an ORB inside its checkout.
@@ -137,23 +156,13 @@ func StatePath(orb string) string {
 
 // readState lists the managed resources of the checkpoint and the stack's non-secret outputs.
 func readState(dir, orb string) ([]Resource, map[string]any, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading state: %w", err)
-	}
-	var cp checkpointFile
-	if err := json.Unmarshal(raw, &cp); err != nil {
-		return nil, nil, fmt.Errorf("reading state: %w", err)
-	}
-	if cp.Checkpoint.Latest == nil {
-		return nil, nil, nil
+	latest, err := readCheckpoint(dir, orb)
+	if err != nil || latest == nil {
+		return nil, nil, err
 	}
 	var res []Resource
 	outputs := map[string]any{}
-	for _, r := range cp.Checkpoint.Latest.Resources {
+	for _, r := range latest.Resources {
 		if r.Type == "pulumi:pulumi:Stack" {
 			for k, v := range r.Outputs {
 				if m, ok := v.(map[string]any); ok && m[secretSig] != nil {
@@ -182,19 +191,12 @@ func readState(dir, orb string) ([]Resource, map[string]any, error) {
 
 // readNodes lists the KubeadmNode resources of the checkpoint with what they last read.
 func readNodes(dir, orb string) ([]NodeStatus, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
-	}
-	var cp checkpointFile
-	if err := json.Unmarshal(raw, &cp); err != nil || cp.Checkpoint.Latest == nil {
+	latest, err := readCheckpoint(dir, orb)
+	if err != nil || latest == nil {
 		return nil, err
 	}
 	var out []NodeStatus
-	for _, r := range cp.Checkpoint.Latest.Resources {
+	for _, r := range latest.Resources {
 		if r.Type != provider.KubeadmNodeType {
 			continue
 		}
@@ -230,15 +232,11 @@ func Inventory(dir, orb string) ([]map[string]any, error) {
 
 // pendingOperations counts the operations an interrupted engine left unfinished in the checkpoint.
 func pendingOperations(dir, orb string) int {
-	raw, err := os.ReadFile(filepath.Join(dir, StatePath(orb)))
-	if err != nil {
+	latest, err := readCheckpoint(dir, orb)
+	if err != nil || latest == nil {
 		return 0
 	}
-	var cp checkpointFile
-	if json.Unmarshal(raw, &cp) != nil || cp.Checkpoint.Latest == nil {
-		return 0
-	}
-	return len(cp.Checkpoint.Latest.PendingOperations)
+	return len(latest.PendingOperations)
 }
 
 // Kubeconfig returns the admin kubeconfig of the cluster orbos made (the stack output "kubeconfig",

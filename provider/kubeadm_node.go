@@ -170,10 +170,7 @@ func (*KubeadmNode) Create(ctx context.Context, req CreateRequest[KubeadmNodeArg
 	} else if err := join(ctx, s, a); err != nil {
 		return CreateResponse[KubeadmNodeState]{}, err
 	}
-	if err := onVia(ctx, a, func(v *session) error {
-		_, err := v.run(ctx, host.LabelScript(n, nil, nil))
-		return err
-	}, s); err != nil {
+	if _, err := onVia(ctx, a, host.LabelScript(n, nil, nil), s); err != nil {
 		return CreateResponse[KubeadmNodeState]{}, err
 	}
 	if err := read(ctx, s, &st); err != nil {
@@ -186,12 +183,8 @@ func (*KubeadmNode) Create(ctx context.Context, req CreateRequest[KubeadmNodeArg
 // and joins the machine with it. The token lives 30 minutes and the join configuration holding it is
 // deleted after the join.
 func join(ctx context.Context, s *session, a KubeadmNodeArgs) error {
-	var out string
-	if err := onVia(ctx, a, func(v *session) error {
-		var err error
-		out, err = v.run(ctx, host.JoinTokenScript(a.Role == host.RoleControlPlane))
-		return err
-	}, s); err != nil {
+	out, err := onVia(ctx, a, host.JoinTokenScript(a.Role == host.RoleControlPlane), s)
+	if err != nil {
 		return err
 	}
 	lines := strings.Fields(out)
@@ -209,22 +202,22 @@ func join(ctx context.Context, s *session, a KubeadmNodeArgs) error {
 	if err := s.Upload(ctx, host.JoinConfigPath, []byte(host.JoinConfig(a.node(), j)), 0o600); err != nil {
 		return err
 	}
-	_, err := s.run(ctx, host.JoinScript(a.node()))
+	_, err = s.run(ctx, host.JoinScript(a.node()))
 	return err
 }
 
-// onVia runs f on the first control plane; self is the node's own session, reused when it is the
-// first control plane.
-func onVia(ctx context.Context, a KubeadmNodeArgs, f func(*session) error, self *session) error {
+// onVia runs script on the first control plane and returns its output; self is the node's own
+// session, reused when it is the first control plane.
+func onVia(ctx context.Context, a KubeadmNodeArgs, script string, self *session) (string, error) {
 	if a.Via == nil && self != nil {
-		return f(self)
+		return self.run(ctx, script)
 	}
 	v, err := open(ctx, a.via(), "")
 	if err != nil {
-		return fmt.Errorf("reaching the first control plane for node %s: %w", a.NodeName, err)
+		return "", fmt.Errorf("reaching the first control plane for node %s: %w", a.NodeName, err)
 	}
 	defer v.Close()
-	return f(v)
+	return v.run(ctx, script)
 }
 
 // read fills the state from what the machine reports.
@@ -392,10 +385,7 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 				goneTaints = append(goneTaints, host.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 			}
 		}
-		if err := onVia(ctx, a, func(v *session) error {
-			_, err := v.run(ctx, host.LabelScript(n, goneLabels, goneTaints))
-			return err
-		}, s); err != nil {
+		if _, err := onVia(ctx, a, host.LabelScript(n, goneLabels, goneTaints), s); err != nil {
 			return UpdateResponse[KubeadmNodeState]{}, err
 		}
 	}
@@ -420,13 +410,14 @@ func upgrade(ctx context.Context, s *session, a KubeadmNodeArgs, from string, st
 		}
 		st.LastSnapshot = strings.TrimSpace(out)
 	}
-	if err := onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.DrainScript(a.NodeName)); return err }, s); err != nil {
+	if _, err := onVia(ctx, a, host.DrainScript(a.NodeName), s); err != nil {
 		return err
 	}
 	if _, err := s.run(ctx, host.UpgradeScript(n)); err != nil {
 		return err
 	}
-	return onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.UncordonScript(a.NodeName)); return err }, s)
+	_, err = onVia(ctx, a, host.UncordonScript(a.NodeName), s)
+	return err
 }
 
 // rebootWait bounds how long a rebooting machine may take to come back with its kubelet.
@@ -440,7 +431,7 @@ func reboot(ctx context.Context, s *session, a KubeadmNodeArgs) error {
 		return err
 	}
 	defer release()
-	if err := onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.DrainScript(a.NodeName)); return err }, nil); err != nil {
+	if _, err := onVia(ctx, a, host.DrainScript(a.NodeName), nil); err != nil {
 		return err
 	}
 	out, err := s.run(ctx, host.RebootScript(a.node()))
@@ -470,7 +461,8 @@ func reboot(ctx context.Context, s *session, a KubeadmNodeArgs) error {
 			return fmt.Errorf("node %s did not come back from its reboot with an active kubelet within %s", a.NodeName, rebootWait)
 		}
 	}
-	return onVia(ctx, a, func(v *session) error { _, err := v.run(ctx, host.UncordonScript(a.NodeName)); return err }, nil)
+	_, err = onVia(ctx, a, host.UncordonScript(a.NodeName), nil)
+	return err
 }
 
 // Delete drains the node, resets the machine and removes the node object. The first control plane
@@ -492,7 +484,7 @@ func (*KubeadmNode) Delete(ctx context.Context, req DeleteRequest[KubeadmNodeSta
 		return DeleteResponse{}, err
 	}
 	if st.Role != host.RoleInit && s != nil {
-		if err := onVia(ctx, st.KubeadmNodeArgs, func(v *session) error { _, err := v.run(ctx, host.DrainScript(st.NodeName)); return err }, s); err != nil {
+		if _, err := onVia(ctx, st.KubeadmNodeArgs, host.DrainScript(st.NodeName), s); err != nil {
 			return DeleteResponse{}, err
 		}
 	}
@@ -502,7 +494,7 @@ func (*KubeadmNode) Delete(ctx context.Context, req DeleteRequest[KubeadmNodeSta
 		}
 	}
 	if st.Role != host.RoleInit {
-		if err := onVia(ctx, st.KubeadmNodeArgs, func(v *session) error { _, err := v.run(ctx, host.DeleteNodeScript(st.NodeName)); return err }, s); err != nil {
+		if _, err := onVia(ctx, st.KubeadmNodeArgs, host.DeleteNodeScript(st.NodeName), s); err != nil {
 			return DeleteResponse{}, err
 		}
 	}

@@ -75,6 +75,8 @@ func Inventory(a Args) []Machine {
 type Machines struct {
 	pulumi.ResourceState
 	Inventory pulumi.MapArrayOutput `pulumi:"inventory"`
+	// Machines is the inventory as the components that configure the machines take it.
+	Machines []Machine
 }
 
 // New registers the inventory as the component's output.
@@ -83,8 +85,9 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 	if err := ctx.RegisterComponentResource("orbos:static:Machines", name, m, opts...); err != nil {
 		return nil, err
 	}
+	m.Machines = Inventory(a)
 	inv := pulumi.MapArray{}
-	for _, mc := range Inventory(a) {
+	for _, mc := range m.Machines {
 		inv = append(inv, pulumi.Map{
 			"name": pulumi.String(mc.ID), "pool": pulumi.String(mc.Pool), "role": pulumi.String(mc.Role),
 			"privateIP": pulumi.String(mc.Address), "sshUser": pulumi.String(mc.SSHUser), "sshPort": pulumi.Int(mc.SSHPort),

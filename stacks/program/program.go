@@ -95,15 +95,11 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		ctx.Export("kubeconfig", cluster.Kubeconfig)
 		return nil
 	}
-	cp := 0
+	staticArgs := static.Args{Static: *o.Providers.Static, Roles: roles(spec)}
 	if c := spec.Kubernetes().ControlPlane; c != nil {
-		cp = c.Nodes
+		staticArgs.ControlPlanePool, staticArgs.ControlPlaneNodes = c.Pool, c.Nodes
 	}
-	pool := ""
-	if c := spec.Kubernetes().ControlPlane; c != nil {
-		pool = c.Pool
-	}
-	m, err := static.New(ctx, spec.Orb, static.Args{Static: *o.Providers.Static, Roles: roles(spec), ControlPlanePool: pool, ControlPlaneNodes: cp})
+	m, err := static.New(ctx, spec.Orb, staticArgs)
 	if err != nil {
 		return err
 	}
@@ -117,7 +113,7 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 	if key == "" {
 		key = sshkey.Placeholder()
 	}
-	inventory := static.Inventory(static.Args{Static: *o.Providers.Static, Roles: roles(spec), ControlPlanePool: pool, ControlPlaneNodes: cp})
+	inventory := m.Machines
 	args := clusterArgs(spec, inventory, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput))
 	if lb := o.LoadBalancing; lb != nil && lb.Pool != "" {
 		interfaces := map[string]string{}
@@ -163,10 +159,21 @@ func gceClusterArgs(spec *stacks.Spec, infra *gce.Infrastructure, key pulumi.Str
 			a.Workers = append(a.Workers, km)
 		}
 	}
+	setEndpoint(spec, &a, func(v stacks.VIP) (pulumi.StringInput, bool) {
+		addr, ok := infra.VIPAddresses[v.Name]
+		return addr, ok
+	})
+	return a
+}
+
+// setEndpoint makes the API endpoint the address of the VIP with the kubeapi transport (address
+// gives a VIP's address, if it has one), else the first control plane; the VIP's address becomes the
+// first certificate SAN.
+func setEndpoint(spec *stacks.Spec, a *kubeadm.Args, address func(stacks.VIP) (pulumi.StringInput, bool)) {
 	if lb := spec.File.Config.Orbiter.LoadBalancing; lb != nil {
 		for _, v := range lb.VIPs {
 			for _, t := range v.Transports {
-				if addr, ok := infra.VIPAddresses[v.Name]; ok && t.Name == "kubeapi" && a.ControlPlaneEndpoint == nil {
+				if addr, ok := address(v); ok && t.Name == "kubeapi" && a.ControlPlaneEndpoint == nil {
 					a.ControlPlaneEndpoint = pulumi.Sprintf("%s:%d", addr, t.FrontendPort)
 					a.CertSANs = append(pulumi.StringArray{addr}, a.CertSANs...)
 				}
@@ -176,7 +183,6 @@ func gceClusterArgs(spec *stacks.Spec, infra *gce.Infrastructure, key pulumi.Str
 	if a.ControlPlaneEndpoint == nil && len(a.ControlPlanes) > 0 {
 		a.ControlPlaneEndpoint = pulumi.Sprintf("%s:6443", a.ControlPlanes[0].Address)
 	}
-	return a
 }
 
 // baseClusterArgs is what every provider's cluster takes from the spec.
@@ -213,19 +219,7 @@ func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.Strin
 			a.Workers = append(a.Workers, km)
 		}
 	}
-	if lb := spec.File.Config.Orbiter.LoadBalancing; lb != nil {
-		for _, v := range lb.VIPs {
-			for _, t := range v.Transports {
-				if t.Name == "kubeapi" && v.IP != "" && a.ControlPlaneEndpoint == nil {
-					a.ControlPlaneEndpoint = pulumi.Sprintf("%s:%d", v.IP, t.FrontendPort)
-					a.CertSANs = append(pulumi.StringArray{pulumi.String(v.IP)}, a.CertSANs...)
-				}
-			}
-		}
-	}
-	if a.ControlPlaneEndpoint == nil && len(a.ControlPlanes) > 0 {
-		a.ControlPlaneEndpoint = pulumi.Sprintf("%s:6443", a.ControlPlanes[0].Address)
-	}
+	setEndpoint(spec, &a, func(v stacks.VIP) (pulumi.StringInput, bool) { return pulumi.String(v.IP), v.IP != "" })
 	return a
 }
 
