@@ -44,11 +44,15 @@ type Machine struct {
 	// NetNS is the machine's network namespace, as `ip netns` names it.
 	NetNS string
 
+	// Veth is the host end of its network link; Cgroup its cgroup root (the kubelet's too).
+	Veth   string
+	Cgroup string
+	// AnchorPID is its sshd, the first process in its namespaces; MntNS names its mount namespace.
+	AnchorPID int
+	MntNS     string
+
 	network *Network
-	veth    string
-	cgroup  string
-	anchor  *exec.Cmd
-	mntNS   string
+	anchor  *exec.Cmd // when this process started it
 }
 
 // MachineOptions shape a test machine.
@@ -74,25 +78,9 @@ var ownDirs = []string{
 // StartMachine starts a machine named name on the network; it is destroyed when the test ends.
 func (n *Network) StartMachine(t testing.TB, name string, o MachineOptions) *Machine {
 	t.Helper()
-	m := &Machine{Name: name, Port: 22, network: n, Dir: t.TempDir(), ClientKey: o.ClientKey}
-	m.Address = n.nextAddress().String()
-	m.NetNS = fmt.Sprintf("orbos-%s-%s", n.id, name)
-	m.veth = "ov" + randomHex(5)
-	m.cgroup = "/" + m.NetNS
-	n.mu.Lock()
-	n.machines = append(n.machines, m)
-	n.mu.Unlock()
-	if m.ClientKey == "" {
-		var err error
-		if m.ClientKey, _, err = sshkey.Generate("test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := m.setup(); err != nil {
-		t.Fatalf("test machine %s: %v", name, err)
-	}
-	if err := m.start(); err != nil {
-		t.Fatalf("test machine %s: %v", name, err)
+	m, err := n.NewMachine(name, t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -102,6 +90,32 @@ func (n *Network) StartMachine(t testing.TB, name string, o MachineOptions) *Mac
 	return m
 }
 
+// NewMachine starts a machine named name on the network, with its files in dir (which must exist
+// and stay while the machine lives). The network's Destroy removes it.
+func (n *Network) NewMachine(name, dir string, o MachineOptions) (*Machine, error) {
+	m := &Machine{Name: name, Port: 22, network: n, Dir: dir, ClientKey: o.ClientKey}
+	m.Address = n.nextAddress().String()
+	m.NetNS = fmt.Sprintf("orbos-%s-%s", n.ID, name)
+	m.Veth = "ov" + randomHex(5)
+	m.Cgroup = "/" + m.NetNS
+	n.mu.Lock()
+	n.Machines = append(n.Machines, m)
+	n.mu.Unlock()
+	if m.ClientKey == "" {
+		var err error
+		if m.ClientKey, _, err = sshkey.Generate("test"); err != nil {
+			return nil, err
+		}
+	}
+	if err := m.setup(); err != nil {
+		return nil, fmt.Errorf("test machine %s: %w", name, err)
+	}
+	if err := m.start(); err != nil {
+		return nil, fmt.Errorf("test machine %s: %w", name, err)
+	}
+	return m, nil
+}
+
 func (m *Machine) path(p ...string) string { return filepath.Join(append([]string{m.Dir}, p...)...) }
 
 func (m *Machine) setup() error {
@@ -109,8 +123,8 @@ func (m *Machine) setup() error {
 	// The network: a veth pair, one end on the bridge, the other the machine's eth0.
 	for _, args := range [][]string{
 		{"ip", "netns", "add", m.NetNS},
-		{"ip", "link", "add", m.veth, "type", "veth", "peer", "name", "eth0", "netns", m.NetNS},
-		{"ip", "link", "set", m.veth, "master", n.Bridge, "up"},
+		{"ip", "link", "add", m.Veth, "type", "veth", "peer", "name", "eth0", "netns", m.NetNS},
+		{"ip", "link", "set", m.Veth, "master", n.Bridge, "up"},
 		{"ip", "-n", m.NetNS, "addr", "add", fmt.Sprintf("%s/%d", m.Address, n.Prefix.Bits()), "dev", "eth0"},
 		{"ip", "-n", m.NetNS, "link", "set", "lo", "up"},
 		{"ip", "-n", m.NetNS, "link", "set", "eth0", "up"},
@@ -163,7 +177,7 @@ func (m *Machine) setup() error {
 		etc + "/hosts":                          fmt.Sprintf("127.0.0.1 localhost\n%s %s\n", m.Address, m.Name),
 		etc + "/resolv.conf":                    fmt.Sprintf("nameserver %s\n", n.Gateway), // nothing answers: lookups fail fast, never leave
 		etc + "/apt/sources.list":               "",
-		etc + "/default/kubelet":                fmt.Sprintf("KUBELET_EXTRA_ARGS=--cgroup-root=%s\n", m.cgroup),
+		etc + "/default/kubelet":                fmt.Sprintf("KUBELET_EXTRA_ARGS=--cgroup-root=%s\n", m.Cgroup),
 		etc + "/orbos-test/boot-id":             bootID + "\n",
 		etc + "/orbos-test/machine":             m.Name + "\n",
 		m.path("upper/usr/local/bin/systemctl"): string(systemctlStandIn),
@@ -234,7 +248,7 @@ func (m *Machine) start() error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting the machine: %w", err)
 	}
-	m.anchor = cmd
+	m.anchor, m.AnchorPID = cmd, cmd.Process.Pid
 	addr := net.JoinHostPort(m.Address, strconv.Itoa(m.Port))
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -251,17 +265,17 @@ func (m *Machine) start() error {
 	if err != nil {
 		return err
 	}
-	m.mntNS = mnt
+	m.MntNS = mnt
 	return nil
 }
 
 // Run runs a bash script inside the machine (its namespaces, as root), behind orbos's back, and
 // returns its output.
 func (m *Machine) Run(script string) (string, error) {
-	if m.anchor == nil {
+	if m.AnchorPID == 0 {
 		return "", fmt.Errorf("machine %s is not running", m.Name)
 	}
-	cmd := exec.Command("nsenter", "-t", strconv.Itoa(m.anchor.Process.Pid), "--net", "--mount", "--uts",
+	cmd := exec.Command("nsenter", "-t", strconv.Itoa(m.AnchorPID), "--net", "--mount", "--uts",
 		"env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "bash", "-c", script)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -312,14 +326,17 @@ func (m *Machine) File(path string) string {
 // Destroy removes everything of the machine: its processes (services, containers, sshd), its
 // cgroups, its network namespace and veth; its mounts die with its mount namespace. Safe to call twice.
 func (m *Machine) Destroy() {
-	if m.anchor != nil && m.anchor.Process != nil {
+	if m.AnchorPID != 0 {
 		m.killAll()
-		_ = m.anchor.Wait()
-		m.anchor = nil
+		if m.anchor != nil {
+			_ = m.anchor.Wait()
+			m.anchor = nil
+		}
+		m.AnchorPID = 0
 	}
 	m.removeCgroups()
 	_ = run("ip", "netns", "del", m.NetNS)
-	_ = exec.Command("ip", "link", "del", m.veth).Run()
+	_ = exec.Command("ip", "link", "del", m.Veth).Run()
 	// A leaked mount under the machine's directories would keep them from being removed.
 	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
 		var leaked []string
@@ -354,20 +371,20 @@ func (m *Machine) killAll() {
 func (m *Machine) pids() []int {
 	var pids []int
 	seen := map[int]bool{}
-	if m.mntNS != "" {
+	if m.MntNS != "" {
 		entries, _ := os.ReadDir("/proc")
 		for _, e := range entries {
 			pid, err := strconv.Atoi(e.Name())
 			if err != nil || pid == os.Getpid() {
 				continue
 			}
-			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && ns == m.mntNS {
+			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && ns == m.MntNS {
 				seen[pid] = true
 				pids = append(pids, pid)
 			}
 		}
 	}
-	_ = filepath.WalkDir(filepath.Join("/sys/fs/cgroup/pids", m.cgroup), func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(filepath.Join("/sys/fs/cgroup/pids", m.Cgroup), func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Name() != "cgroup.procs" {
 			return nil
 		}
@@ -380,9 +397,9 @@ func (m *Machine) pids() []int {
 		}
 		return nil
 	})
-	if m.anchor != nil && m.anchor.Process != nil && !seen[m.anchor.Process.Pid] {
-		if syscall.Kill(m.anchor.Process.Pid, 0) == nil {
-			pids = append(pids, m.anchor.Process.Pid)
+	if m.AnchorPID != 0 && !seen[m.AnchorPID] && syscall.Kill(m.AnchorPID, 0) == nil {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", m.AnchorPID)); err == nil && (m.anchor != nil || m.MntNS == "") {
+			pids = append(pids, m.AnchorPID)
 		}
 	}
 	return pids
@@ -402,7 +419,7 @@ func cgroupHierarchies() []string {
 
 func (m *Machine) makeCgroups() error {
 	for _, h := range cgroupHierarchies() {
-		d := filepath.Join(h, m.cgroup)
+		d := filepath.Join(h, m.Cgroup)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("cgroup %s: %w", d, err)
 		}
@@ -423,7 +440,7 @@ func (m *Machine) makeCgroups() error {
 
 func (m *Machine) removeCgroups() {
 	for _, h := range cgroupHierarchies() {
-		root := filepath.Join(h, m.cgroup)
+		root := filepath.Join(h, m.Cgroup)
 		var dirs []string
 		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() {

@@ -85,7 +85,7 @@ systemctl enable --now sleeper`)
 	if err := run("ip", "netns", "pids", a.NetNS); err == nil {
 		t.Fatal("the network namespace is left")
 	}
-	if _, err := os.Stat("/sys/fs/cgroup/pids" + a.cgroup); err == nil {
+	if _, err := os.Stat("/sys/fs/cgroup/pids" + a.Cgroup); err == nil {
 		t.Fatal("the cgroup is left")
 	}
 	if b, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(b), a.Dir) {

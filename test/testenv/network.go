@@ -3,6 +3,7 @@ package testenv
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -25,11 +26,15 @@ type Network struct {
 	// Gateway is the bridge's own address.
 	Gateway netip.Addr
 
-	mu       sync.Mutex
-	next     int
-	id       string
-	sysctls  map[string]string
-	machines []*Machine
+	// ID makes the names of its interfaces, namespaces and cgroups unique on this machine.
+	ID string
+	// Sysctls are the kernel-wide settings as they were before, put back by Destroy.
+	Sysctls map[string]string
+	// Machines are the machines started on it, in order.
+	Machines []*Machine
+	Next     int
+
+	mu sync.Mutex
 }
 
 // globalSysctls are the kernel settings a kubelet changes for the whole kernel (it protects kernel
@@ -40,23 +45,33 @@ var globalSysctls = []string{"vm/overcommit_memory", "kernel/panic", "kernel/pan
 // test ends, also when it fails.
 func StartNetwork(t testing.TB) *Network {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("test machines need root (network, mount and UTS namespaces)")
+	n, err := NewNetwork()
+	if n != nil {
+		t.Cleanup(n.Destroy)
 	}
-	n := &Network{id: randomHex(3), next: 10, sysctls: map[string]string{}}
-	n.Bridge = "obr" + n.id
-	prefix, err := freePrefix()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Prefix = prefix
-	n.Gateway = prefix.Addr().Next()
+	return n
+}
+
+// NewNetwork creates a network for machines; Destroy removes it with its machines. On error, what
+// was made is in the returned network (when not nil) for Destroy to remove.
+func NewNetwork() (*Network, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("test machines need root (network, mount and UTS namespaces)")
+	}
+	prefix, err := freePrefix()
+	if err != nil {
+		return nil, err
+	}
+	n := &Network{ID: randomHex(3), Next: 10, Sysctls: map[string]string{}, Prefix: prefix, Gateway: prefix.Addr().Next()}
+	n.Bridge = "obr" + n.ID
 	for _, s := range globalSysctls {
 		if b, err := os.ReadFile("/proc/sys/" + s); err == nil {
-			n.sysctls[s] = strings.TrimSpace(string(b))
+			n.Sysctls[s] = strings.TrimSpace(string(b))
 		}
 	}
-	t.Cleanup(n.teardown)
 	for _, args := range [][]string{
 		{"ip", "link", "add", n.Bridge, "type", "bridge"},
 		{"ip", "addr", "add", fmt.Sprintf("%s/%d", n.Gateway, prefix.Bits()), "dev", n.Bridge},
@@ -64,10 +79,38 @@ func StartNetwork(t testing.TB) *Network {
 		{"iptables", "-w", "-I", "FORWARD", "1", "-i", n.Bridge, "!", "-o", n.Bridge, "-j", "DROP"},
 	} {
 		if err := run(args...); err != nil {
-			t.Fatalf("network %s: %v", n.Bridge, err)
+			return n, fmt.Errorf("network %s: %w", n.Bridge, err)
 		}
 	}
-	return n
+	return n, nil
+}
+
+// Save writes the network and its machines to path, for LoadNetwork in another process (make demo
+// leaves its machines running; make demo-down removes them).
+func (n *Network) Save(path string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	b, err := json.MarshalIndent(n, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// LoadNetwork reads what Save wrote.
+func LoadNetwork(path string) (*Network, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	n := &Network{}
+	if err := json.Unmarshal(b, n); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, m := range n.Machines {
+		m.network = n
+	}
+	return n, nil
 }
 
 // nextAddress hands out the machines' addresses in order.
@@ -75,26 +118,28 @@ func (n *Network) nextAddress() netip.Addr {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	a := n.Prefix.Addr()
-	for i := 0; i < n.next; i++ {
+	for i := 0; i < n.Next; i++ {
 		a = a.Next()
 	}
-	n.next++
+	n.Next++
 	return a
 }
 
 // Address returns a free address of the network for something that is not a machine (a VIP).
 func (n *Network) Address() netip.Addr { return n.nextAddress() }
 
-func (n *Network) teardown() {
+// Destroy removes every machine of the network, then the network, and puts back the kernel-wide
+// settings the kubelets changed.
+func (n *Network) Destroy() {
 	n.mu.Lock()
-	ms := append([]*Machine(nil), n.machines...)
+	ms := append([]*Machine(nil), n.Machines...)
 	n.mu.Unlock()
 	for i := len(ms) - 1; i >= 0; i-- {
 		ms[i].Destroy()
 	}
 	_ = run("iptables", "-w", "-D", "FORWARD", "-i", n.Bridge, "!", "-o", n.Bridge, "-j", "DROP")
 	_ = run("ip", "link", "del", n.Bridge)
-	for s, v := range n.sysctls {
+	for s, v := range n.Sysctls {
 		_ = os.WriteFile("/proc/sys/"+s, []byte(v+"\n"), 0o644)
 	}
 }
