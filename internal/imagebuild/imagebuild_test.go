@@ -166,3 +166,43 @@ func TestLinkedLibraries(t *testing.T) {
 		t.Errorf("LinkedLibraries(test binary): %v", err)
 	}
 }
+
+// The reconciler image runs its binaries as nonroot, dynamic ones included (their libc comes along).
+func TestReconcilerImageRunsDynamicBinaries(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Fatal("chroot needs root")
+	}
+	context := t.TempDir()
+	conntrack, err := os.ReadFile("/usr/sbin/conntrack") // a dynamically linked stand-in
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range ReconcilerBinaries {
+		if err := os.WriteFile(filepath.Join(context, b), conntrack, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "orbos.tar")
+	if err := Reconciler(out, "example.test/orbos:dev", context); err != nil {
+		t.Fatal(err)
+	}
+	root := extract(t, out)
+	for _, b := range ReconcilerBinaries {
+		if output, err := exec.Command("chroot", "--userspec=65532:65532", root, "/usr/local/bin/"+b, "--version").CombinedOutput(); err != nil {
+			t.Errorf("%s in the image: %v: %s", b, err, output)
+		}
+	}
+	for _, f := range []string{"etc/ssl/certs/ca-certificates.crt", "etc/passwd", "home/nonroot"} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	img, err := tarball.ImageFromPath(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	if cf.Config.User != "65532:65532" || !slices.Equal(cf.Config.Entrypoint, []string{"/usr/local/bin/orbctl"}) || !slices.Equal(cf.Config.Cmd, []string{"reconcile"}) {
+		t.Errorf("config %+v is not the Dockerfile's", cf.Config)
+	}
+}
