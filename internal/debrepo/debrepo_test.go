@@ -16,7 +16,7 @@ import (
 )
 
 func TestDebianVersion(t *testing.T) {
-	for in, want := range map[string]string{"v1.31.4": "1.31.4-1.1", "v1.32.10": "1.32.10-1.1"} {
+	for in, want := range map[string]string{"v1.31.4": "1.31.4-1.1", "v1.32.9": "1.32.9-1.1"} {
 		if got, err := DebianVersion(in); err != nil || got != want {
 			t.Errorf("DebianVersion(%q) = %q, %v; want %q", in, got, err, want)
 		}
