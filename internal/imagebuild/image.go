@@ -71,6 +71,9 @@ func WriteTarball(out, ref string, img v1.Image) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("image %s: %w", ref, err)
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("image %s: %w", ref, err)
+	}
 	return os.Rename(tmp.Name(), out)
 }
 
