@@ -133,7 +133,7 @@ build_kubernetes() {
       done
       pkgs=()
       for cmd in $KUBERNETES_COMMANDS; do pkgs+=("k8s.io/kubernetes/cmd/$cmd@$version"); done
-      go get "${pkgs[@]}" >/dev/null 2>&1
+      go get "${pkgs[@]}" >get.log 2>&1 || { tail -20 get.log >&2; exit 1; }
       v=k8s.io/component-base/version minor=${version#v1.}; minor=${minor%%.*}
       ldflags="-s -w -X $v.gitVersion=$version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
       rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
