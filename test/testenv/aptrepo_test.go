@@ -45,7 +45,7 @@ func get(t *testing.T, url string) []byte {
 // Release verifies with the served key, and each .deb holds what its package should.
 func TestAptRepoServesSignedKubernetesDebs(t *testing.T) {
 	dir := realArtifact(t, "debs-"+KubernetesVersion)
-	a := ServeAptRepoForTest(t, dir)
+	a := ServeAptRepoForTest(t, dir, "127.0.0.1")
 	if want := "deb [signed-by=/k.gpg] " + a.URL + " /"; a.SourcesLine("/k.gpg") != want {
 		t.Errorf("SourcesLine = %q, want %q", a.SourcesLine("/k.gpg"), want)
 	}
