@@ -48,9 +48,12 @@ bench: tools
 	$(GO) test -run XXX -bench . -benchtime 10x -timeout 30m ./test/e2e/
 	$(GO) test -run XXX -bench . -benchtime 50x ./internal/sshexec ./provider
 
-## fuzz: fuzz the spec decoder
+## fuzz: fuzz the spec decoder and the renderers (every script keeps its command structure whatever
+## the values); plain `go test` runs both seed corpora. FUZZTIME=10m for a longer run.
+FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./stacks/
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./stacks/
+	$(GO) test -run XXX -fuzz FuzzRender -fuzztime $(FUZZTIME) ./host/
 
 ## demo: an ORB on a local bare Git remote and a local kube-apiserver: init, preview, up, status, history
 demo: tools build

@@ -15,6 +15,7 @@ require (
 	golang.org/x/crypto v0.58.0
 	gopkg.in/yaml.v3 v3.0.1
 	k8s.io/apimachinery v0.37.2
+	mvdan.cc/sh/v3 v3.13.1
 )
 
 require (

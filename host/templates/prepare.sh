@@ -1,4 +1,3 @@
-{{template "header" (printf "prepare %s for Kubernetes %s" .Name .Version)}}
 # Swap off now and after reboots: the kubelet refuses to run with swap.
 swapoff -a
 if grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
@@ -29,7 +28,7 @@ systemctl enable --now containerd
 # kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
 if [ -z "$(kubeadm version -o short 2>/dev/null || true)" ] || [ -z "$(kubelet --version 2>/dev/null || true)" ]; then
   apt-get update -q
-  apt-get install -y -q kubeadm={{.Package}} kubelet={{.Package}} kubectl={{.Package}}
+  apt-get install -y -q "kubeadm=$PACKAGE_VERSION" "kubelet=$PACKAGE_VERSION" "kubectl=$PACKAGE_VERSION"
   apt-mark hold kubeadm kubelet kubectl
 fi
 systemctl enable kubelet

@@ -1,4 +1,3 @@
-{{template "header" (printf "read %s" .Name)}}
 v() { "$@" 2>/dev/null | head -n1 || true; }
 echo "kubeadm=$(v kubeadm version -o short)"
 echo "kubelet=$(v kubelet --version | sed 's/^Kubernetes //')"
@@ -17,7 +16,7 @@ fi
 if [ -f /etc/kubernetes/pki/ca.crt ]; then
   echo "caCertExpiry=$(date -u -d "$(openssl x509 -enddate -noout -in /etc/kubernetes/pki/ca.crt | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)"
 fi
-{{- if eq .Role "init"}}
+{{- if .Init}}
 # The admin kubeconfig, so that one session reads all (the provider keeps it as a secret).
 if [ -f /etc/kubernetes/admin.conf ]; then echo "adminKubeconfig=$(base64 -w0 /etc/kubernetes/admin.conf)"; fi
 {{- end}}
