@@ -436,7 +436,7 @@ func validateGCE(g *GCE, path string, e *errs) {
 		e.add(path+".region", nil, "%q is not a GCP region like europe-west1", g.Region)
 	}
 	for i, z := range g.Zones {
-		if !strings.HasPrefix(z, g.Region+"-") || len(z) != len(g.Region)+2 {
+		if !strings.HasPrefix(z, g.Region+"-") || len(z) != len(g.Region)+2 || z[len(z)-1] < 'a' || z[len(z)-1] > 'z' {
 			e.add(fmt.Sprintf("%s.zones[%d]", path, i), nil, "%q is not a zone of region %s", z, g.Region)
 		}
 	}
