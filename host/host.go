@@ -2,6 +2,10 @@
 // idempotent bash scripts of a node's lifecycle (prepare, init, join, read, upgrade, reset) and the
 // static load balancer's keepalived and haproxy configurations. Rendering is pure, so every output
 // has a golden file (testdata/) and the kubeadm configurations are checked by `kubeadm config validate`.
+//
+// Nothing a node carries becomes code: values reach a script only through its quoted prelude
+// (script.go), the kubeadm configurations are YAML-encoded from structs (kubeadm.go), and the load
+// balancer's files are refused when a field breaks the spec's rules (lb.go).
 package host
 
 import (
