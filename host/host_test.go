@@ -122,7 +122,10 @@ func TestKubeadmConfigsValidate(t *testing.T) {
 		})
 	}
 	// And a wrong one is refused, so the check can fail.
-	bad := strings.Replace(InitConfig(first), "podSubnet: 100.64.0.0/16", "podSubnet: not-a-cidr", 1)
+	bad := strings.Replace(InitConfig(first), `podSubnet: "100.64.0.0/16"`, `podSubnet: "not-a-cidr"`, 1)
+	if bad == InitConfig(first) {
+		t.Fatal("the broken configuration is not broken")
+	}
 	path := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)

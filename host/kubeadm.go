@@ -3,36 +3,47 @@ package host
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// The kubeadm configurations are encoded from these structs by yaml.v3: every value is a YAML
-// scalar the encoder quotes as needed, so no value can add a key, a list item or a document.
+// The kubeadm configurations are encoded from these structs by yaml.v3: every value of a node is a
+// double-quoted YAML scalar (type value), so no value can add a key, a list item or a document.
+
+// value is a string of a node, encoded as a double-quoted YAML scalar: the one style that keeps
+// every string as it is (yaml.v3's plain and block styles lose a lone newline). Invalid UTF-8, which
+// YAML cannot carry, becomes U+FFFD.
+type value string
+
+func (v value) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle,
+		Value: strings.ToValidUTF8(string(v), "\uFFFD")}, nil
+}
 
 const kubeadmAPI = "kubeadm.k8s.io/v1beta4"
 
 type kubeadmArg struct {
 	Name  string `yaml:"name"`
-	Value string `yaml:"value"`
+	Value value  `yaml:"value"`
 }
 
 type kubeadmTaint struct {
-	Key    string `yaml:"key"`
-	Value  string `yaml:"value,omitempty"`
-	Effect string `yaml:"effect"`
+	Key    value `yaml:"key"`
+	Value  value `yaml:"value,omitempty"`
+	Effect value `yaml:"effect"`
 }
 
 type nodeRegistration struct {
-	Name             string         `yaml:"name"`
+	Name             value          `yaml:"name"`
 	CRISocket        string         `yaml:"criSocket"`
 	KubeletExtraArgs []kubeadmArg   `yaml:"kubeletExtraArgs"`
 	Taints           []kubeadmTaint `yaml:"taints"`
 }
 
 type apiEndpoint struct {
-	AdvertiseAddress string `yaml:"advertiseAddress"`
-	BindPort         int    `yaml:"bindPort"`
+	AdvertiseAddress value `yaml:"advertiseAddress"`
+	BindPort         int   `yaml:"bindPort"`
 }
 
 type typeMeta struct {
@@ -48,15 +59,15 @@ type initConfiguration struct {
 
 type clusterConfiguration struct {
 	typeMeta             `yaml:",inline"`
-	KubernetesVersion    string `yaml:"kubernetesVersion"`
-	ControlPlaneEndpoint string `yaml:"controlPlaneEndpoint"`
+	KubernetesVersion    value `yaml:"kubernetesVersion"`
+	ControlPlaneEndpoint value `yaml:"controlPlaneEndpoint"`
 	Networking           struct {
-		PodSubnet     string `yaml:"podSubnet"`
-		ServiceSubnet string `yaml:"serviceSubnet"`
-		DNSDomain     string `yaml:"dnsDomain"`
+		PodSubnet     value `yaml:"podSubnet"`
+		ServiceSubnet value `yaml:"serviceSubnet"`
+		DNSDomain     value `yaml:"dnsDomain"`
 	} `yaml:"networking"`
 	APIServer struct {
-		CertSANs []string `yaml:"certSANs"`
+		CertSANs []value `yaml:"certSANs"`
 	} `yaml:"apiServer"`
 	Etcd struct {
 		Local struct {
@@ -76,9 +87,9 @@ type joinConfiguration struct {
 	typeMeta  `yaml:",inline"`
 	Discovery struct {
 		BootstrapToken struct {
-			APIServerEndpoint string   `yaml:"apiServerEndpoint"`
-			Token             string   `yaml:"token"`
-			CACertHashes      []string `yaml:"caCertHashes"`
+			APIServerEndpoint value   `yaml:"apiServerEndpoint"`
+			Token             value   `yaml:"token"`
+			CACertHashes      []value `yaml:"caCertHashes"`
 		} `yaml:"bootstrapToken"`
 	} `yaml:"discovery"`
 	NodeRegistration nodeRegistration  `yaml:"nodeRegistration"`
@@ -87,22 +98,22 @@ type joinConfiguration struct {
 
 type joinControlPlane struct {
 	LocalAPIEndpoint apiEndpoint `yaml:"localAPIEndpoint"`
-	CertificateKey   string      `yaml:"certificateKey"`
+	CertificateKey   value       `yaml:"certificateKey"`
 }
 
 // registration is the node's registration: its name, node IP, and taints (control planes first get
 // kubeadm's control-plane taint).
 func (n Node) registration() nodeRegistration {
 	r := nodeRegistration{
-		Name: n.Name, CRISocket: "unix:///run/containerd/containerd.sock",
-		KubeletExtraArgs: []kubeadmArg{{Name: "node-ip", Value: n.Address}},
+		Name: value(n.Name), CRISocket: "unix:///run/containerd/containerd.sock",
+		KubeletExtraArgs: []kubeadmArg{{Name: "node-ip", Value: value(n.Address)}},
 		Taints:           []kubeadmTaint{}, // [] and not null: kubeadm adds its default taint to null
 	}
 	if n.Role != RoleWorker {
 		r.Taints = append(r.Taints, kubeadmTaint{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"})
 	}
 	for _, t := range n.Taints {
-		r.Taints = append(r.Taints, kubeadmTaint{Key: t.Key, Value: t.Value, Effect: t.Effect})
+		r.Taints = append(r.Taints, kubeadmTaint{Key: value(t.Key), Value: value(t.Value), Effect: value(t.Effect)})
 	}
 	return r
 }
@@ -110,15 +121,15 @@ func (n Node) registration() nodeRegistration {
 func initConfig(n Node) string {
 	ic := initConfiguration{
 		typeMeta:         typeMeta{kubeadmAPI, "InitConfiguration"},
-		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: n.Address, BindPort: 6443},
+		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: value(n.Address), BindPort: 6443},
 		NodeRegistration: n.registration(),
 	}
 	cc := clusterConfiguration{
 		typeMeta:          typeMeta{kubeadmAPI, "ClusterConfiguration"},
-		KubernetesVersion: n.Version, ControlPlaneEndpoint: n.ControlPlaneEndpoint,
+		KubernetesVersion: value(n.Version), ControlPlaneEndpoint: value(n.ControlPlaneEndpoint),
 	}
-	cc.Networking.PodSubnet, cc.Networking.ServiceSubnet, cc.Networking.DNSDomain = n.PodCIDR, n.ServiceCIDR, n.DNSDomain
-	cc.APIServer.CertSANs = append([]string{}, n.CertSANs...)
+	cc.Networking.PodSubnet, cc.Networking.ServiceSubnet, cc.Networking.DNSDomain = value(n.PodCIDR), value(n.ServiceCIDR), value(n.DNSDomain)
+	cc.APIServer.CertSANs = values(n.CertSANs)
 	cc.Etcd.Local.DataDir = "/var/lib/etcd"
 	kc := kubeletConfiguration{
 		typeMeta:     typeMeta{"kubelet.config.k8s.io/v1beta1", "KubeletConfiguration"},
@@ -129,15 +140,23 @@ func initConfig(n Node) string {
 
 func joinConfig(n Node, j Join) string {
 	jc := joinConfiguration{typeMeta: typeMeta{kubeadmAPI, "JoinConfiguration"}, NodeRegistration: n.registration()}
-	jc.Discovery.BootstrapToken.APIServerEndpoint = n.ControlPlaneEndpoint
-	jc.Discovery.BootstrapToken.Token = j.Token
-	jc.Discovery.BootstrapToken.CACertHashes = []string{j.CACertHash}
+	jc.Discovery.BootstrapToken.APIServerEndpoint = value(n.ControlPlaneEndpoint)
+	jc.Discovery.BootstrapToken.Token = value(j.Token)
+	jc.Discovery.BootstrapToken.CACertHashes = []value{value(j.CACertHash)}
 	what := "worker"
 	if n.Role != RoleWorker {
 		what = "control plane"
-		jc.ControlPlane = &joinControlPlane{LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: n.Address, BindPort: 6443}, CertificateKey: j.CertificateKey}
+		jc.ControlPlane = &joinControlPlane{LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: value(n.Address), BindPort: 6443}, CertificateKey: value(j.CertificateKey)}
 	}
 	return encodeYAML("# kubeadm configuration of a joining "+what+", rendered by orbos.\n", jc)
+}
+
+func values(ss []string) []value {
+	out := make([]value, len(ss))
+	for i, s := range ss {
+		out[i] = value(s)
+	}
+	return out
 }
 
 // encodeYAML writes the documents after a fixed comment.

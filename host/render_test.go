@@ -201,7 +201,7 @@ func assertKubeadmEncodes(t *testing.T, n Node) {
 	if err := yaml.Unmarshal([]byte(InitConfig(n)), &ic); err != nil {
 		t.Fatal(err)
 	}
-	if r := ic.NodeRegistration; r.Name != n.Name || r.KubeletExtraArgs[0].Value != n.Address {
+	if r := ic.NodeRegistration; string(r.Name) != n.Name || string(r.KubeletExtraArgs[0].Value) != n.Address {
 		t.Fatalf("init configuration decodes to name %q, node IP %q", r.Name, r.KubeletExtraArgs[0].Value)
 	}
 }
