@@ -12,6 +12,7 @@ import (
 	"embed"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -62,10 +63,13 @@ type Node struct {
 	PodCIDR              string
 	ServiceCIDR          string
 	DNSDomain            string
-	// CNI is calico or cilium; the first control plane installs it.
+	// CNI is calico, cilium or hostgw; the first control plane installs calico or cilium, every
+	// node sets up hostgw.
 	CNI    string
 	Labels map[string]string
 	Taints []Taint
+	// Runtime is where the node's packages and images come from and how it runs them.
+	Runtime Runtime
 }
 
 // Join is what a joining node needs from the cluster; it is fetched fresh for each join.
@@ -92,7 +96,22 @@ func JoinConfig(n Node, j Join) string { return joinConfig(n, j) }
 // with systemd cgroups, and kubeadm, kubelet and kubectl at the node's version (only when not
 // installed yet: version changes belong to the upgrade script).
 func PrepareScript(n Node) string {
-	return script("prepare a machine for Kubernetes", "prepare.sh", packageVars(n.Version), scriptFlags{})
+	vars := struct {
+		packages
+		ImageRepository   string   `sh:"IMAGE_REPOSITORY"`
+		SystemdCgroup     string   `sh:"SYSTEMD_CGROUP"`
+		RegistryConfigDir string   `sh:"REGISTRY_CONFIG_DIR"`
+		RegistryDirs      []string `sh:"REGISTRY_DIRS"`
+		RegistryHosts     []string `sh:"REGISTRY_HOSTS"`
+	}{packages: n.packages(), ImageRepository: n.Runtime.ImageRepository, SystemdCgroup: strconv.FormatBool(n.Runtime.Cgroup() == "systemd"),
+		RegistryConfigDir: RegistryConfigDir, RegistryDirs: []string{}, RegistryHosts: []string{}}
+	// Invalid registry hosts were refused by the provider's validation before anything renders.
+	files, _ := n.Runtime.HostsFiles()
+	for _, f := range files {
+		vars.RegistryDirs = append(vars.RegistryDirs, f.Dir)
+		vars.RegistryHosts = append(vars.RegistryHosts, f.Content)
+	}
+	return script("prepare a machine for Kubernetes", "prepare.sh", vars, n.flags())
 }
 
 // packages are the values of the scripts that install Kubernetes packages.
@@ -100,10 +119,17 @@ type packages struct {
 	Version string `sh:"KUBERNETES_VERSION"`
 	Minor   string `sh:"KUBERNETES_MINOR"`
 	Package string `sh:"PACKAGE_VERSION"`
+	// Repository and Key are the ORB's own package repository of this minor version, if it has one.
+	Repository string `sh:"PACKAGE_REPOSITORY"`
+	Key        string `sh:"PACKAGE_KEY"`
 }
 
-func packageVars(version string) packages {
-	return packages{Version: version, Minor: minor(version), Package: packageVersion(version)}
+func (n Node) packages() packages {
+	p := packages{Version: n.Version, Minor: minor(n.Version), Package: packageVersion(n.Version), Key: n.Runtime.PackageKey}
+	if n.Runtime.PackageRepository != "" {
+		p.Repository = n.Runtime.PackageURL(n.Version)
+	}
+	return p
 }
 
 // InitScript runs kubeadm init with the uploaded configuration, installs the CNI and labels and
@@ -111,10 +137,11 @@ func packageVars(version string) packages {
 func InitScript(n Node) string {
 	vars := struct {
 		Config         string `sh:"KUBEADM_CONFIG"`
+		Node           string `sh:"NODE_NAME"`
 		PodCIDR        string `sh:"POD_CIDR"`
 		CiliumVersion  string `sh:"CILIUM_VERSION"`
 		CalicoManifest string `sh:"CALICO_MANIFEST"`
-	}{InitConfigPath, n.PodCIDR, CiliumVersion, CalicoManifest}
+	}{InitConfigPath, n.Name, n.PodCIDR, CiliumVersion, CalicoManifest}
 	return script("kubeadm init", "init.sh", vars, n.flags())
 }
 
@@ -124,8 +151,10 @@ const CalicoManifest = "https://raw.githubusercontent.com/projectcalico/calico/"
 // JoinScript joins the machine with the uploaded join configuration; a joined machine is left alone.
 func JoinScript(n Node) string {
 	vars := struct {
-		Config string `sh:"KUBEADM_CONFIG"`
-	}{JoinConfigPath}
+		Config  string `sh:"KUBEADM_CONFIG"`
+		Node    string `sh:"NODE_NAME"`
+		PodCIDR string `sh:"POD_CIDR"`
+	}{JoinConfigPath, n.Name, n.PodCIDR}
 	return script("kubeadm join", "join.sh", vars, n.flags())
 }
 
@@ -166,7 +195,9 @@ func (t Taint) String() string {
 }
 
 // ReadScript prints what the machine really has, as key=value lines (see ParseFacts).
-func ReadScript(n Node) string { return script("read the machine", "read.sh", nil, n.flags()) }
+func ReadScript(n Node) string {
+	return script("read the machine", "read.sh", nodeName{n.Name}, n.flags())
+}
 
 // nodeName is the value of the scripts that act on a node object.
 type nodeName struct {
@@ -209,7 +240,7 @@ func snapshotTag(tag string) string {
 // apply` (first control plane) or `kubeadm upgrade node` (the others), then kubelet and kubectl.
 // The caller drains before and uncordons after.
 func UpgradeScript(n Node) string {
-	return script("upgrade Kubernetes", "upgrade.sh", packageVars(n.Version), n.flags())
+	return script("upgrade Kubernetes", "upgrade.sh", n.packages(), n.flags())
 }
 
 // RebootScript prints the machine's boot ID and reboots it two seconds later.
@@ -229,7 +260,8 @@ func DeleteNodeScript(node string) string {
 }
 
 func (n Node) flags() scriptFlags {
-	return scriptFlags{Init: n.Role == RoleInit, ControlPlane: n.Role != RoleWorker, Cilium: n.CNI == "cilium"}
+	return scriptFlags{Init: n.Role == RoleInit, ControlPlane: n.Role != RoleWorker, Cilium: n.CNI == "cilium", HostGW: n.CNI == "hostgw",
+		OwnPackageRepository: n.Runtime.PackageRepository != "", ImageRepository: n.Runtime.ImageRepository != ""}
 }
 
 // KV is a label.

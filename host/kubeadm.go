@@ -39,6 +39,8 @@ type nodeRegistration struct {
 	CRISocket        string         `yaml:"criSocket"`
 	KubeletExtraArgs []kubeadmArg   `yaml:"kubeletExtraArgs"`
 	Taints           []kubeadmTaint `yaml:"taints"`
+	// IgnorePreflightErrors are kubeadm's preflight checks by name.
+	IgnorePreflightErrors []value `yaml:"ignorePreflightErrors,omitempty"`
 }
 
 type apiEndpoint struct {
@@ -60,6 +62,7 @@ type initConfiguration struct {
 type clusterConfiguration struct {
 	typeMeta             `yaml:",inline"`
 	KubernetesVersion    value `yaml:"kubernetesVersion"`
+	ImageRepository      value `yaml:"imageRepository,omitempty"`
 	ControlPlaneEndpoint value `yaml:"controlPlaneEndpoint"`
 	Networking           struct {
 		PodSubnet     value `yaml:"podSubnet"`
@@ -78,9 +81,20 @@ type clusterConfiguration struct {
 
 type kubeletConfiguration struct {
 	typeMeta           `yaml:",inline"`
-	CgroupDriver       string `yaml:"cgroupDriver"`
-	ServerTLSBootstrap bool   `yaml:"serverTLSBootstrap"`
-	RotateCertificates bool   `yaml:"rotateCertificates"`
+	CgroupDriver       value `yaml:"cgroupDriver"`
+	ServerTLSBootstrap bool  `yaml:"serverTLSBootstrap"`
+	RotateCertificates bool  `yaml:"rotateCertificates"`
+}
+
+// kubeProxyConfiguration leaves the kernel-wide conntrack settings alone, for machines that share a
+// kernel.
+type kubeProxyConfiguration struct {
+	typeMeta  `yaml:",inline"`
+	Conntrack struct {
+		MaxPerCore            int    `yaml:"maxPerCore"`
+		TCPEstablishedTimeout string `yaml:"tcpEstablishedTimeout"`
+		TCPCloseWaitTimeout   string `yaml:"tcpCloseWaitTimeout"`
+	} `yaml:"conntrack"`
 }
 
 type joinConfiguration struct {
@@ -115,6 +129,9 @@ func (n Node) registration() nodeRegistration {
 	for _, t := range n.Taints {
 		r.Taints = append(r.Taints, kubeadmTaint{Key: value(t.Key), Value: value(t.Value), Effect: value(t.Effect)})
 	}
+	if len(n.Runtime.IgnorePreflightErrors) > 0 {
+		r.IgnorePreflightErrors = values(n.Runtime.IgnorePreflightErrors)
+	}
 	return r
 }
 
@@ -126,16 +143,28 @@ func initConfig(n Node) string {
 	}
 	cc := clusterConfiguration{
 		typeMeta:          typeMeta{kubeadmAPI, "ClusterConfiguration"},
-		KubernetesVersion: value(n.Version), ControlPlaneEndpoint: value(n.ControlPlaneEndpoint),
+		KubernetesVersion: value(n.Version), ImageRepository: value(n.Runtime.ImageRepository),
+		ControlPlaneEndpoint: value(n.ControlPlaneEndpoint),
 	}
 	cc.Networking.PodSubnet, cc.Networking.ServiceSubnet, cc.Networking.DNSDomain = value(n.PodCIDR), value(n.ServiceCIDR), value(n.DNSDomain)
 	cc.APIServer.CertSANs = values(n.CertSANs)
 	cc.Etcd.Local.DataDir = "/var/lib/etcd"
 	kc := kubeletConfiguration{
 		typeMeta:     typeMeta{"kubelet.config.k8s.io/v1beta1", "KubeletConfiguration"},
-		CgroupDriver: "systemd", RotateCertificates: true,
+		CgroupDriver: value(n.Runtime.Cgroup()), RotateCertificates: true,
 	}
-	return encodeYAML("# kubeadm configuration of the first control plane, rendered by orbos.\n", ic, cc, kc)
+	docs := []any{ic, cc, kc}
+	if n.Runtime.SharedKernel {
+		kp := kubeProxyConfiguration{typeMeta: typeMeta{"kubeproxy.config.k8s.io/v1alpha1", "KubeProxyConfiguration"}}
+		kp.Conntrack.TCPEstablishedTimeout, kp.Conntrack.TCPCloseWaitTimeout = "0s", "0s"
+		var doc yaml.Node
+		if err := doc.Encode(kp); err != nil {
+			panic(err)
+		}
+		doc.HeadComment = "The machines share a kernel: kube-proxy leaves its conntrack settings alone."
+		docs = append(docs, &doc)
+	}
+	return encodeYAML("# kubeadm configuration of the first control plane, rendered by orbos.\n", docs...)
 }
 
 func joinConfig(n Node, j Join) string {

@@ -152,13 +152,30 @@ func sameValue(parsed, rendered string) bool {
 	return parsed == strings.ReplaceAll(rendered, "\r\n", "\n")
 }
 
+// benignLike is the benign node with n's branches: its role, CNI and which sources it has.
+func benignLike(n Node) Node {
+	b := benign
+	b.Role, b.CNI = n.Role, n.CNI
+	if n.Runtime.PackageRepository != "" {
+		b.Runtime.PackageRepository, b.Runtime.PackageKey = "http://10.0.0.1/{minor}/deb/", "KEY"
+	}
+	if n.Runtime.ImageRepository != "" {
+		b.Runtime.ImageRepository = "10.0.0.1:5000/k8s"
+	}
+	if n.Runtime.SharedKernel {
+		b.Runtime.SharedKernel = true
+	}
+	for range n.Runtime.IgnorePreflightErrors {
+		b.Runtime.IgnorePreflightErrors = append(b.Runtime.IgnorePreflightErrors, "Swap")
+	}
+	return b
+}
+
 // assertSameCommands renders every script of n and of a benign node with the same branches, and
 // fails unless each has the same command structure, and its prelude carries n's values unchanged.
 func assertSameCommands(t *testing.T, n Node) {
 	t.Helper()
-	b := benign
-	b.Role, b.CNI = n.Role, n.CNI
-	want := scripts(b)
+	want := scripts(benignLike(n))
 	for name, got := range scripts(n) {
 		gotShape, values := shape(t, name, got)
 		wantShape, _ := shape(t, name, want[name])
@@ -185,8 +202,7 @@ func assertSameCommands(t *testing.T, n Node) {
 // node's structure: no value adds a key, an item or a document.
 func assertKubeadmEncodes(t *testing.T, n Node) {
 	t.Helper()
-	b := benign
-	b.Role, b.CNI = n.Role, n.CNI
+	b := benignLike(n)
 	j := Join{Token: "abcdef.0123456789abcdef", CACertHash: "sha256:00", CertificateKey: "00"}
 	for _, c := range []struct {
 		name      string
@@ -302,12 +318,12 @@ func shapeHasCommand(t *testing.T, name, script, command string) bool {
 // kubeadm configurations must keep their structure (they are YAML-encoded); the load balancer's
 // files are either refused or keep their structure. `go test` runs the seeds; `make fuzz` explores.
 func FuzzRender(f *testing.F) {
-	f.Add("w-1", "10.0.0.21", "tier", "web", "eth0", "/healthz", "v1.31.4", uint8(2), false)
-	f.Add("w-1\ntouch /tmp/x", "10.0.0.21", "tier", "web", "eth0\n  notify_master /tmp/x", "/healthz", "v1.31.4", uint8(0), true)
-	f.Add("$(touch /tmp/x)", "`id`", "a'b", `"; id; "`, "eth0 }", "/x y", "v1.31.4'; id #", uint8(1), false)
-	f.Add("-rf", "${IFS}", "orbos.io/pool", "it's", "lo", "/healthz?x=1", "v1.32.0", uint8(2), true)
-	f.Add("a\\", "::1", "x\\'", "'\\''", "eth0#", "/#", "\r\n", uint8(0), false)
-	f.Fuzz(func(t *testing.T, name, address, key, value, iface, path, version string, role uint8, cilium bool) {
+	f.Add("w-1", "10.0.0.21", "tier", "web", "eth0", "/healthz", "v1.31.4", uint8(2), uint8(0))
+	f.Add("w-1\ntouch /tmp/x", "10.0.0.21", "tier", "web", "eth0\n  notify_master /tmp/x", "/healthz", "v1.31.4", uint8(3), uint8(15))
+	f.Add("$(touch /tmp/x)", "`id`", "a'b", `"; id; "`, "eth0 }", "/x y", "v1.31.4'; id #", uint8(7), uint8(9))
+	f.Add("-rf", "${IFS}", "orbos.io/pool", "it's", "lo", "/healthz?x=1", "v1.32.0", uint8(8), uint8(6))
+	f.Add("a\\", "::1", "x\\'", "'\\''", "eth0#", "/#", "\r\n", uint8(0), uint8(1))
+	f.Fuzz(func(t *testing.T, name, address, key, value, iface, path, version string, role, cni uint8) {
 		for _, s := range []string{name, address, key, value, iface, path, version} {
 			if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
 				// Bash strings cannot hold NUL, and the shell parser of this test reads UTF-8 only
@@ -320,8 +336,19 @@ func FuzzRender(f *testing.F) {
 			ControlPlaneEndpoint: address + ":6443", CertSANs: []string{address}, PodCIDR: value, ServiceCIDR: key, DNSDomain: value,
 			CNI: "calico", Labels: map[string]string{key: value}, Taints: []Taint{{Key: key, Value: value, Effect: path}},
 		}
-		if cilium {
-			n.CNI = "cilium"
+		n.CNI = []string{"calico", "cilium", "hostgw"}[int(role/3)%3]
+		if cni&1 != 0 {
+			n.Runtime.PackageRepository, n.Runtime.PackageKey = path, value
+		}
+		if cni&2 != 0 {
+			n.Runtime.ImageRepository = key
+		}
+		if cni&4 != 0 {
+			n.Runtime.SharedKernel, n.Runtime.CgroupDriver = true, "cgroupfs"
+			n.Runtime.IgnorePreflightErrors = []string{value, key}
+		}
+		if cni&8 != 0 {
+			n.Runtime.Registries = []Registry{{Host: name, Mirrors: []string{path, address}}}
 		}
 		assertSameCommands(t, n)
 		assertKubeadmEncodes(t, n)

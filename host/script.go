@@ -17,9 +17,12 @@ import (
 
 // scriptFlags choose the branches of a script body; they are the only data a body template gets.
 type scriptFlags struct {
-	Init         bool // the first control plane
-	ControlPlane bool // any control plane
-	Cilium       bool // the CNI is cilium (else calico)
+	Init                 bool // the first control plane
+	ControlPlane         bool // any control plane
+	Cilium               bool // the CNI is cilium
+	HostGW               bool // the CNI is hostgw (neither: calico)
+	OwnPackageRepository bool // the ORB has its own package repository (else pkgs.k8s.io)
+	ImageRepository      bool // kubeadm's images come from the ORB's image repository
 }
 
 // header starts every script: the step line names it in messages (internal/sshexec) and is fixed text.
@@ -49,35 +52,42 @@ func script(step, name string, vars any, flags scriptFlags) string {
 }
 
 // prelude declares each field of vars tagged `sh:"NAME"` as a read-only shell variable: strings and
-// numbers as NAME='value', string lists as arrays NAME=('a' 'b').
+// numbers as NAME='value', string lists as arrays NAME=('a' 'b'); embedded structs add their fields.
 func prelude(vars any) string {
 	if vars == nil {
 		return ""
 	}
 	var b strings.Builder
-	v := reflect.ValueOf(vars)
+	declare(&b, reflect.ValueOf(vars))
+	return b.String()
+}
+
+func declare(b *strings.Builder, v reflect.Value) {
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			declare(b, v.Field(i))
+			continue
+		}
 		name := f.Tag.Get("sh")
 		if !shellName.MatchString(name) {
 			panic(fmt.Sprintf("%s.%s: sh tag %q is not a shell variable name", v.Type(), f.Name, name))
 		}
 		switch fv := v.Field(i); {
 		case fv.Kind() == reflect.String:
-			fmt.Fprintf(&b, "readonly %s=%s\n", name, quote(fv.String()))
+			fmt.Fprintf(b, "readonly %s=%s\n", name, quote(fv.String()))
 		case fv.Kind() == reflect.Int:
-			fmt.Fprintf(&b, "readonly %s=%s\n", name, quote(strconv.Itoa(int(fv.Int()))))
+			fmt.Fprintf(b, "readonly %s=%s\n", name, quote(strconv.Itoa(int(fv.Int()))))
 		case fv.Type() == reflect.TypeOf([]string(nil)):
 			elems := make([]string, fv.Len())
 			for j := range elems {
 				elems[j] = quote(fv.Index(j).String())
 			}
-			fmt.Fprintf(&b, "readonly -a %s=(%s)\n", name, strings.Join(elems, " "))
+			fmt.Fprintf(b, "readonly -a %s=(%s)\n", name, strings.Join(elems, " "))
 		default:
 			panic(fmt.Sprintf("%s.%s: %s cannot be a shell variable", v.Type(), f.Name, fv.Type()))
 		}
 	}
-	return b.String()
 }
 
 // quote makes s one shell word that stands for s itself: in single quotes, each single quote in s

@@ -1,7 +1,11 @@
 if [ -f /etc/kubernetes/kubelet.conf ]; then
   echo "already joined"
-  exit 0
+  rm -f "$KUBEADM_CONFIG"
+else
+  kubeadm join --config "$KUBEADM_CONFIG"
+  # The join configuration holds a bootstrap token: it is not kept.
+  rm -f "$KUBEADM_CONFIG"
 fi
-kubeadm join --config "$KUBEADM_CONFIG"
-# The join configuration holds a bootstrap token: it is not kept.
-rm -f "$KUBEADM_CONFIG"
+{{- if .HostGW}}
+{{template "hostgw-cni" .}}
+{{- end}}

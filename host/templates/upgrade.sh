@@ -1,4 +1,5 @@
-{{template "k8s-repo" .}}apt-get update -q
+{{template "k8s-repo" .}}
+k8s_apt_update
 if [ "$(kubeadm version -o short 2>/dev/null || true)" != "$KUBERNETES_VERSION" ]; then
   apt-mark unhold kubeadm
   apt-get install -y -q "kubeadm=$PACKAGE_VERSION"
