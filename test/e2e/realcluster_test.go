@@ -200,41 +200,18 @@ func (k *realORB) waitNodes(want map[string]string) {
 	k.t.Fatalf("nodes: %v, want %v", got, want)
 }
 
-const smokeManifest = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: smoke, namespace: default}
-spec:
-  replicas: %[2]d
-  selector: {matchLabels: {app: smoke}}
-  template:
-    metadata: {labels: {app: smoke}}
-    spec:
-      tolerations: [{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}]
-      affinity:
-        podAntiAffinity:
-          requiredDuringSchedulingIgnoredDuringExecution:
-          - {labelSelector: {matchLabels: {app: smoke}}, topologyKey: kubernetes.io/hostname}
-      containers:
-      - name: smoke
-        image: %[1]s
-        args: [serve, ":8080"]
-        ports: [{containerPort: 8080}]
-        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: smoke, namespace: default}
-spec:
-  selector: {app: smoke}
-  ports: [{port: 80, targetPort: 8080}]
-`
-
 // smoke runs a Deployment with one pod on each of n nodes and checks that every pod reaches every
 // other pod across nodes and the Service by its DNS name.
 func (k *realORB) smoke(n int) {
 	k.t.Helper()
+	// The demo's workload (hack/smoke.yaml), with the image and a pod for each node.
+	tmpl, err := os.ReadFile("../../hack/smoke.yaml")
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	m := strings.NewReplacer("IMAGE", k.env.smokeImage, "REPLICAS", fmt.Sprint(n)).Replace(string(tmpl))
 	manifest := filepath.Join(k.dir, "smoke.yaml")
-	if err := os.WriteFile(manifest, []byte(fmt.Sprintf(smokeManifest, k.env.smokeImage, n)), 0o644); err != nil {
+	if err := os.WriteFile(manifest, []byte(m), 0o644); err != nil {
 		k.t.Fatal(err)
 	}
 	k.mustKubectl("apply", "-f", manifest)
