@@ -3,7 +3,7 @@ if [ ! -x /usr/sbin/keepalived ] || [ ! -x /usr/sbin/haproxy ]; then
 fi
 # haproxy binds the VIPs even while another machine holds them.
 printf 'net.ipv4.ip_nonlocal_bind = 1\n' > /etc/sysctl.d/90-orbos-lb.conf
-sysctl --system >/dev/null
+sysctl -q -p /etc/sysctl.d/90-orbos-lb.conf
 # Both files are written by separate resources; apply once both are there.
 if [ ! -f "$HAPROXY_CONFIG" ] || [ ! -f "$KEEPALIVED_CONFIG" ]; then
   exit 0

@@ -64,10 +64,12 @@ type realORB struct {
 	env      *realEnv
 	machines map[string]*testenv.Machine
 	key      string
+	vip      string
 }
 
 // newRealORB starts machines cp-1..cp-N and w-1..w-M (the workers' spare w-M+1 too, for scaling
 // out) and pushes a spec that makes them a cluster with the hostgw CNI, everything pulled from env.
+// With more than one control plane, a load-balancer machine lb-1 serves the API on a VIP.
 func newRealORB(t *testing.T, env *realEnv, name string, controlPlanes, workers, spare int) *realORB {
 	o := newORB(t, name)
 	k := &realORB{orb: o, env: env, machines: map[string]*testenv.Machine{}}
@@ -98,6 +100,13 @@ func newRealORB(t *testing.T, env *realEnv, name string, controlPlanes, workers,
 	}
 	section := "    providers:\n      static:\n        pools:\n          control:\n" + control.String() +
 		"          workers:\n" + work.String()
+	if controlPlanes > 1 {
+		start("lb-1")
+		k.vip = env.net.Address().String()
+		section += "          lb:\n" + strings.Replace(k.poolEntry("lb-1"), "}\n", ", interfaces: [eth0]}\n", 1) +
+			"    loadBalancing:\n      pool: lb\n      vips:\n        - name: default\n          ip: " + k.vip +
+			"\n          transports:\n            - {name: kubeapi, frontendPort: 6443, backendPort: 6443, backendPools: [control]}\n"
+	}
 	var key strings.Builder
 	for _, l := range strings.Split(strings.TrimSpace(string(env.apt.ArmoredPublicKey)), "\n") {
 		key.WriteString("            " + l + "\n")
@@ -358,4 +367,42 @@ func TestRealCluster(t *testing.T) {
 			t.Errorf("%s is not clean after destroy:\n%s", name, out)
 		}
 	}
+}
+
+// Three control planes behind the static load balancer (keepalived announces the VIP, haproxy
+// forwards it) and a worker: the API keeps answering through the VIP while the first control plane
+// is cut off the network.
+func TestRealClusterHA(t *testing.T) {
+	env := startRealEnv(t)
+	k := newRealORB(t, env, "realha", 3, 1, 0)
+	k.mustRun("up")
+	all := map[string]string{"cp-1": "Ready v1.31.4", "cp-2": "Ready v1.31.4", "cp-3": "Ready v1.31.4", "w-1": "Ready v1.31.4"}
+	k.waitNodes(all)
+	if server := k.mustKubectl("config", "view", "-o", "jsonpath={.clusters[0].cluster.server}"); server != "https://"+k.vip+":6443" {
+		t.Fatalf("the kubeconfig does not go through the VIP: %s", server)
+	}
+	if out := k.machines["lb-1"].MustRun(t, "ip -4 -o addr show dev eth0"); !strings.Contains(out, k.vip+"/") {
+		t.Fatalf("keepalived did not announce the VIP on lb-1:\n%s", out)
+	}
+	k.smoke(4)
+
+	// The first control plane is cut off: the API still answers through the VIP, a write included.
+	cp1 := k.machines["cp-1"]
+	cp1.MustRun(t, "ip link set eth0 down")
+	defer cp1.Run("ip link set eth0 up")
+	for i := 0; i < 20; i++ {
+		var err error
+		if _, err = k.kubectl("get", "nodes", "--request-timeout=5s"); err == nil {
+			_, err = k.kubectl("-n", "default", "scale", "deployment/smoke", "--replicas=3", "--request-timeout=5s")
+		}
+		if err == nil && i >= 4 {
+			break // answered again and again: the load balancer took cp-1 out
+		}
+		if i == 19 {
+			t.Fatalf("the API did not answer through the VIP without cp-1: %v", err)
+		}
+		time.Sleep(time.Second)
+	}
+	cp1.MustRun(t, "ip link set eth0 up")
+	k.waitNodes(all)
 }
