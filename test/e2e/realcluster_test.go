@@ -316,9 +316,8 @@ func TestRealCluster(t *testing.T) {
 	if !strings.Contains(r.stdout+r.stderr, "w-1") {
 		t.Fatalf("refresh did not report w-1:\n%s", r)
 	}
-	r = k.mustRun("preview")
-	if !strings.Contains(r.stdout, "kubeletActive") {
-		t.Fatalf("the stopped kubelet is not in the plan:\n%s", r)
+	if p := k.run("preview", "--expect-no-changes"); p.code != 5 || !strings.Contains(p.stdout, "w-1") {
+		t.Fatalf("the stopped kubelet is not in the plan (preview exits %d, not 5):\n%s", p.code, p)
 	}
 	k.mustRun("up")
 	if out := k.machines["w-1"].MustRun(t, "systemctl is-active kubelet || true"); strings.TrimSpace(out) != "active" {
