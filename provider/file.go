@@ -21,6 +21,9 @@ type FileArgs struct {
 	Mode       int        `json:"mode,omitempty"`
 	// Apply runs (as root, with bash) after the file was written, e.g. a check and reload.
 	Apply string `json:"apply,omitempty"`
+	// Trigger: a new value writes and applies the file again (e.g. the machine was reset and joined
+	// anew, which removed it).
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // FileState is the file as last seen.
@@ -60,6 +63,9 @@ func (*File) Diff(_ context.Context, req DiffRequest[FileArgs, FileState]) (Diff
 	}
 	if old.Path != new.Path {
 		d["path"] = upd
+	}
+	if old.Trigger != new.Trigger {
+		d["trigger"] = upd
 	}
 	if old.Apply != new.Apply {
 		d["apply"] = upd

@@ -87,6 +87,8 @@ type KubeadmNodeState struct {
 	KubeletActive bool `json:"kubeletActive"`
 	// NodePodCIDR is the pod network the controller-manager gave this node.
 	NodePodCIDR string `json:"nodePodCIDR"`
+	// NodeUID is the node object's: a node joined anew (replaced, reset) has another.
+	NodeUID string `json:"nodeUID"`
 }
 
 func (a KubeadmNodeArgs) node() host.Node {
@@ -242,6 +244,7 @@ func read(ctx context.Context, s *session, st *KubeadmNodeState) error {
 	st.Prepared = f["swap"] == "off" && strings.Contains(f["modules"], "br_netfilter") && f["cgroup"] == st.Runtime.Cgroup()
 	st.KubeletActive = f["kubeletActive"] == "active"
 	st.NodePodCIDR = f["podCIDR"]
+	st.NodeUID = f["nodeUID"]
 	st.CertExpiry = f["apiserverCertExpiry"]
 	if st.Role == host.RoleInit && st.Joined {
 		kc, err := base64.StdEncoding.DecodeString(f["adminKubeconfig"])

@@ -77,6 +77,8 @@ type Node struct {
 	Installed  pulumi.StringMapOutput `pulumi:"installed"`
 	// NodePodCIDR is the pod network the controller-manager gave the node.
 	NodePodCIDR pulumi.StringOutput `pulumi:"nodePodCIDR"`
+	// NodeUID is the node object's UID: another one after the machine joined anew.
+	NodeUID pulumi.StringOutput `pulumi:"nodeUID"`
 }
 
 // Order returns, for each node, the nodes it waits for: control planes one after another, workers
@@ -211,6 +213,8 @@ func (c *Cluster) hostGWRoutes(ctx *pulumi.Context, machines []Machine, key pulu
 			"path":       pulumi.String(host.HostGWRoutesPath),
 			"content":    content,
 			"apply":      pulumi.String(host.HostGWApplyScript()),
+			// A node joined anew was reset, which removed its routes: write them again.
+			"trigger": c.Nodes[i].NodeUID,
 		}, &f, pulumi.Parent(c), pulumi.Version(provider.Version), pulumi.DependsOn(nodes)); err != nil {
 			return err
 		}

@@ -13,7 +13,9 @@ elif grep -q 'SystemdCgroup = false' /etc/containerd/config.toml 2>/dev/null; th
 echo "cgroup=$cgroup"
 if [ -f /etc/kubernetes/kubelet.conf ]; then
   echo "joined=true"
-  echo "podCIDR=$(kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=10s get node "$NODE_NAME" -o 'jsonpath={.spec.podCIDR}' 2>/dev/null || true)"
+  node=$(kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=10s get node "$NODE_NAME" -o 'jsonpath={.spec.podCIDR} {.metadata.uid}' 2>/dev/null || true)
+  echo "podCIDR=${node% *}"
+  echo "nodeUID=${node#* }"
 else
   echo "joined=false"
 fi
