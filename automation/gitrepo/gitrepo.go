@@ -16,7 +16,10 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // RemoteName is the only remote orbos configures in a checkout.
@@ -34,13 +37,15 @@ func Explain(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "knownhosts: key mismatch"):
-		return fmt.Errorf("%w (%v)", ErrHostKeyMismatch, err)
-	case strings.Contains(msg, "knownhosts: key is unknown"):
+	var keyErr *knownhosts.KeyError
+	if errors.As(err, &keyErr) {
+		if len(keyErr.Want) > 0 {
+			return fmt.Errorf("%w (%v)", ErrHostKeyMismatch, err)
+		}
 		return fmt.Errorf("the SSH host key of the remote is not in the orbconfig's knownHosts; add it (ssh-keyscan HOST): %w", err)
-	case strings.Contains(msg, "unable to authenticate"):
+	}
+	// x/crypto/ssh has no error type for a refused key: its message is all there is.
+	if strings.Contains(err.Error(), "ssh: unable to authenticate") {
 		return fmt.Errorf("the remote refused the deploy key of the orbconfig: %w", err)
 	}
 	return err
@@ -175,10 +180,10 @@ func (r *Repo) Fetch(ctx context.Context) error {
 		Auth:       r.opts.Auth,
 		Tags:       git.NoTags,
 	})
+	if errors.Is(err, git.NoMatchingRefSpecError{}) {
+		return nil // an empty remote
+	}
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		if strings.Contains(err.Error(), "couldn't find remote ref") {
-			return nil // an empty remote
-		}
 		return fmt.Errorf("fetching %s from %s: %w", r.opts.Branch, r.opts.URL, Explain(err))
 	}
 	return nil
@@ -259,22 +264,79 @@ func (r *Repo) signature() *object.Signature {
 	return &object.Signature{Name: r.opts.AuthorName, Email: r.opts.AuthorEmail, When: time.Now()}
 }
 
-// Push pushes the local branch. The remote only accepts it as a fast-forward.
+// Push pushes the local branch; the remote only accepts it as a fast-forward. It is for a repository
+// nobody else writes to yet (a new ORB): runs publish through the ORB lock instead.
 func (r *Repo) Push(ctx context.Context) error {
-	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.opts.branchRef(), r.opts.branchRef()))
 	err := r.repo.PushContext(ctx, &git.PushOptions{
 		RemoteName: RemoteName,
-		RefSpecs:   []config.RefSpec{spec},
+		RefSpecs:   []config.RefSpec{r.BranchRefSpec()},
 		Auth:       r.opts.Auth,
 	})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return fmt.Errorf("pushing %s to %s: %w", r.opts.Branch, r.opts.URL, Explain(err))
 	}
-	head, herr := r.Head()
-	if herr == nil {
-		_ = r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.remoteRef(), head))
+	return r.MarkPushed()
+}
+
+// BranchRefSpec pushes the local branch to the remote's, as a fast-forward only.
+func (r *Repo) BranchRefSpec() config.RefSpec {
+	return config.RefSpec(fmt.Sprintf("%s:%s", r.opts.branchRef(), r.opts.branchRef()))
+}
+
+// MarkPushed records that the remote's branch is now where the local branch is.
+func (r *Repo) MarkPushed() error {
+	head, err := r.Head()
+	if err != nil {
+		return err
+	}
+	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.remoteRef(), head)); err != nil {
+		return fmt.Errorf("recording the pushed %s: %w", r.opts.Branch, err)
 	}
 	return nil
+}
+
+// SupportsAtomicPush asks the remote whether it updates several refs of one push all or none.
+func (r *Repo) SupportsAtomicPush(ctx context.Context) (bool, error) {
+	ep, err := transport.NewEndpoint(r.opts.URL)
+	if err != nil {
+		return false, fmt.Errorf("parsing %s: %w", r.opts.URL, err)
+	}
+	cl, err := client.NewClient(ep)
+	if err != nil {
+		return false, fmt.Errorf("connecting to %s: %w", r.opts.URL, err)
+	}
+	sess, err := cl.NewReceivePackSession(ep, r.opts.Auth)
+	if err != nil {
+		return false, fmt.Errorf("connecting to %s: %w", r.opts.URL, Explain(err))
+	}
+	defer sess.Close()
+	ar, err := sess.AdvertisedReferencesContext(ctx)
+	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return true, nil // nothing to update atomically yet
+	}
+	if err != nil {
+		return false, fmt.Errorf("asking %s what it supports: %w", r.opts.URL, Explain(err))
+	}
+	return ar.Capabilities.Supports(capability.Atomic), nil
+}
+
+// Contains reports whether commit is the local branch's head or one of its ancestors.
+func (r *Repo) Contains(commit string) (bool, error) {
+	h := plumbing.NewHash(commit)
+	if h.IsZero() {
+		return false, nil
+	}
+	head, err := r.Head()
+	if err != nil || head.IsZero() {
+		return false, err
+	}
+	if head == h {
+		return true, nil
+	}
+	if _, err := r.repo.CommitObject(h); errors.Is(err, plumbing.ErrObjectNotFound) {
+		return false, nil
+	}
+	return r.isAncestor(h, head)
 }
 
 // Ahead reports whether the local branch has commits the remote lacks.
@@ -322,11 +384,33 @@ const (
 	LocalAhead  SyncResult = "local-ahead"
 )
 
+// ConflictError is a merge orbos refuses to make.
+type ConflictError struct {
+	Dir           string
+	Local, Remote string // the commits that would have been merged
+	// Paths are the paths both sides changed.
+	Paths []string
+	// State is set when both sides changed the ORB's state: one would overwrite the other.
+	State bool
+}
+
+func (e *ConflictError) Error() string {
+	if e.State {
+		return fmt.Sprintf("refusing to merge: both this checkout (commit %.12s) and the remote (commit %.12s) changed the ORB's state (%s), "+
+			"and merging would overwrite one with the other. The remote's state is what every other run builds on; this "+
+			"checkout holds a run's state that was never pushed. Move the checkout %s aside (keep it: its log says what that run "+
+			"changed) and run again; then `orbctl refresh` reads back what that run changed",
+			e.Local, e.Remote, strings.Join(e.Paths, ", "), e.Dir)
+	}
+	return fmt.Sprintf("the remote changed %s, which this checkout changed too: resolve by hand in %s", strings.Join(e.Paths, ", "), e.Dir)
+}
+
 // Sync brings the local branch up to the fetched remote branch: a fast-forward when the local
-// branch has nothing new, else a merge commit in which paths matching ours() keep the local
-// version and every other path takes the remote's. A path that both sides changed and that
-// ours() does not claim is a conflict. The worktree must be clean (commit first).
-func (r *Repo) Sync(ours func(path string) bool) (SyncResult, error) {
+// branch has nothing new, else a merge commit that takes each side's changes. A merge is refused
+// (a *ConflictError) when both sides changed the same path, or when both changed state (paths
+// isState accepts), even different files of it: state is never resolved by taking one side. The
+// worktree must be clean (commit first).
+func (r *Repo) Sync(isState func(path string) bool) (SyncResult, error) {
 	local, err := r.Head()
 	if err != nil {
 		return "", err
@@ -354,7 +438,7 @@ func (r *Repo) Sync(ours func(path string) bool) (SyncResult, error) {
 	} else if anc {
 		return LocalAhead, nil
 	}
-	return Merged, r.merge(local, remote, ours)
+	return Merged, r.merge(local, remote, isState)
 }
 
 func (r *Repo) resetTo(h plumbing.Hash) error {
@@ -375,7 +459,7 @@ func (r *Repo) resetTo(h plumbing.Hash) error {
 	return nil
 }
 
-func (r *Repo) merge(local, remote plumbing.Hash, ours func(string) bool) error {
+func (r *Repo) merge(local, remote plumbing.Hash, isState func(string) bool) error {
 	lc, err := r.repo.CommitObject(local)
 	if err != nil {
 		return fmt.Errorf("reading commit: %w", err)
@@ -396,18 +480,30 @@ func (r *Repo) merge(local, remote plumbing.Hash, ours func(string) bool) error 
 	if err != nil {
 		return err
 	}
-	var conflicts []string
+	conflict := &ConflictError{Dir: r.opts.Dir, Local: local.String(), Remote: remote.String()}
+	var theirState, myState []string
 	for p := range theirs {
-		if ours(p) {
-			continue
+		if isState(p) {
+			theirState = append(theirState, p)
 		}
 		if _, both := mine[p]; both {
-			conflicts = append(conflicts, p)
+			conflict.Paths = append(conflict.Paths, p)
 		}
 	}
-	if len(conflicts) > 0 {
-		sortStrings(conflicts)
-		return fmt.Errorf("the remote changed %s, which this checkout changed too: resolve by hand in %s", strings.Join(conflicts, ", "), r.opts.Dir)
+	for p := range mine {
+		if isState(p) {
+			myState = append(myState, p)
+		}
+	}
+	if len(theirState) > 0 && len(myState) > 0 {
+		conflict.State = true
+		conflict.Paths = append(theirState, myState...)
+		conflict.Paths = slices.Compact(slices.Sorted(slices.Values(conflict.Paths)))
+		return conflict
+	}
+	if len(conflict.Paths) > 0 {
+		sortStrings(conflict.Paths)
+		return conflict
 	}
 	wt, err := r.repo.Worktree()
 	if err != nil {
@@ -418,9 +514,6 @@ func (r *Repo) merge(local, remote plumbing.Hash, ours func(string) bool) error 
 		return fmt.Errorf("reading tree: %w", err)
 	}
 	for p := range theirs {
-		if ours(p) {
-			continue
-		}
 		full := filepath.Join(r.opts.Dir, p)
 		f, err := rtree.File(p)
 		if errors.Is(err, object.ErrFileNotFound) {
@@ -448,7 +541,7 @@ func (r *Repo) merge(local, remote plumbing.Hash, ours func(string) bool) error 
 			return fmt.Errorf("merging %s: %w", p, err)
 		}
 	}
-	msg := fmt.Sprintf("Merge remote %s into orbos state\n\nThe remote's desired state and the local run's state never overlap.", r.opts.Branch)
+	msg := fmt.Sprintf("Merge remote %s into orbos state\n\nOnly one side changed the ORB's state; no path changed on both.", r.opts.Branch)
 	if _, err := wt.Commit(msg, &git.CommitOptions{
 		Author:            r.signature(),
 		Parents:           []plumbing.Hash{local, remote},
