@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/internal/sshexec"
 	"github.com/orbos/orbos/stacks"
 )
@@ -51,20 +52,11 @@ func (o *Orb) Machine(ctx context.Context, id string) (sshexec.Target, error) {
 
 // stateHostKey finds the host key the provider trusted for machine id in the checkpoint.
 func stateHostKey(dir, orb, id string) string {
-	latest, err := readCheckpoint(dir, orb)
-	if err != nil || latest == nil {
+	cp, err := record.ReadCheckpoint(dir, orb)
+	if err != nil {
 		return ""
 	}
-	for _, r := range latest.Resources {
-		conn, _ := r.Outputs["connection"].(map[string]any)
-		if conn == nil || conn["machine"] != id {
-			continue
-		}
-		if k, _ := r.Outputs["hostKey"].(string); k != "" {
-			return k
-		}
-	}
-	return ""
+	return cp.HostKey(id)
 }
 
 // RequestNode writes a request for one machine into the desired state (orbos:orbiter.nodes.<id>.<what>,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
 
 	"github.com/orbos/orbos/automation/record"
 )
@@ -220,7 +221,7 @@ func diffs(m apitype.StepEventMetadata) []Diff {
 
 func render(v any) string {
 	// A secret arrives as Pulumi's envelope around its ciphertext: neither is for reading.
-	if m, ok := v.(map[string]any); ok && m[secretSig] != nil {
+	if m, ok := v.(map[string]any); ok && m[sig.Key] == sig.Secret {
 		return "[secret]"
 	}
 	b, err := json.Marshal(v)

@@ -123,6 +123,17 @@ func Open(ctx context.Context, opts Options) (*Repo, error) {
 	return &Repo{opts: opts, repo: r}, nil
 }
 
+// OpenLocal opens the checkout in dir as it is, whatever its remote, without touching the network.
+func OpenLocal(dir, branch string) (*Repo, error) {
+	opts := Options{Dir: dir, Branch: branch}
+	opts.defaults()
+	r, err := git.PlainOpen(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening checkout %s: %w", dir, err)
+	}
+	return &Repo{opts: opts, repo: r}, nil
+}
+
 // Init creates a new repository in opts.Dir whose origin is opts.URL, for a remote that is still empty.
 func Init(opts Options) (*Repo, error) {
 	opts.defaults()
