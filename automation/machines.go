@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,7 +40,7 @@ func (o *Orb) Machine(ctx context.Context, id string) (sshexec.Target, error) {
 		t.HostKey = stateHostKey(o.Checkout(), o.name(), id)
 	}
 	if t.HostKey == "" {
-		return sshexec.Target{}, fmt.Errorf("machine %s: its host key is neither pinned in the spec (hostKey) nor known from a run yet: run `orbctl up` first, or pin it", id)
+		return sshexec.Target{}, fmt.Errorf("machine %s: %w: run `orbctl up` first, or pin it", id, ErrHostKeyUnknown)
 	}
 	key, err := o.GetConfig(ctx, stacks.KeySSHKey, true)
 	if err != nil || key.Value == "" {
@@ -49,6 +50,9 @@ func (o *Orb) Machine(ctx context.Context, id string) (sshexec.Target, error) {
 	t.PrivateKey = key.Value
 	return *t, nil
 }
+
+// ErrHostKeyUnknown means orbos does not know a machine's host key yet.
+var ErrHostKeyUnknown = errors.New("its host key is neither pinned in the spec (hostKey) nor known from a run yet")
 
 // stateHostKey finds the host key the provider trusted for machine id in the checkpoint.
 func stateHostKey(dir, orb, id string) string {
