@@ -51,10 +51,15 @@ type Lock struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	stopOnce sync.Once
+	// renewing ends with the renewals, so that a renewal stuck on the remote cannot hold up Release.
+	renewing     context.Context
+	stopRenewing context.CancelFunc
 }
 
 func newLock(repo *gitrepo.Repo, opts Options) *Lock {
-	return &Lock{repo: repo, opts: opts, self: thisProcess(), lostCh: make(chan struct{}), stop: make(chan struct{}), stopped: make(chan struct{})}
+	l := &Lock{repo: repo, opts: opts, self: thisProcess(), lostCh: make(chan struct{}), stop: make(chan struct{}), stopped: make(chan struct{})}
+	l.renewing, l.stopRenewing = context.WithCancel(context.Background())
+	return l
 }
 
 func (l *Lock) newInfo() Info {
@@ -176,6 +181,7 @@ func (l *Lock) keep() {
 func (l *Lock) stopKeeping() {
 	l.stopOnce.Do(func() {
 		close(l.stop)
+		l.stopRenewing()
 		l.mu.Lock()
 		l.keeping = false
 		w := l.watchdog
@@ -198,7 +204,7 @@ func (l *Lock) renew() error {
 	head, info := l.head, l.info
 	l.mu.Unlock()
 	info.Renewed = l.opts.WallClock()
-	ctx, cancel := context.WithTimeout(context.Background(), l.renewDeadline())
+	ctx, cancel := context.WithTimeout(l.renewing, l.renewDeadline())
 	defer cancel()
 	ok, err := l.swapLocked(ctx, head, info, nil)
 	if err != nil {
@@ -280,6 +286,8 @@ func (l *Lock) MarkUnpushed(ctx context.Context, u Unpushed) error {
 	l.mu.Unlock()
 	info.Unpushed = &u
 	info.Renewed = l.opts.WallClock()
+	ctx, cancel := context.WithTimeout(ctx, markTimeout)
+	defer cancel()
 	ok, err := backoff.Retry(ctx, func() (bool, error) { return l.swapLocked(ctx, head, info, nil) },
 		backoff.WithMaxElapsedTime(markTimeout))
 	if err != nil {
