@@ -29,7 +29,7 @@ func (o *Orb) NoteReconciler(ctx context.Context, note string) (err error) {
 		return t.Publish(ctx)
 	}
 	st.Reconciler = note
-	if err := record.WriteStatus(o.Checkout(), st); err != nil {
+	if err := writeStatus(o.Checkout(), st, o.Redact); err != nil {
 		return err
 	}
 	subject := truncate(firstLine(note), 100)

@@ -25,7 +25,7 @@ func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Sp
 	if err := o.writeStatus(res, spec, runErr); err != nil {
 		return err
 	}
-	h, err := o.repo.CommitAll(o.commitMessage(res, runErr))
+	h, err := o.repo.CommitAll(o.Redact(o.commitMessage(res, runErr)))
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, runErr err
 	if len(drifted) > 0 {
 		st.Drift = &record.DriftReport{Checked: time.Now().UTC(), Resources: drifted}
 	}
-	if err := record.WriteStatus(o.Checkout(), st); err != nil {
+	if err := writeStatus(o.Checkout(), st, o.Redact); err != nil {
 		return err
 	}
 	subject := fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
@@ -140,7 +140,7 @@ func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
 	} else if prev != nil {
 		s.LastSuccess = prev.LastSuccess
 	}
-	return record.WriteStatus(o.Checkout(), s)
+	return writeStatus(o.Checkout(), s, o.Redact)
 }
 
 func (o *Orb) commitMessage(res *Result, runErr error) string {

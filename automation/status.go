@@ -15,6 +15,13 @@ type Status = record.Status
 // ReadStatus reads status/<orb>.yaml from a checkout; nil when no run has written it yet.
 func ReadStatus(dir, orb string) (*Status, error) { return record.ReadStatus(dir, orb) }
 
+func writeStatus(dir string, s *Status, redact func(string) string) error {
+	return record.WriteStatus(dir, s, redact)
+}
+
+// StatePath is the Pulumi checkpoint of an ORB inside its checkout.
+func StatePath(orb string) string { return record.StatePath(orb) }
+
 // Inventory returns the machines recorded in the checkout's state (the stack output "inventory"):
 // it needs no cloud access.
 func Inventory(dir, orb string) ([]map[string]any, error) {

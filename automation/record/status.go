@@ -126,12 +126,14 @@ func ReadStatus(dir, orb string) (*Status, error) {
 	return &s, nil
 }
 
-// WriteStatus writes status/<orb>.yaml into a checkout.
-func WriteStatus(dir string, s *Status) error {
+// WriteStatus writes status/<orb>.yaml into a checkout, passed through redact first: the status
+// never holds a secret, whatever a message quoted.
+func WriteStatus(dir string, s *Status, redact func(string) string) error {
 	raw, err := yaml.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encoding status: %w", err)
 	}
+	raw = []byte(redact(string(raw)))
 	path := filepath.Join(dir, StatusPath(s.Orb))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing status: %w", err)
