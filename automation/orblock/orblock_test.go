@@ -244,9 +244,10 @@ func TestPublishIsAtomicWithTheLock(t *testing.T) {
 		t.Fatalf("remote lock %s, want the renewed %s", got, l.Head())
 	}
 
-	// The remote refuses the branch: the lock does not move either.
-	hook := "#!/bin/sh\nwhile read old new ref; do [ \"$ref\" = refs/heads/main ] && exit 1; done; exit 0\n"
-	if err := os.WriteFile(filepath.Join(remote, "hooks", "pre-receive"), []byte(hook), 0o755); err != nil {
+	// The remote refuses the branch alone (the update hook judges each ref by itself): the lock,
+	// which it would accept, does not move either.
+	hook := "#!/bin/sh\n[ \"$1\" = refs/heads/main ] && exit 1\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(remote, "hooks", "update"), []byte(hook), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	lockBefore := remoteRef(t, remote, string(orblock.Ref))
@@ -257,7 +258,7 @@ func TestPublishIsAtomicWithTheLock(t *testing.T) {
 	if got := remoteRef(t, remote, string(orblock.Ref)); got != lockBefore {
 		t.Fatal("the lock moved although the push was refused")
 	}
-	os.Remove(filepath.Join(remote, "hooks", "pre-receive"))
+	os.Remove(filepath.Join(remote, "hooks", "update"))
 
 	// Taken over: the old holder publishes nothing.
 	other, err := orblock.Acquire(ctx, checkout(t, remote), orblock.Options{Holder: "b", TTL: time.Minute,
