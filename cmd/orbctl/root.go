@@ -144,7 +144,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVarP(&a.s.Output, "output", "o", a.s.Output, "output format: text or json [$ORBOS_OUTPUT]")
 	pf.StringVar(&a.s.Checkout, "checkout", a.s.Checkout, "local checkout of the ORB repository (default: a cache directory per ORB) [$ORBOS_CHECKOUT]")
 	pf.DurationVar(&a.s.LockWait, "lock-wait", a.s.LockWait, "how long to wait for another run holding the ORB lock; 0 fails at once [$ORBOS_LOCK_WAIT]")
-	pf.DurationVar(&a.s.LockTTL, "lock-ttl", a.s.LockTTL, "lease of the ORB lock; renewed while the run lasts, taken over once expired [$ORBOS_LOCK_TTL]")
+	pf.DurationVar(&a.s.LockTTL, "lock-ttl", a.s.LockTTL, "lease of the ORB lock, renewed while the run lasts; a waiter takes it over once it has seen it unchanged that long [$ORBOS_LOCK_TTL]")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "run", Title: "Run the ORB:"}, &cobra.Group{ID: "repo", Title: "Read and change the ORB repository:"})
