@@ -142,7 +142,11 @@ func (l *Lock) keep() {
 		l.mu.Lock()
 		last := l.lastErr
 		l.mu.Unlock()
-		l.lose(&LostError{Reason: fmt.Sprintf("its lease (%s) could not be renewed in time (last error: %v)", l.opts.TTL, last)})
+		reason := fmt.Sprintf("no renewal of its lease (%s) succeeded for %s", l.opts.TTL, l.renewDeadline())
+		if last != nil {
+			reason += fmt.Sprintf(" (last error: %v)", last)
+		}
+		l.lose(&LostError{Reason: reason})
 	})
 	l.mu.Unlock()
 	go func() {

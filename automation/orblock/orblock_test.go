@@ -215,7 +215,7 @@ func TestMissedRenewalsCancelTheRun(t *testing.T) {
 		t.Fatal("the run went on although its lease could not be renewed")
 	}
 	var lost *orblock.LostError
-	if cause := context.Cause(runCtx); !errors.As(cause, &lost) || lost.By != nil || !strings.Contains(lost.Error(), "could not be renewed") {
+	if cause := context.Cause(runCtx); !errors.As(cause, &lost) || lost.By != nil || !strings.Contains(lost.Error(), "no renewal") {
 		t.Fatalf("cause %v", cause)
 	}
 	if err := l.Publish(ctx); !errors.As(err, &lost) {

@@ -199,10 +199,14 @@ func (t *Txn) End(ctx context.Context) error {
 			reason = truncate(firstLine(t.opts.Redact(t.pushErr.Error())), 200)
 		}
 		host, _ := os.Hostname()
-		if err := t.lock.MarkUnpushed(ctx, orblock.Unpushed{
+		err := t.lock.MarkUnpushed(ctx, orblock.Unpushed{
 			Commit: head.String(), Checkout: host + ":" + t.repo.Dir(), Holder: t.opts.Holder, RunID: t.opts.RunID,
 			Reason: reason, Since: time.Now().UTC(),
-		}); err != nil {
+		})
+		if errors.As(err, &lostErr) {
+			return nil // the lock moved on: the PushError says what happened to this state
+		}
+		if err != nil {
 			return err
 		}
 		t.opts.Progress("the ORB stays locked, marked with this checkout's unpushed state (commit %.12s): "+
