@@ -39,9 +39,17 @@ func (e *ConflictError) Error() string {
 			"and merging would overwrite one with the other. The remote's state is what every other run builds on; this "+
 			"checkout holds a run's state that was never pushed. Move the checkout %s aside (keep it: its log says what that run "+
 			"changed) and run again; then `orbctl refresh` reads back what that run changed",
-			e.Local, e.Remote, strings.Join(e.Paths, ", "), e.Dir)
+			e.Local, e.Remote, listSome(e.Paths, 3), e.Dir)
 	}
 	return fmt.Sprintf("the remote changed %s, which this checkout changed too: resolve by hand in %s", strings.Join(e.Paths, ", "), e.Dir)
+}
+
+// listSome lists up to n paths and says how many more there are.
+func listSome(paths []string, n int) string {
+	if len(paths) <= n {
+		return strings.Join(paths, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(paths[:n], ", "), len(paths)-n)
 }
 
 // Sync brings the local branch up to the fetched remote branch: a fast-forward when the local

@@ -81,6 +81,7 @@ func TestLeaseTakenOverMidRunStopsTheOldRun(t *testing.T) {
 		t.Fatalf("the run that lost its lock: %v, want exit 4\n%s", err, first.stderr())
 	}
 	says := first.stderr()
+	t.Logf("the run that lost its lock said:\n%s", says)
 	if !strings.Contains(says, "stopping the run") || !strings.Contains(says, "NOT published") ||
 		!(strings.Contains(says, "taken over") || strings.Contains(says, "gave up the ORB lock")) {
 		t.Fatalf("the run that lost its lock does not say why:\n%s", says)
