@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/stacks"
 )
@@ -45,12 +46,12 @@ func (o *Orb) Secrets(ctx context.Context) ([]string, error) {
 
 // SetConfig changes the desired state: one commit, pushed. The whole spec is validated with the new
 // value first; an invalid change is refused and nothing is committed.
-func (o *Orb) SetConfig(ctx context.Context, key, value string, secret bool) (string, error) {
-	lock, _, err := o.lockAndSync(ctx, "config set", newRunID(time.Now()))
+func (o *Orb) SetConfig(ctx context.Context, key, value string, secret bool) (_ string, err error) {
+	t, err := o.begin(ctx, "config set", newRunID(time.Now()))
 	if err != nil {
 		return "", err
 	}
-	defer lock.Release(context.WithoutCancel(ctx))
+	defer func() { err = errors.Join(err, t.End(ctx)) }()
 	f, _, err := o.StackFile()
 	if err != nil {
 		return "", err
@@ -80,15 +81,15 @@ func (o *Orb) SetConfig(ctx context.Context, key, value string, secret bool) (st
 	if secret {
 		shown = "[secret]"
 	}
-	msg := fmt.Sprintf("orbos config %s: set %s\n\n%s", o.name(), key, trailers(map[string]string{
-		"Orbos-Operation": "config", "Orbos-Key": key, "Orbos-Value": truncate(firstLine(shown), 80),
-	}))
+	msg := record.Message(fmt.Sprintf("orbos config %s: set %s", o.name(), key), "", record.Trailers{
+		record.KeyOperation: "config", record.KeyKey: key, record.KeyValue: truncate(firstLine(shown), 80),
+	})
 	h, err := o.repo.CommitAll(msg)
 	if err != nil {
 		return "", err
 	}
 	if h.IsZero() {
-		return "", nil // the value was already set
+		return "", t.Publish(ctx) // the value was already set
 	}
-	return h.String(), o.push(ctx)
+	return h.String(), t.Publish(ctx)
 }

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -20,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/policy"
 	"github.com/orbos/orbos/provider"
@@ -30,7 +30,11 @@ import (
 // engine runs op on the ORB's stack with the file backend inside the checkout, reporting progress.
 func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result, ro RunOptions) error {
 	var packs []string
-	ws := o.workspace()
+	ws, err := o.workspace()
+	if err != nil {
+		return err
+	}
+	defer ws.close()
 	if (op == Preview || op == Up) && !ro.NoPolicy {
 		pack, err := tools.Find(PolicyPackBinary)
 		if err != nil {
@@ -38,7 +42,7 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 		}
 		packs = []string{pack}
 		// The version-step policy compares with what the ORB runs now.
-		if st, _ := ReadStatus(o.Checkout(), o.name()); st != nil && st.LastSuccess != nil {
+		if st, _ := record.ReadStatus(o.Checkout(), o.name()); st != nil && st.LastSuccess != nil {
 			ws.extraEnv = map[string]string{policy.CurrentVersionEnv: st.Kubernetes.DesiredVersion}
 		}
 	} else if ro.NoPolicy {
@@ -56,7 +60,11 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 		}
 	}
 	w := o.progressWriter()
-	if n := pendingOperations(o.Checkout(), o.name()); n > 0 && op != Preview && op != Drift {
+	cp, err := record.ReadCheckpoint(o.Checkout(), o.name())
+	if err != nil {
+		return err
+	}
+	if n := cp.PendingOperations(); n > 0 && op != Preview && op != Drift {
 		// An interrupted engine left operations whose outcome it never learned. Refresh them away;
 		// what a lost create made is adopted by the next create (server-side apply upserts).
 		o.progressf("clearing %d unfinished operations of an interrupted run\n", n)
@@ -189,27 +197,51 @@ func (o *Orb) engineError(op Operation, err error, diags []string) error {
 // PolicyPackBinary is the executable serving orbos's policy pack; it lives next to orbctl.
 const PolicyPackBinary = "orbos-policy"
 
-func (o *Orb) workspace() workspace {
+// workspace opens the ORB's Pulumi workspace; close removes its passphrase file.
+func (o *Orb) workspace() (*workspace, error) {
 	home := o.opts.PulumiHome
 	if home == "" {
 		home = os.Getenv("PULUMI_HOME")
 	}
-	return workspace{dir: o.Checkout(), passphrase: o.opts.Config.Passphrase, home: home}
+	return newWorkspace(o.Checkout(), o.opts.Config.Passphrase, home)
 }
 
 // workspace is where the Pulumi CLI runs for an ORB: the checkout, with the file backend inside it.
 type workspace struct {
-	dir        string
-	passphrase string
-	home       string // Pulumi's home; the CLI's default when empty
-	extraEnv   map[string]string
+	dir  string
+	home string // Pulumi's home; the CLI's default when empty
+	// passphraseFile holds the passphrase (mode 0600, in a directory only this user can enter) for as
+	// long as the workspace is open: the CLI reads it from there, and the plugins it starts, which
+	// inherit its environment, never see the passphrase itself.
+	passphraseFile string
+	extraEnv       map[string]string
+}
+
+func newWorkspace(dir, passphrase, home string) (*workspace, error) {
+	tmp, err := os.MkdirTemp("", "orbos-passphrase-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the passphrase file: %w", err)
+	}
+	file := filepath.Join(tmp, "passphrase")
+	if err := os.WriteFile(file, []byte(passphrase), 0o600); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("writing the passphrase file: %w", err)
+	}
+	return &workspace{dir: dir, home: home, passphraseFile: file}, nil
+}
+
+// close removes the passphrase file.
+func (w *workspace) close() {
+	if w.passphraseFile != "" {
+		os.RemoveAll(filepath.Dir(w.passphraseFile))
+	}
 }
 
 // env is the environment every Pulumi CLI call of an ORB gets.
-func (w workspace) env() map[string]string {
+func (w *workspace) env() map[string]string {
 	env := map[string]string{
 		"PULUMI_BACKEND_URL":                          "file://" + w.dir,
-		"PULUMI_CONFIG_PASSPHRASE":                    w.passphrase,
+		"PULUMI_CONFIG_PASSPHRASE_FILE":               w.passphraseFile,
 		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		// Use the plugins installed into Pulumi's home, not whatever is on PATH.
@@ -226,7 +258,7 @@ func (w workspace) env() map[string]string {
 	return env
 }
 
-func (w workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(string) string) (auto.Workspace, error) {
+func (w *workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(string) string) (auto.Workspace, error) {
 	cmd, err := pulumiCommand()
 	if err != nil {
 		return nil, err
@@ -256,7 +288,7 @@ func (w workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(st
 
 // stack selects the ORB's stack, creating it in the file backend when it does not exist yet. The
 // desired-state file stays byte for byte as it was (Pulumi would rewrite it without comments).
-func (w workspace) stack(ctx context.Context, orb string, prog pulumi.RunFunc, redact func(string) string) (auto.Stack, error) {
+func (w *workspace) stack(ctx context.Context, orb string, prog pulumi.RunFunc, redact func(string) string) (auto.Stack, error) {
 	ws, err := w.open(ctx, prog, redact)
 	if err != nil {
 		return auto.Stack{}, err
@@ -304,7 +336,7 @@ func pulumiCommand() (auto.PulumiCommand, error) {
 }
 
 // pulumiHome is Pulumi's home directory for this workspace.
-func (w workspace) pulumiHome() (string, error) {
+func (w *workspace) pulumiHome() (string, error) {
 	if w.home != "" {
 		return w.home, nil
 	}
@@ -316,7 +348,7 @@ func (w workspace) pulumiHome() (string, error) {
 }
 
 // ensurePlugin installs a resource provider plugin that `make tools` built into Pulumi's home, once.
-func (w workspace) ensurePlugin(ctx context.Context, name, version string) error {
+func (w *workspace) ensurePlugin(ctx context.Context, name, version string) error {
 	home, err := w.pulumiHome()
 	if err != nil {
 		return err
@@ -339,12 +371,4 @@ func (w workspace) ensurePlugin(ctx context.Context, name, version string) error
 		return fmt.Errorf("installing the %s provider plugin %s from %s: %v\n%s", name, version, src, err, out)
 	}
 	return nil
-}
-
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -4,22 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/orbos/orbos/automation/txn"
 )
 
-// PushError means a run's state was committed in the local checkout but could not be pushed.
-// The next run pushes it.
-type PushError struct {
-	Commit   string
-	Checkout string
-	Err      error
-}
-
-func (e *PushError) Error() string {
-	return fmt.Sprintf("the run's state is committed locally (%s in %s) but pushing it failed: %v; "+
-		"the next orbctl run from this checkout pushes it", short(e.Commit), e.Checkout, e.Err)
-}
-
-func (e *PushError) Unwrap() error { return e.Err }
+// PushError means a run's state was committed in the local checkout but not pushed (see txn.PushError).
+type PushError = txn.PushError
 
 // ErrChangesPending is returned by a preview that expected no changes and found some.
 var ErrChangesPending = errors.New("the preview found changes")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orbos/orbos/automation/gitrepo"
 	"github.com/orbos/orbos/automation/orbconfig"
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/stacks"
 )
@@ -89,7 +90,12 @@ func Init(ctx context.Context, opts InitOptions) (res *InitResult, err error) {
 		dir = DefaultCheckout(cfg)
 	}
 	if _, err := os.Stat(dir); err == nil {
-		if err := os.RemoveAll(dir); err != nil { // a cache of an ORB by the same name and URL that is gone
+		// A checkout of an ORB by the same name and URL that is gone: deleted only when nothing in
+		// it exists nowhere else.
+		if err := disposable(dir, cfg.Branch); err != nil {
+			return nil, err
+		}
+		if err := os.RemoveAll(dir); err != nil {
 			return nil, fmt.Errorf("clearing the old checkout %s: %w", dir, err)
 		}
 	}
@@ -148,7 +154,11 @@ func Init(ctx context.Context, opts InitOptions) (res *InitResult, err error) {
 		}
 	}
 	// The stack exists in the file backend from the first commit on, so that every later run finds it.
-	ws := workspace{dir: dir, passphrase: cfg.Passphrase, home: os.Getenv("PULUMI_HOME")}
+	ws, err := newWorkspace(dir, cfg.Passphrase, os.Getenv("PULUMI_HOME"))
+	if err != nil {
+		return nil, err
+	}
+	defer ws.close()
 	noProgram := func(*pulumi.Context) error { return nil }
 	if _, err := ws.stack(ctx, cfg.Orb, noProgram, func(s string) string { return strings.ReplaceAll(s, cfg.Passphrase, "[secret]") }); err != nil {
 		return nil, err
@@ -156,7 +166,7 @@ func Init(ctx context.Context, opts InitOptions) (res *InitResult, err error) {
 	if err := cfg.Save(opts.OrbconfigPath); err != nil {
 		return nil, err
 	}
-	h, err := repo.CommitAll(fmt.Sprintf("orbos init %s\n\n%s", cfg.Orb, trailers(map[string]string{"Orbos-Operation": "init"})))
+	h, err := repo.CommitAll(record.Message("orbos init "+cfg.Orb, "", record.Trailers{record.KeyOperation: "init"}))
 	if err != nil {
 		return nil, err
 	}
@@ -164,4 +174,44 @@ func Init(ctx context.Context, opts InitOptions) (res *InitResult, err error) {
 		return nil, err
 	}
 	return &InitResult{Orb: cfg.Orb, Repository: cfg.Repository, Orbconfig: opts.OrbconfigPath, Checkout: dir, Commit: h.String()}, nil
+}
+
+// disposable refuses to let init delete a checkout that holds something that exists nowhere else:
+// commits never pushed, or what an interrupted run left (uncommitted state, Pulumi's locks).
+func disposable(dir, branch string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("reading the old checkout %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	repo, err := gitrepo.OpenLocal(dir, branch)
+	if err != nil {
+		return fmt.Errorf("%s exists and is not a checkout orbctl made (%v): pass another --checkout, or remove it yourself", dir, err)
+	}
+	var kept []string
+	if ahead, err := repo.Ahead(); err != nil {
+		return err
+	} else if ahead {
+		head, _ := repo.Head()
+		kept = append(kept, fmt.Sprintf("commits that were never pushed (newest %.12s)", head))
+	}
+	changed, err := repo.Changed()
+	if err != nil {
+		return err
+	}
+	if locks, _ := os.ReadDir(filepath.Join(dir, ".pulumi", "locks")); len(locks) > 0 {
+		changed = append(changed, ".pulumi/locks/")
+	}
+	if len(changed) > 0 {
+		kept = append(kept, "an interrupted run's leftovers ("+strings.Join(changed, ", ")+")")
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return fmt.Errorf("refusing to delete the old checkout %s: it holds %s, which exist nowhere else. "+
+		"If they belong to an ORB you still need, run orbctl there with that ORB's orbconfig (it pushes them) or keep the "+
+		"directory and pass another --checkout; if you are sure they are worthless, remove the directory yourself",
+		dir, strings.Join(kept, " and "))
 }

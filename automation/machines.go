@@ -2,9 +2,11 @@ package automation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/internal/sshexec"
 	"github.com/orbos/orbos/stacks"
 )
@@ -38,7 +40,7 @@ func (o *Orb) Machine(ctx context.Context, id string) (sshexec.Target, error) {
 		t.HostKey = stateHostKey(o.Checkout(), o.name(), id)
 	}
 	if t.HostKey == "" {
-		return sshexec.Target{}, fmt.Errorf("machine %s: its host key is neither pinned in the spec (hostKey) nor known from a run yet: run `orbctl up` first, or pin it", id)
+		return sshexec.Target{}, fmt.Errorf("machine %s: %w: run `orbctl up` first, or pin it", id, ErrHostKeyUnknown)
 	}
 	key, err := o.GetConfig(ctx, stacks.KeySSHKey, true)
 	if err != nil || key.Value == "" {
@@ -49,22 +51,16 @@ func (o *Orb) Machine(ctx context.Context, id string) (sshexec.Target, error) {
 	return *t, nil
 }
 
+// ErrHostKeyUnknown means orbos does not know a machine's host key yet.
+var ErrHostKeyUnknown = errors.New("its host key is neither pinned in the spec (hostKey) nor known from a run yet")
+
 // stateHostKey finds the host key the provider trusted for machine id in the checkpoint.
 func stateHostKey(dir, orb, id string) string {
-	latest, err := readCheckpoint(dir, orb)
-	if err != nil || latest == nil {
+	cp, err := record.ReadCheckpoint(dir, orb)
+	if err != nil {
 		return ""
 	}
-	for _, r := range latest.Resources {
-		conn, _ := r.Outputs["connection"].(map[string]any)
-		if conn == nil || conn["machine"] != id {
-			continue
-		}
-		if k, _ := r.Outputs["hostKey"].(string); k != "" {
-			return k
-		}
-	}
-	return ""
+	return cp.HostKey(id)
 }
 
 // RequestNode writes a request for one machine into the desired state (orbos:orbiter.nodes.<id>.<what>,

@@ -18,6 +18,7 @@ import (
 	"github.com/orbos/orbos/automation/gitrepo"
 	"github.com/orbos/orbos/automation/orbconfig"
 	"github.com/orbos/orbos/automation/stackconfig"
+	"github.com/orbos/orbos/automation/txn"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -159,8 +160,9 @@ func (o *Orb) crypter(f *stackconfig.File) (config.Crypter, error) {
 	return c, nil
 }
 
-// Sync fetches the remote and brings the checkout up to it (fast-forward, or a merge that keeps
-// this checkout's state), without taking the ORB lock: for read-only commands.
+// Sync fetches the remote and brings the checkout up to it, without taking the ORB lock: for
+// read-only commands. A checkout whose unpushed state cannot be merged keeps its own view (the next
+// run says what to do).
 func (o *Orb) Sync(ctx context.Context) error {
 	if err := o.repo.Fetch(ctx); err != nil {
 		return err
@@ -173,11 +175,11 @@ func (o *Orb) Sync(ctx context.Context) error {
 		// An interrupted run's state waits here for the next locked run to commit it.
 		return nil
 	}
-	_, err = o.repo.Sync(isStatePath)
+	_, err = o.repo.Sync(txn.IsState)
+	var conflict *gitrepo.ConflictError
+	if errors.As(err, &conflict) {
+		o.progressf("note: this checkout holds state that was never pushed, and the remote's state moved on: showing this checkout's view\n")
+		return nil
+	}
 	return err
-}
-
-// isStatePath tells the files a run writes (current state) from the desired state.
-func isStatePath(p string) bool {
-	return strings.HasPrefix(p, ".pulumi/") || strings.HasPrefix(p, "status/")
 }

@@ -12,26 +12,16 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
+
+	"github.com/orbos/orbos/automation/record"
 )
 
 // Step is one resource operation of a run, as the engine reported it.
-type Step struct {
-	Op      string  `json:"op"`
-	Type    string  `json:"type"`
-	Name    string  `json:"name"`
-	URN     string  `json:"urn"`
-	Status  string  `json:"status"` // planned, done or failed
-	Seconds float64 `json:"seconds,omitempty"`
-	Diffs   []Diff  `json:"diffs,omitempty"`
-}
+type Step = record.Step
 
 // Diff is one changed property of an update.
-type Diff struct {
-	Path string `json:"path"`
-	Kind string `json:"kind"`
-	Old  string `json:"old,omitempty"`
-	New  string `json:"new,omitempty"`
-}
+type Diff = record.Diff
 
 // progress turns engine events into progress lines while the engine works, and collects the steps.
 type progress struct {
@@ -193,16 +183,6 @@ func nameOf(urn string) string {
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n      ") }
 
-func (d Diff) String() string {
-	switch d.Kind {
-	case "add", "add-replace":
-		return fmt.Sprintf("+ %s: %s", d.Path, d.New)
-	case "delete", "delete-replace":
-		return fmt.Sprintf("- %s: %s", d.Path, d.Old)
-	}
-	return fmt.Sprintf("~ %s: %s => %s", d.Path, d.Old, d.New)
-}
-
 // diffs renders the detailed diff of an update, with old and new input values.
 func diffs(m apitype.StepEventMetadata) []Diff {
 	var out []Diff
@@ -241,7 +221,7 @@ func diffs(m apitype.StepEventMetadata) []Diff {
 
 func render(v any) string {
 	// A secret arrives as Pulumi's envelope around its ciphertext: neither is for reading.
-	if m, ok := v.(map[string]any); ok && m[secretSig] != nil {
+	if m, ok := v.(map[string]any); ok && m[sig.Key] == sig.Secret {
 		return "[secret]"
 	}
 	b, err := json.Marshal(v)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
 
 	"github.com/orbos/orbos/internal/golden"
 )
@@ -85,7 +86,7 @@ func TestRedactorMasksSecretsInProgress(t *testing.T) {
 // A secret's diff shows that it changed, never its ciphertext.
 func TestDiffOfASecret(t *testing.T) {
 	envelope := func(ct string) map[string]any {
-		return map[string]any{secretSig: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": ct}
+		return map[string]any{sig.Key: sig.Secret, "ciphertext": ct}
 	}
 	d := diffs(apitype.StepEventMetadata{
 		Op:           apitype.OpUpdate,

@@ -2,8 +2,11 @@ package automation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 
 	"gopkg.in/yaml.v3"
 
@@ -74,19 +77,15 @@ func (o *Orb) Takeoff(ctx context.Context, opts TakeoffOptions) (*Result, error)
 		return res, nil
 	}
 	o.progressf("waiting up to %s for the reconciler to become available\n", opts.WaitReady)
-	deadline := time.Now().Add(opts.WaitReady)
-	for {
+	_, err = backoff.Retry(ctx, func() (bool, error) {
 		ok, err := client.deploymentAvailable(ctx, ns, "orbos-reconciler")
-		if ok {
-			return res, nil
+		if err == nil && !ok {
+			err = errors.New("not available yet")
 		}
-		if time.Now().After(deadline) {
-			return res, fmt.Errorf("the reconciler did not become available within %s (last: %v): see `kubectl -n %s describe deployment orbos-reconciler`", opts.WaitReady, err, ns)
-		}
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
+		return ok, err
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(2*time.Second)), backoff.WithMaxElapsedTime(opts.WaitReady))
+	if err != nil {
+		return res, fmt.Errorf("the reconciler did not become available within %s (last: %v): see `kubectl -n %s describe deployment orbos-reconciler`", opts.WaitReady, err, ns)
 	}
+	return res, nil
 }

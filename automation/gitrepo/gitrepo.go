@@ -17,6 +17,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // RemoteName is the only remote orbos configures in a checkout.
@@ -34,13 +35,15 @@ func Explain(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "knownhosts: key mismatch"):
-		return fmt.Errorf("%w (%v)", ErrHostKeyMismatch, err)
-	case strings.Contains(msg, "knownhosts: key is unknown"):
+	var keyErr *knownhosts.KeyError
+	if errors.As(err, &keyErr) {
+		if len(keyErr.Want) > 0 {
+			return fmt.Errorf("%w (%v)", ErrHostKeyMismatch, err)
+		}
 		return fmt.Errorf("the SSH host key of the remote is not in the orbconfig's knownHosts; add it (ssh-keyscan HOST): %w", err)
-	case strings.Contains(msg, "unable to authenticate"):
+	}
+	// x/crypto/ssh has no error type for a refused key: its message is all there is.
+	if strings.Contains(err.Error(), "ssh: unable to authenticate") {
 		return fmt.Errorf("the remote refused the deploy key of the orbconfig: %w", err)
 	}
 	return err
@@ -118,6 +121,17 @@ func Open(ctx context.Context, opts Options) (*Repo, error) {
 	return &Repo{opts: opts, repo: r}, nil
 }
 
+// OpenLocal opens the checkout in dir as it is, whatever its remote, without touching the network.
+func OpenLocal(dir, branch string) (*Repo, error) {
+	opts := Options{Dir: dir, Branch: branch}
+	opts.defaults()
+	r, err := git.PlainOpen(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening checkout %s: %w", dir, err)
+	}
+	return &Repo{opts: opts, repo: r}, nil
+}
+
 // Init creates a new repository in opts.Dir whose origin is opts.URL, for a remote that is still empty.
 func Init(opts Options) (*Repo, error) {
 	opts.defaults()
@@ -175,10 +189,10 @@ func (r *Repo) Fetch(ctx context.Context) error {
 		Auth:       r.opts.Auth,
 		Tags:       git.NoTags,
 	})
+	if errors.Is(err, git.NoMatchingRefSpecError{}) {
+		return nil // an empty remote
+	}
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		if strings.Contains(err.Error(), "couldn't find remote ref") {
-			return nil // an empty remote
-		}
 		return fmt.Errorf("fetching %s from %s: %w", r.opts.Branch, r.opts.URL, Explain(err))
 	}
 	return nil
@@ -257,231 +271,6 @@ func (r *Repo) CommitAll(message string) (plumbing.Hash, error) {
 
 func (r *Repo) signature() *object.Signature {
 	return &object.Signature{Name: r.opts.AuthorName, Email: r.opts.AuthorEmail, When: time.Now()}
-}
-
-// Push pushes the local branch. The remote only accepts it as a fast-forward.
-func (r *Repo) Push(ctx context.Context) error {
-	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.opts.branchRef(), r.opts.branchRef()))
-	err := r.repo.PushContext(ctx, &git.PushOptions{
-		RemoteName: RemoteName,
-		RefSpecs:   []config.RefSpec{spec},
-		Auth:       r.opts.Auth,
-	})
-	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return fmt.Errorf("pushing %s to %s: %w", r.opts.Branch, r.opts.URL, Explain(err))
-	}
-	head, herr := r.Head()
-	if herr == nil {
-		_ = r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.remoteRef(), head))
-	}
-	return nil
-}
-
-// Ahead reports whether the local branch has commits the remote lacks.
-func (r *Repo) Ahead() (bool, error) {
-	local, err := r.Head()
-	if err != nil {
-		return false, err
-	}
-	remote, err := r.RemoteHead()
-	if err != nil {
-		return false, err
-	}
-	if local == remote || local.IsZero() {
-		return false, nil
-	}
-	if remote.IsZero() {
-		return true, nil
-	}
-	isAnc, err := r.isAncestor(local, remote)
-	if err != nil {
-		return false, err
-	}
-	return !isAnc, nil
-}
-
-func (r *Repo) isAncestor(a, b plumbing.Hash) (bool, error) {
-	ca, err := r.repo.CommitObject(a)
-	if err != nil {
-		return false, fmt.Errorf("reading commit %s: %w", a, err)
-	}
-	cb, err := r.repo.CommitObject(b)
-	if err != nil {
-		return false, fmt.Errorf("reading commit %s: %w", b, err)
-	}
-	return ca.IsAncestor(cb)
-}
-
-// SyncResult says what Sync did.
-type SyncResult string
-
-const (
-	UpToDate    SyncResult = "up-to-date"
-	FastForward SyncResult = "fast-forward"
-	Merged      SyncResult = "merged"
-	LocalAhead  SyncResult = "local-ahead"
-)
-
-// Sync brings the local branch up to the fetched remote branch: a fast-forward when the local
-// branch has nothing new, else a merge commit in which paths matching ours() keep the local
-// version and every other path takes the remote's. A path that both sides changed and that
-// ours() does not claim is a conflict. The worktree must be clean (commit first).
-func (r *Repo) Sync(ours func(path string) bool) (SyncResult, error) {
-	local, err := r.Head()
-	if err != nil {
-		return "", err
-	}
-	remote, err := r.RemoteHead()
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case remote.IsZero() || local == remote:
-		if !local.IsZero() && local != remote {
-			return LocalAhead, nil
-		}
-		return UpToDate, nil
-	case local.IsZero():
-		return FastForward, r.resetTo(remote)
-	}
-	if anc, err := r.isAncestor(local, remote); err != nil {
-		return "", err
-	} else if anc {
-		return FastForward, r.resetTo(remote)
-	}
-	if anc, err := r.isAncestor(remote, local); err != nil {
-		return "", err
-	} else if anc {
-		return LocalAhead, nil
-	}
-	return Merged, r.merge(local, remote, ours)
-}
-
-func (r *Repo) resetTo(h plumbing.Hash) error {
-	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.branchRef(), h)); err != nil {
-		return fmt.Errorf("moving %s: %w", r.opts.Branch, err)
-	}
-	head := plumbing.NewSymbolicReference(plumbing.HEAD, r.opts.branchRef())
-	if err := r.repo.Storer.SetReference(head); err != nil {
-		return fmt.Errorf("pointing HEAD at %s: %w", r.opts.Branch, err)
-	}
-	wt, err := r.repo.Worktree()
-	if err != nil {
-		return fmt.Errorf("opening worktree: %w", err)
-	}
-	if err := wt.Reset(&git.ResetOptions{Commit: h, Mode: git.HardReset}); err != nil {
-		return fmt.Errorf("checking out %s: %w", h, err)
-	}
-	return nil
-}
-
-func (r *Repo) merge(local, remote plumbing.Hash, ours func(string) bool) error {
-	lc, err := r.repo.CommitObject(local)
-	if err != nil {
-		return fmt.Errorf("reading commit: %w", err)
-	}
-	rc, err := r.repo.CommitObject(remote)
-	if err != nil {
-		return fmt.Errorf("reading commit: %w", err)
-	}
-	bases, err := lc.MergeBase(rc)
-	if err != nil || len(bases) == 0 {
-		return fmt.Errorf("local and remote %s share no history: %w", r.opts.Branch, err)
-	}
-	theirs, err := changedPaths(bases[0], rc)
-	if err != nil {
-		return err
-	}
-	mine, err := changedPaths(bases[0], lc)
-	if err != nil {
-		return err
-	}
-	var conflicts []string
-	for p := range theirs {
-		if ours(p) {
-			continue
-		}
-		if _, both := mine[p]; both {
-			conflicts = append(conflicts, p)
-		}
-	}
-	if len(conflicts) > 0 {
-		sortStrings(conflicts)
-		return fmt.Errorf("the remote changed %s, which this checkout changed too: resolve by hand in %s", strings.Join(conflicts, ", "), r.opts.Dir)
-	}
-	wt, err := r.repo.Worktree()
-	if err != nil {
-		return fmt.Errorf("opening worktree: %w", err)
-	}
-	rtree, err := rc.Tree()
-	if err != nil {
-		return fmt.Errorf("reading tree: %w", err)
-	}
-	for p := range theirs {
-		if ours(p) {
-			continue
-		}
-		full := filepath.Join(r.opts.Dir, p)
-		f, err := rtree.File(p)
-		if errors.Is(err, object.ErrFileNotFound) {
-			if _, err := wt.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("merging removal of %s: %w", p, err)
-			}
-			_ = os.Remove(full)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s from the remote: %w", p, err)
-		}
-		content, err := f.Contents()
-		if err != nil {
-			return fmt.Errorf("reading %s from the remote: %w", p, err)
-		}
-		mode, _ := f.Mode.ToOSFileMode()
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return fmt.Errorf("merging %s: %w", p, err)
-		}
-		if err := os.WriteFile(full, []byte(content), mode.Perm()); err != nil {
-			return fmt.Errorf("merging %s: %w", p, err)
-		}
-		if _, err := wt.Add(p); err != nil {
-			return fmt.Errorf("merging %s: %w", p, err)
-		}
-	}
-	msg := fmt.Sprintf("Merge remote %s into orbos state\n\nThe remote's desired state and the local run's state never overlap.", r.opts.Branch)
-	if _, err := wt.Commit(msg, &git.CommitOptions{
-		Author:            r.signature(),
-		Parents:           []plumbing.Hash{local, remote},
-		AllowEmptyCommits: true,
-	}); err != nil {
-		return fmt.Errorf("committing merge: %w", err)
-	}
-	return nil
-}
-
-func changedPaths(from, to *object.Commit) (map[string]struct{}, error) {
-	ft, err := from.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("reading tree: %w", err)
-	}
-	tt, err := to.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("reading tree: %w", err)
-	}
-	changes, err := object.DiffTree(ft, tt)
-	if err != nil {
-		return nil, fmt.Errorf("diffing trees: %w", err)
-	}
-	out := map[string]struct{}{}
-	for _, c := range changes {
-		if c.From.Name != "" {
-			out[c.From.Name] = struct{}{}
-		}
-		if c.To.Name != "" {
-			out[c.To.Name] = struct{}{}
-		}
-	}
-	return out, nil
 }
 
 // Commit is one entry of the log.

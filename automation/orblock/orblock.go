@@ -1,6 +1,14 @@
 // Package orblock implements the ORB lock: a Git ref on the ORB's remote, changed only by
 // compare-and-swap pushes, that names its holder and carries a lease the holder keeps renewing.
-// A lease that ran out (its holder died) can be taken over.
+//
+// A lease expires by observed time, as in client-go's leader election: a waiter takes the lock over
+// once it has seen the same lock commit unchanged for a whole lease on its own monotonic clock. The
+// holder's timestamps are shown to people and never compared with another machine's clock. The
+// holder gives the lock up (and cancels its run) before a waiter could see its lease run out.
+//
+// A lock can also be marked: the state of a run that could not be pushed lives only in the holder's
+// checkout. A marked lock never expires; only a checkout that holds that state, or an operator who
+// says so (Break), ends it.
 package orblock
 
 import (
@@ -8,51 +16,106 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 
 	"github.com/orbos/orbos/automation/gitrepo"
 )
 
-// Ref is the lock's ref on the remote; fetchedRef is where the holder's view of it is kept locally.
+// Ref is the lock's ref on the remote; fetchedRef and heldRef keep its commits locally.
 const (
 	Ref        plumbing.ReferenceName = "refs/orbos/lock"
 	fetchedRef plumbing.ReferenceName = "refs/orbos/remote-lock"
+	heldRef    plumbing.ReferenceName = "refs/orbos/held-lock"
 )
+
+// DefaultTTL is the lease when none is given (and of locks that do not say theirs).
+const DefaultTTL = 2 * time.Minute
 
 // Info is what the lock says about its holder.
 type Info struct {
-	Holder   string    `json:"holder"`
-	Purpose  string    `json:"purpose"`
-	RunID    string    `json:"runID"`
+	Holder  string `json:"holder"`
+	Purpose string `json:"purpose"`
+	RunID   string `json:"runID"`
+	// Acquired and Renewed are the holder's wall clock: shown to people, never compared with another clock.
 	Acquired time.Time `json:"acquired"`
-	Expires  time.Time `json:"expires"`
-	// Host and PID identify the holder's process, so that a holder on the same machine that died
-	// is recognised at once instead of after its lease.
-	Host string `json:"host,omitempty"`
-	PID  int    `json:"pid,omitempty"`
+	Renewed  time.Time `json:"renewed"`
+	// LeaseSeconds: whoever sees this lock commit unchanged for this long may take the lock over.
+	LeaseSeconds float64 `json:"leaseSeconds"`
+	// The holder's process, so that a holder on the same machine that died is recognised at once.
+	process
+	// Unpushed marks state that exists only in the holder's checkout.
+	Unpushed *Unpushed `json:"unpushed,omitempty"`
+}
+
+// Unpushed is state a run committed but could not push.
+type Unpushed struct {
+	Commit string `json:"commit"`
+	// Checkout is where the state is: host:directory.
+	Checkout string    `json:"checkout"`
+	Holder   string    `json:"holder"`
+	RunID    string    `json:"runID"`
+	Reason   string    `json:"reason"`
+	Since    time.Time `json:"since"`
+}
+
+// Lease is how long the lock stays unchanged before it may be taken over.
+func (i Info) Lease() time.Duration {
+	if i.LeaseSeconds <= 0 {
+		return DefaultTTL
+	}
+	return time.Duration(i.LeaseSeconds * float64(time.Second))
 }
 
 func (i Info) String() string {
-	return fmt.Sprintf("%s (%s, since %s, lease until %s)", i.Holder, i.Purpose,
-		i.Acquired.UTC().Format(time.RFC3339), i.Expires.UTC().Format(time.RFC3339))
+	s := fmt.Sprintf("%s (%s, since %s, lease %s)", i.Holder, i.Purpose, i.Acquired.UTC().Format(time.RFC3339), i.Lease())
+	if u := i.Unpushed; u != nil {
+		s += fmt.Sprintf(", with unpushed state: commit %.12s at %s, run %s", u.Commit, u.Checkout, u.RunID)
+	}
+	return s
 }
 
 // HeldError is returned when another holder keeps the lock past the wait.
-type HeldError struct{ Info Info }
+type HeldError struct {
+	Info Info
+	// Unchanged is how long this process saw the lock commit unchanged.
+	Unchanged time.Duration
+}
 
 func (e *HeldError) Error() string {
-	return fmt.Sprintf("the ORB is locked by %s; wait for it, or retry with a longer --lock-wait", e.Info)
+	return fmt.Sprintf("the ORB is locked by %s; wait for it, or retry with a longer --lock-wait "+
+		"(a lock whose holder is gone is taken over once it has been seen unchanged for its lease)", e.Info)
+}
+
+// UnpushedError is returned when the lock marks state that only another checkout holds.
+type UnpushedError struct{ Info Info }
+
+func (e *UnpushedError) Error() string {
+	u := e.Info.Unpushed
+	return fmt.Sprintf("the ORB's newest state was never pushed: run %s of %s committed it as %.12s in %s (%s). "+
+		"No run may start from the older state on the remote: run orbctl from that checkout, which pushes it; "+
+		"if that state is lost for good, `orbctl unlock` removes the mark (it asks first)",
+		u.RunID, u.Holder, u.Commit, u.Checkout, u.Reason)
+}
+
+// LostError means this process no longer holds the lock it took.
+type LostError struct {
+	// By is the holder that took the lock over; nil when this process gave it up itself because it
+	// could not renew the lease in time.
+	By     *Info
+	Reason string
+}
+
+func (e *LostError) Error() string {
+	if e.By != nil {
+		return fmt.Sprintf("the ORB lock was taken over by %s: this run's lease had run out", e.By)
+	}
+	return "this run gave up the ORB lock before its lease could run out: " + e.Reason
 }
 
 // Options of Acquire.
@@ -60,356 +123,185 @@ type Options struct {
 	Holder  string        // who takes the lock; DefaultHolder() when empty
 	Purpose string        // what for, e.g. "up"
 	RunID   string        // unique per run
-	TTL     time.Duration // lease length; renewed every TTL/3
+	TTL     time.Duration // lease length; renewed every TTL/3, given up after 2/3 TTL without renewal
 	Wait    time.Duration // how long to wait for another holder; 0 fails at once
-	// OnWait is called once per change of holder seen while waiting.
+	// OnWait is called once per holder seen while waiting.
 	OnWait func(Info)
-	// Now is the clock (tests).
-	Now func() time.Time
+	// Clock measures how long a lock was seen unchanged (time.Now, whose readings are monotonic, when nil).
+	Clock func() time.Time
+	// WallClock stamps the lock for people to read (time.Now when nil).
+	WallClock func() time.Time
+	// ReleaseTimeout bounds Release, so that a stuck remote cannot keep a finished run waiting
+	// (DefaultReleaseTimeout when 0).
+	ReleaseTimeout time.Duration
 }
 
-// DefaultHolder names this process: user@host pid N.
-func DefaultHolder() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
+// DefaultReleaseTimeout bounds Release.
+const DefaultReleaseTimeout = 30 * time.Second
+
+func (o *Options) defaults() {
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
 	}
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s@%s pid %d", name, host, os.Getpid())
-}
-
-// Lock is a held ORB lock.
-type Lock struct {
-	repo *gitrepo.Repo
-	opts Options
-
-	mu      sync.Mutex
-	head    plumbing.Hash // the lock commit we last pushed
-	info    Info
-	lost    error
-	lostCh  chan struct{}
-	stop    chan struct{}
-	stopped chan struct{}
-
-	// TookOver is the expired lock this one replaced, if any.
-	TookOver *Info
+	if o.Holder == "" {
+		o.Holder = DefaultHolder()
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.WallClock == nil {
+		o.WallClock = time.Now
+	}
+	if o.ReleaseTimeout <= 0 {
+		o.ReleaseTimeout = DefaultReleaseTimeout
+	}
 }
 
 // Acquire takes the lock, waiting up to opts.Wait for another holder, and starts renewing its lease.
 func Acquire(ctx context.Context, repo *gitrepo.Repo, opts Options) (*Lock, error) {
-	if opts.TTL <= 0 {
-		opts.TTL = 2 * time.Minute
-	}
-	if opts.Holder == "" {
-		opts.Holder = DefaultHolder()
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	l := &Lock{repo: repo, opts: opts, lostCh: make(chan struct{}), stop: make(chan struct{}), stopped: make(chan struct{})}
-	deadline := opts.Now().Add(opts.Wait)
-	var lastSeen *Info
-	delay := 200 * time.Millisecond
+	opts.defaults()
+	l := newLock(repo, opts)
+	until := opts.Clock().Add(opts.Wait)
+	var seen plumbing.Hash
+	var seenAt time.Time
+	var announced string
+	wait := &backoff.ExponentialBackOff{InitialInterval: 200 * time.Millisecond, RandomizationFactor: 0.2, Multiplier: 2, MaxInterval: 2 * time.Second}
+	wait.Reset()
 	for {
-		cur, info, err := l.read(ctx)
+		cur, info, err := readLock(ctx, repo)
 		if err != nil {
 			return nil, err
 		}
-		now := opts.Now()
+		now := opts.Clock()
+		if cur != seen {
+			seen, seenAt = cur, now
+		}
+		takeOver := false
 		switch {
 		case cur.IsZero():
-			if ok, err := l.swap(ctx, plumbing.ZeroHash, l.newInfo(now)); err != nil {
+		case info.Unpushed != nil:
+			// Only the checkout that holds the unpushed state may go on: it pushes it first.
+			if has, err := repo.Contains(info.Unpushed.Commit); err != nil {
 				return nil, err
-			} else if ok {
-				l.startRenewing()
+			} else if has {
+				takeOver = true
+			} else if !now.Before(until) {
+				return nil, &UnpushedError{Info: info}
+			}
+		case info.process.gone(l.self), now.Sub(seenAt) >= info.Lease():
+			takeOver = true
+		case !now.Before(until):
+			return nil, &HeldError{Info: info, Unchanged: now.Sub(seenAt)}
+		}
+		if cur.IsZero() || takeOver {
+			ok, err := l.swap(ctx, cur, l.newInfo())
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				if takeOver {
+					prev := info
+					l.TookOver = &prev
+				}
+				l.keep()
 				return l, nil
 			}
-			continue // someone was faster: read again
-		case now.After(info.Expires) || holderDead(info):
-			if ok, err := l.swap(ctx, cur, l.newInfo(now)); err != nil {
-				return nil, err
-			} else if ok {
-				expired := info
-				l.TookOver = &expired
-				l.startRenewing()
-				return l, nil
-			}
-			continue
+			continue // somebody was faster: read again
 		}
-		if now.After(deadline) {
-			return nil, &HeldError{Info: info}
-		}
-		if opts.OnWait != nil && (lastSeen == nil || info.RunID != lastSeen.RunID || !info.Acquired.Equal(lastSeen.Acquired)) {
-			seen := info
-			lastSeen = &seen
+		if opts.OnWait != nil && info.RunID+info.Holder != announced {
+			announced = info.RunID + info.Holder
 			opts.OnWait(info)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for the ORB lock held by %s: %w", info, ctx.Err())
-		case <-time.After(delay):
-		}
-		if delay < 2*time.Second {
-			delay *= 2
+		case <-time.After(wait.NextBackOff()):
 		}
 	}
-}
-
-func (l *Lock) newInfo(now time.Time) Info {
-	host, _ := os.Hostname()
-	return Info{Holder: l.opts.Holder, Purpose: l.opts.Purpose, RunID: l.opts.RunID, Acquired: now, Expires: now.Add(l.opts.TTL),
-		Host: host, PID: os.Getpid()}
-}
-
-// holderDead reports whether the holder was a process of this machine that no longer runs.
-func holderDead(i Info) bool {
-	host, err := os.Hostname()
-	if err != nil || i.Host != host || i.PID <= 0 || i.PID == os.Getpid() {
-		return false
-	}
-	err = syscall.Kill(i.PID, 0)
-	return errors.Is(err, syscall.ESRCH)
-}
-
-// Info returns what the lock currently says.
-func (l *Lock) Info() Info {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.info
-}
-
-// Lost is closed when renewing found the lock taken by somebody else (our lease had run out).
-func (l *Lock) Lost() <-chan struct{} { return l.lostCh }
-
-// Err says why the lock was lost, or nil.
-func (l *Lock) Err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.lost
 }
 
 // Read returns the remote lock's holder, if any, without taking it.
 func Read(ctx context.Context, repo *gitrepo.Repo) (*Info, error) {
-	l := &Lock{repo: repo}
-	cur, info, err := l.read(ctx)
+	cur, info, err := readLock(ctx, repo)
 	if err != nil || cur.IsZero() {
 		return nil, err
 	}
 	return &info, nil
 }
 
-// read returns the remote lock commit and its info (zero hash when unlocked).
-func (l *Lock) read(ctx context.Context) (plumbing.Hash, Info, error) {
-	r := l.repo.Git()
-	remote, err := r.Remote(gitrepo.RemoteName)
+// Inspect returns the remote lock commit and what it says; an empty commit when the ORB is unlocked.
+func Inspect(ctx context.Context, repo *gitrepo.Repo) (string, *Info, error) {
+	cur, info, err := readLock(ctx, repo)
+	if err != nil || cur.IsZero() {
+		return "", nil, err
+	}
+	return cur.String(), &info, nil
+}
+
+// Break removes the lock, whoever holds it and whatever it marks, provided it is still the commit
+// the operator was shown (commit, from Inspect). It is the override for a holder that is gone for good.
+func Break(ctx context.Context, repo *gitrepo.Repo, commit string) error {
+	old := plumbing.NewHash(commit)
+	ok, err := casPush(ctx, repo, old, nil, nil)
 	if err != nil {
-		return plumbing.ZeroHash, Info{}, fmt.Errorf("reading the ORB lock: %w", err)
+		return fmt.Errorf("removing the ORB lock: %w", err)
 	}
-	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: l.repo.Options().Auth})
-	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
-		return plumbing.ZeroHash, Info{}, nil
+	if !ok {
+		return errors.New("the ORB lock changed meanwhile: nothing was removed; look again")
 	}
-	if err != nil {
-		return plumbing.ZeroHash, Info{}, fmt.Errorf("reading the ORB lock from %s: %w", l.repo.Options().URL, gitrepo.Explain(err))
+	return nil
+}
+
+// readLock returns the remote lock commit and its info (zero hash when unlocked).
+func readLock(ctx context.Context, repo *gitrepo.Repo) (plumbing.Hash, Info, error) {
+	cur, err := remoteLock(ctx, repo)
+	if err != nil || cur.IsZero() {
+		return cur, Info{}, err
 	}
-	var cur plumbing.Hash
-	for _, ref := range refs {
-		if ref.Name() == Ref {
-			cur = ref.Hash()
-		}
-	}
-	if cur.IsZero() {
-		return cur, Info{}, nil
-	}
+	r := repo.Git()
 	if _, err := r.CommitObject(cur); err != nil {
 		err := r.FetchContext(ctx, &git.FetchOptions{
 			RemoteName: gitrepo.RemoteName,
 			RefSpecs:   []config.RefSpec{config.RefSpec("+" + Ref + ":" + fetchedRef)},
-			Auth:       l.repo.Options().Auth,
+			Auth:       repo.Options().Auth,
 			Tags:       git.NoTags,
 		})
+		if errors.Is(err, git.NoMatchingRefSpecError{}) {
+			return plumbing.ZeroHash, Info{}, nil // released meanwhile
+		}
 		if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-			if strings.Contains(err.Error(), "couldn't find remote ref") {
-				return plumbing.ZeroHash, Info{}, nil // released meanwhile
-			}
-			return plumbing.ZeroHash, Info{}, fmt.Errorf("fetching the ORB lock: %w", err)
+			return plumbing.ZeroHash, Info{}, fmt.Errorf("fetching the ORB lock: %w", gitrepo.Explain(err))
 		}
 	}
 	c, err := r.CommitObject(cur)
 	if err != nil {
-		// Changed again between listing and fetching: report it as held briefly; the caller re-reads.
-		return cur, Info{Holder: "unknown", Expires: time.Now().Add(time.Second)}, nil
+		// Changed again between listing and fetching: report the newer one as held; the caller re-reads.
+		return cur, Info{Holder: "unknown", Purpose: "changing hands"}, nil
 	}
 	var info Info
 	if err := json.Unmarshal([]byte(c.Message), &info); err != nil {
-		return cur, Info{}, fmt.Errorf("the ORB lock %s holds no lock info (%v): remove the ref %s by hand", cur, err, Ref)
+		return cur, Info{}, fmt.Errorf("the ORB lock %s holds no lock info (%v): remove it with `orbctl unlock`", cur, err)
 	}
 	return cur, info, nil
 }
 
-// swap replaces the remote lock commit old (zero: no lock) by a new commit carrying info, as one
-// compare-and-swap. It reports false when somebody else changed the lock first.
-func (l *Lock) swap(ctx context.Context, old plumbing.Hash, info Info) (bool, error) {
-	r := l.repo.Git()
-	msg, err := json.Marshal(info)
+// remoteLock lists the remote's refs and returns the lock's commit (zero when unlocked).
+func remoteLock(ctx context.Context, repo *gitrepo.Repo) (plumbing.Hash, error) {
+	remote, err := repo.Git().Remote(gitrepo.RemoteName)
 	if err != nil {
-		return false, fmt.Errorf("encoding lock info: %w", err)
+		return plumbing.ZeroHash, fmt.Errorf("reading the ORB lock: %w", err)
 	}
-	tree, err := emptyTree(r)
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: repo.Options().Auth})
+	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return plumbing.ZeroHash, nil
+	}
 	if err != nil {
-		return false, err
+		return plumbing.ZeroHash, fmt.Errorf("reading the ORB lock from %s: %w", repo.Options().URL, gitrepo.Explain(err))
 	}
-	c := &object.Commit{
-		Author:    object.Signature{Name: "orbos", Email: "orbos@localhost", When: info.Acquired},
-		Committer: object.Signature{Name: "orbos", Email: "orbos@localhost", When: time.Now()},
-		Message:   string(msg),
-		TreeHash:  tree,
-	}
-	if !old.IsZero() {
-		c.ParentHashes = []plumbing.Hash{old} // a fast-forward of the lock we saw
-	}
-	obj := r.Storer.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return false, fmt.Errorf("encoding lock commit: %w", err)
-	}
-	h, err := r.Storer.SetEncodedObject(obj)
-	if err != nil {
-		return false, fmt.Errorf("storing lock commit: %w", err)
-	}
-	local := plumbing.ReferenceName("refs/orbos/held-lock")
-	if err := r.Storer.SetReference(plumbing.NewHashReference(local, h)); err != nil {
-		return false, fmt.Errorf("storing lock ref: %w", err)
-	}
-	if err := l.push(ctx, config.RefSpec(string(local)+":"+string(Ref)), old); errors.Is(err, errRejected) {
-		return false, nil
-	} else if err != nil {
-		return false, err
-	}
-	l.mu.Lock()
-	l.head, l.info = h, info
-	l.mu.Unlock()
-	return true, nil
-}
-
-var errRejected = errors.New("rejected")
-
-// push pushes spec, requiring the remote lock to be at old (zero: absent). A rejection because the
-// remote moved returns errRejected: the caller re-reads.
-func (l *Lock) push(ctx context.Context, spec config.RefSpec, old plumbing.Hash) error {
-	opts := &git.PushOptions{
-		RemoteName: gitrepo.RemoteName,
-		RefSpecs:   []config.RefSpec{spec},
-		Auth:       l.repo.Options().Auth,
-	}
-	if !old.IsZero() {
-		opts.RequireRemoteRefs = []config.RefSpec{config.RefSpec(old.String() + ":" + string(Ref))}
-	}
-	err := l.repo.Git().PushContext(ctx, opts)
-	switch {
-	case err == nil || errors.Is(err, git.NoErrAlreadyUpToDate):
-		return nil
-	case isRejection(err):
-		return errRejected
-	default:
-		return fmt.Errorf("updating the ORB lock on %s: %w", l.repo.Options().URL, gitrepo.Explain(err))
-	}
-}
-
-func isRejection(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"non-fast-forward", "remote ref", "failed to update ref", "failed to lock",
-		"cannot lock ref", "stale info", "reference already exists", "object not found", "rejected"} {
-		if strings.Contains(msg, s) {
-			return true
+	for _, ref := range refs {
+		if ref.Name() == Ref {
+			return ref.Hash(), nil
 		}
 	}
-	return false
-}
-
-func emptyTree(r *git.Repository) (plumbing.Hash, error) {
-	obj := r.Storer.NewEncodedObject()
-	if err := (&object.Tree{}).Encode(obj); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encoding empty tree: %w", err)
-	}
-	h, err := r.Storer.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("storing empty tree: %w", err)
-	}
-	return h, nil
-}
-
-func (l *Lock) startRenewing() {
-	go func() {
-		defer close(l.stopped)
-		t := time.NewTicker(l.opts.TTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-l.stop:
-				return
-			case <-t.C:
-				if err := l.Renew(context.Background()); err != nil {
-					var lost *lostError
-					if errors.As(err, &lost) {
-						return
-					}
-					// A transient error: the lease still has two thirds left; try again next tick.
-				}
-			}
-		}
-	}()
-}
-
-type lostError struct{ by Info }
-
-func (e *lostError) Error() string {
-	return fmt.Sprintf("the ORB lock was taken over by %s after this run's lease ran out", e.by)
-}
-
-// Renew extends the lease by TTL from now.
-func (l *Lock) Renew(ctx context.Context) error {
-	l.mu.Lock()
-	head, info := l.head, l.info
-	l.mu.Unlock()
-	info.Expires = l.opts.Now().Add(l.opts.TTL)
-	ok, err := l.swap(ctx, head, info)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		_, by, _ := l.read(ctx)
-		lerr := &lostError{by: by}
-		l.mu.Lock()
-		if l.lost == nil {
-			l.lost = lerr
-			close(l.lostCh)
-		}
-		l.mu.Unlock()
-		return lerr
-	}
-	return nil
-}
-
-// Release stops renewing and deletes the lock, unless somebody else took it meanwhile.
-func (l *Lock) Release(ctx context.Context) error {
-	select {
-	case <-l.stop:
-	default:
-		close(l.stop)
-	}
-	<-l.stopped
-	l.mu.Lock()
-	head := l.head
-	lost := l.lost
-	l.mu.Unlock()
-	if lost != nil {
-		return lost
-	}
-	if err := l.push(ctx, config.RefSpec(":"+string(Ref)), head); err != nil {
-		if errors.Is(err, errRejected) {
-			return fmt.Errorf("releasing the ORB lock: it changed hands meanwhile")
-		}
-		return fmt.Errorf("releasing the ORB lock: %w", err)
-	}
-	return nil
+	return plumbing.ZeroHash, nil
 }

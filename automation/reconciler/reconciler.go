@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
+
 	"github.com/orbos/orbos/automation"
 	"github.com/orbos/orbos/automation/orblock"
 	"github.com/orbos/orbos/stacks"
@@ -126,12 +128,15 @@ func (r *Reconciler) Ready() bool {
 	return r.ready
 }
 
+// backoff is the wait after n failures of one desired state: base × 3^(n-1), at most max.
 func (r *Reconciler) backoff(n int) time.Duration {
-	d := r.opts.BackoffBase
-	for i := 1; i < n && d < r.opts.BackoffMax; i++ {
-		d *= 3
+	b := &backoff.ExponentialBackOff{InitialInterval: r.opts.BackoffBase, Multiplier: 3, MaxInterval: r.opts.BackoffMax}
+	b.Reset()
+	var d time.Duration
+	for range max(n, 1) {
+		d = b.NextBackOff()
 	}
-	return min(d, r.opts.BackoffMax)
+	return d
 }
 
 // Cycle runs one iteration: look at the remote's refs, and only when something may be due fetch the
@@ -214,6 +219,11 @@ func (r *Reconciler) apply(ctx context.Context, desired string) (Action, error) 
 	var held *orblock.HeldError
 	if errors.As(err, &held) {
 		return Idle, nil // somebody else is running; try again next cycle
+	}
+	var marked *orblock.UnpushedError
+	if errors.As(err, &marked) {
+		// Another checkout holds the newest state: nothing may run from the older one here.
+		return Idle, err
 	}
 	var refused *automation.PolicyError
 	if errors.As(err, &refused) {

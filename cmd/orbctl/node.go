@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -76,7 +77,7 @@ func (a *app) nodeRequestCommand(what, short, long string) *cobra.Command {
 				return err
 			}
 			defer orb.Close()
-			if _, err := orb.Machine(cmd.Context(), args[0]); err != nil && !strings.Contains(err.Error(), "host key") {
+			if _, err := orb.Machine(cmd.Context(), args[0]); err != nil && !errors.Is(err, automation.ErrHostKeyUnknown) {
 				return err
 			}
 			commit, err := orb.RequestNode(cmd.Context(), args[0], what)

@@ -22,7 +22,7 @@ const (
 	exitOK          = 0
 	exitFailed      = 1 // the operation failed
 	exitInvalid     = 2 // bad flags, arguments or spec: nothing was done
-	exitLocked      = 3 // another run holds the ORB lock
+	exitLocked      = 3 // another run holds the ORB lock, or it is marked with state another checkout never pushed
 	exitNotPushed   = 4 // the state is committed locally but not pushed
 	exitChanges     = 5 // preview --expect-no-changes found changes
 	exitInterrupted = 130
@@ -79,6 +79,7 @@ func exitCode(ctx context.Context, err error) int {
 	var (
 		ve   *stacks.ValidationError
 		held *orblock.HeldError
+		mark *orblock.UnpushedError
 		push *automation.PushError
 		pol  *automation.PolicyError
 		ue   usageError
@@ -86,7 +87,7 @@ func exitCode(ctx context.Context, err error) int {
 	switch {
 	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &pol):
 		return exitInvalid
-	case errors.As(err, &held):
+	case errors.As(err, &held), errors.As(err, &mark):
 		return exitLocked
 	case errors.Is(err, automation.ErrChangesPending):
 		return exitChanges
@@ -106,8 +107,8 @@ orbctl clones it, takes the ORB lock, runs the Pulumi engine and commits and pus
 after every run, failed and interrupted ones included. Only the orbconfig file, which holds the
 repository URL and the passphrase of the secrets, lives outside the repository.
 
-Exit codes: 0 ok, 1 failed, 2 invalid flags or spec, or refused by policy (nothing done), 3 ORB locked by another run,
-4 state committed locally but not pushed, 5 preview found changes (--expect-no-changes), 130 interrupted;
+Exit codes: 0 ok, 1 failed, 2 invalid flags or spec, or refused by policy (nothing done), 3 ORB locked by another run
+(or marked with state another checkout never pushed: see unlock), 4 state committed locally but not pushed, 5 preview found changes (--expect-no-changes), 130 interrupted;
 node exec exits with the remote command's code.`
 
 const rootExample = `  # Create an ORB in an empty repository and deploy it
@@ -143,7 +144,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVarP(&a.s.Output, "output", "o", a.s.Output, "output format: text or json [$ORBOS_OUTPUT]")
 	pf.StringVar(&a.s.Checkout, "checkout", a.s.Checkout, "local checkout of the ORB repository (default: a cache directory per ORB) [$ORBOS_CHECKOUT]")
 	pf.DurationVar(&a.s.LockWait, "lock-wait", a.s.LockWait, "how long to wait for another run holding the ORB lock; 0 fails at once [$ORBOS_LOCK_WAIT]")
-	pf.DurationVar(&a.s.LockTTL, "lock-ttl", a.s.LockTTL, "lease of the ORB lock; renewed while the run lasts, taken over once expired [$ORBOS_LOCK_TTL]")
+	pf.DurationVar(&a.s.LockTTL, "lock-ttl", a.s.LockTTL, "lease of the ORB lock, renewed while the run lasts; a waiter takes it over once it has seen it unchanged that long [$ORBOS_LOCK_TTL]")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "run", Title: "Run the ORB:"}, &cobra.Group{ID: "repo", Title: "Read and change the ORB repository:"})
@@ -151,7 +152,7 @@ func (a *app) rootCommand() *cobra.Command {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand()} {
+	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.unlockCommand()} {
 		c.GroupID = "repo"
 		root.AddCommand(c)
 	}

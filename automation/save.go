@@ -1,0 +1,174 @@
+package automation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orbos/orbos/automation/record"
+	"github.com/orbos/orbos/automation/txn"
+	"github.com/orbos/orbos/stacks"
+)
+
+// save writes status, commits and publishes the state of a run whose engine has started. A run that
+// succeeded without changing anything leaves no commit.
+func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Spec, runErr error) error {
+	if res.Operation == Drift {
+		return o.saveDrift(ctx, t, res, runErr)
+	}
+	if runErr == nil && res.engineChanges == 0 {
+		if err := o.repo.Discard(txn.IsState); err != nil {
+			return err
+		}
+		return o.publish(ctx, t, res)
+	}
+	if err := o.writeStatus(res, spec, runErr); err != nil {
+		return err
+	}
+	h, err := o.repo.CommitAll(o.Redact(o.commitMessage(res, runErr)))
+	if err != nil {
+		return err
+	}
+	res.Commit = h.String()
+	return o.publish(ctx, t, res)
+}
+
+// saveDrift records a drift check in the status; a check that finds what the last one found makes
+// no commit. The state itself is left as it was: a preview changes nothing.
+func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, runErr error) error {
+	if err := o.repo.Discard(txn.IsState); err != nil {
+		return err
+	}
+	st, err := record.ReadStatus(o.Checkout(), o.name())
+	if runErr != nil || err != nil || st == nil {
+		if err != nil {
+			return err
+		}
+		return o.publish(ctx, t, res)
+	}
+	var drifted []Step
+	for _, s := range res.Steps {
+		if s.Op != "refresh" && s.Op != "same" {
+			drifted = append(drifted, s)
+		}
+	}
+	if sameDrift(st.Drift, drifted) {
+		return o.publish(ctx, t, res)
+	}
+	st.Drift = nil
+	if len(drifted) > 0 {
+		st.Drift = &record.DriftReport{Checked: time.Now().UTC(), Resources: drifted}
+	}
+	if err := writeStatus(o.Checkout(), st, o.Redact); err != nil {
+		return err
+	}
+	subject := fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
+	if len(drifted) == 0 {
+		subject = fmt.Sprintf("orbos drift %s: drift gone", o.name())
+	}
+	h, err := o.repo.CommitAll(record.Message(subject, "", record.Trailers{
+		record.KeyOperation: string(Drift), record.KeyOutcome: Succeeded, record.KeyRun: res.RunID,
+		record.KeyChanges: record.ChangesTrailer(res.Changes), record.KeyHolder: o.holder(),
+	}))
+	if err != nil {
+		return err
+	}
+	res.Commit = h.String()
+	return o.publish(ctx, t, res)
+}
+
+func sameDrift(prev *record.DriftReport, now []Step) bool {
+	var before []Step
+	if prev != nil {
+		before = prev.Resources
+	}
+	if len(before) != len(now) {
+		return false
+	}
+	for i := range now {
+		if before[i].URN != now[i].URN || before[i].Op != now[i].Op || len(before[i].Diffs) != len(now[i].Diffs) {
+			return false
+		}
+		for j := range now[i].Diffs {
+			if before[i].Diffs[j] != now[i].Diffs[j] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
+	prev, _ := record.ReadStatus(o.Checkout(), o.name())
+	cp, err := record.ReadCheckpoint(o.Checkout(), o.name())
+	if err != nil {
+		return err
+	}
+	k := spec.Kubernetes()
+	s := &record.Status{
+		Orb: o.name(), DesiredCommit: res.DesiredCommit,
+		Kubernetes: record.KubeStatus{DesiredVersion: k.Version, Namespace: k.Namespace},
+		LastRun: record.RunRecord{
+			Operation: string(res.Operation), RunID: res.RunID, Holder: o.holder(), Started: res.Started.UTC(),
+			Finished: time.Now().UTC(), Outcome: res.Outcome, Changes: res.Changes, NoPolicy: res.NoPolicy,
+		},
+		Resources: cp.Resources(), Outputs: cp.Outputs(),
+	}
+	if s.Resources == nil {
+		s.Resources = []record.Resource{}
+	}
+	if s.Nodes, err = cp.Nodes(); err != nil {
+		return err
+	}
+	for _, n := range s.Nodes {
+		if n.CertExpiry != "" && (s.Kubernetes.CertExpiry == "" || n.CertExpiry < s.Kubernetes.CertExpiry) {
+			s.Kubernetes.CertExpiry = n.CertExpiry
+		}
+	}
+	if runErr != nil {
+		s.LastRun.Error = o.Redact(firstLine(runErr.Error()))
+	}
+	if prev != nil {
+		s.Drift = prev.Drift
+		if res.Outcome != Succeeded {
+			s.Reconciler = prev.Reconciler
+		}
+	}
+	if res.Outcome == Succeeded {
+		t := s.LastRun.Finished
+		s.LastSuccess = &t
+	} else if prev != nil {
+		s.LastSuccess = prev.LastSuccess
+	}
+	return writeStatus(o.Checkout(), s, o.Redact)
+}
+
+func (o *Orb) commitMessage(res *Result, runErr error) string {
+	subject := fmt.Sprintf("orbos %s %s: %s", res.Operation, o.name(), res.Outcome)
+	if d := record.DescribeChanges(res.Changes); d != "" {
+		subject += ", " + d
+	}
+	if runErr != nil {
+		subject += ": " + truncate(o.Redact(firstLine(runErr.Error())), 120)
+	}
+	t := record.Trailers{
+		record.KeyOperation: string(res.Operation), record.KeyOutcome: res.Outcome, record.KeyRun: res.RunID,
+		record.KeyHolder: o.holder(), record.KeyChanges: record.ChangesTrailer(res.Changes),
+	}
+	if res.DesiredCommit != "" {
+		t[record.KeyDesired] = res.DesiredCommit
+	}
+	if res.NoPolicy {
+		t[record.KeyPolicy] = record.PolicySkipped
+	}
+	body := ""
+	for _, s := range res.Steps {
+		if s.Status != "" {
+			body += fmt.Sprintf("%s %s %s: %s\n", s.Op, s.Type, s.Name, s.Status)
+		}
+	}
+	return record.Message(subject, o.Redact(body), t)
+}
+
+// DescribeChanges says "2 created, 1 updated"; empty when nothing changed.
+func DescribeChanges(c map[string]int) string { return record.DescribeChanges(c) }
