@@ -9,5 +9,8 @@ iptables -w -t nat -S POSTROUTING 2>/dev/null | grep -- '--comment orbos-hostgw'
 done
 systemctl disable orbos-hostgw-routes >/dev/null 2>&1 || true
 rm -f /etc/systemd/system/orbos-hostgw-routes.service
-rm -rf /etc/orbos /etc/cni/net.d /etc/modules-load.d/orbos.conf /etc/sysctl.d/90-orbos.conf
+# The CNI configuration goes, its directory stays: containerd watches the directory, and would not
+# see a configuration written into a new one when the machine joins again.
+find /etc/cni/net.d -mindepth 1 -delete 2>/dev/null || true
+rm -rf /etc/orbos /etc/modules-load.d/orbos.conf /etc/sysctl.d/90-orbos.conf
 systemctl disable kubelet || true
