@@ -130,14 +130,16 @@ func (o *orb) runEnv(extraEnv []string, args ...string) result {
 	cmd := o.command(extraEnv, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
 	err := cmd.Run()
+	took := time.Since(start)
 	r := result{stdout: out.String(), stderr: errOut.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		o.t.Fatalf("orbctl %v: %v", args, err)
 	}
-	o.t.Logf("orbctl %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+	o.t.Logf("orbctl %s: exit %d in %.1fs\n%s", strings.Join(args, " "), r.code, took.Seconds(), r.stderr)
 	return r
 }
 
