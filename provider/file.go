@@ -26,7 +26,6 @@ type FileArgs struct {
 // FileState is the file as last seen.
 type FileState struct {
 	FileArgs
-	HostKey string `json:"hostKey"`
 }
 
 func (a FileArgs) write(ctx context.Context, s *session) error {
@@ -79,12 +78,11 @@ func (*File) Create(ctx context.Context, req CreateRequest[FileArgs]) (CreateRes
 	if req.DryRun {
 		return CreateResponse[FileState]{ID: id, Output: st}, nil
 	}
-	s, err := open(ctx, req.Inputs.Connection, "")
+	s, err := connect(ctx, req.Inputs.Connection)
 	if err != nil {
 		return CreateResponse[FileState]{}, err
 	}
 	defer s.Close()
-	st.HostKey = s.HostKey()
 	if err := req.Inputs.write(ctx, s); err != nil {
 		return CreateResponse[FileState]{}, err
 	}
@@ -94,7 +92,7 @@ func (*File) Create(ctx context.Context, req CreateRequest[FileArgs]) (CreateRes
 // Read reads the file back; a missing file is a deleted resource.
 func (*File) Read(ctx context.Context, req ReadRequest[FileArgs, FileState]) (ReadResponse[FileArgs, FileState], error) {
 	st := req.State
-	s, err := open(ctx, st.Connection, st.HostKey)
+	s, err := connect(ctx, st.Connection)
 	if err != nil {
 		return ReadResponse[FileArgs, FileState]{}, err
 	}
@@ -133,7 +131,7 @@ func (*File) Update(ctx context.Context, req UpdateRequest[FileArgs, FileState])
 	if req.DryRun {
 		return UpdateResponse[FileState]{Output: st}, nil
 	}
-	s, err := open(ctx, req.Inputs.Connection, req.State.HostKey)
+	s, err := connect(ctx, req.Inputs.Connection)
 	if err != nil {
 		return UpdateResponse[FileState]{}, err
 	}
@@ -150,7 +148,7 @@ func (*File) Update(ctx context.Context, req UpdateRequest[FileArgs, FileState])
 }
 
 func (*File) Delete(ctx context.Context, req DeleteRequest[FileState]) (DeleteResponse, error) {
-	s, err := open(ctx, req.State.Connection, req.State.HostKey)
+	s, err := connect(ctx, req.State.Connection)
 	if err != nil {
 		return DeleteResponse{}, err
 	}

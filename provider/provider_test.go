@@ -101,7 +101,7 @@ func BenchmarkReadNode(b *testing.B) {
 	}
 	h := testenv.StartHost(b, "bench", testenv.HostOptions{Address: "127.0.0.33"})
 	args := KubeadmNodeArgs{
-		Connection: Connection{Machine: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey},
+		Connection: Connection{Machine: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey, HostKey: h.HostKey},
 		NodeName:   "bench", Role: host.RoleWorker, Version: "v1.31.4", CNI: "calico",
 	}
 	c, err := sshexec.Dial(context.Background(), sshexec.Target{Name: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey}, sshexec.Options{})
@@ -112,7 +112,7 @@ func BenchmarkReadNode(b *testing.B) {
 		b.Fatal(err)
 	}
 	c.Close()
-	st := KubeadmNodeState{KubeadmNodeArgs: args, HostKey: h.HostKey}
+	st := KubeadmNodeState{KubeadmNodeArgs: args}
 	b.ResetTimer()
 	for range b.N {
 		res, err := (&KubeadmNode{}).Read(context.Background(), ReadRequest[KubeadmNodeArgs, KubeadmNodeState]{ID: "bench", Inputs: args, State: st})

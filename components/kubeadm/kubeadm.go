@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/host"
 	"github.com/orbos/orbos/provider"
 )
@@ -20,12 +21,8 @@ type Machine struct {
 	Pool string
 	// Address is the machine's private address (the API server's advertise address).
 	Address pulumi.StringInput
-	// SSHAddress is where orbos logs in; default Address.
-	SSHAddress pulumi.StringInput
-	Port       int
-	User       string
-	// HostKey pins the host key when set; otherwise the provider trusts the first one it sees.
-	HostKey string
+	// Pin is the machine's pinned host key: the node logs in with its connection.
+	Pin *machine.Machine
 	// RebootRequest and ReplaceRequest: a new value reboots, or removes and rejoins, the node once.
 	RebootRequest, ReplaceRequest string
 }
@@ -43,8 +40,6 @@ type Args struct {
 	// ControlPlanes are in order: the first initializes the cluster.
 	ControlPlanes []Machine
 	Workers       []Machine
-	// PrivateKey logs in to every machine.
-	PrivateKey pulumi.StringInput
 	// Labels and Taints by pool.
 	Labels map[string]map[string]string
 	Taints map[string][]host.Taint
@@ -66,7 +61,6 @@ type Cluster struct {
 // Node is a KubeadmNode resource as the program sees it.
 type Node struct {
 	pulumi.CustomResourceState
-	HostKey    pulumi.StringOutput    `pulumi:"hostKey"`
 	Kubeconfig pulumi.StringOutput    `pulumi:"kubeconfig"`
 	Joined     pulumi.BoolOutput      `pulumi:"joined"`
 	Version    pulumi.StringOutput    `pulumi:"version"`
@@ -100,6 +94,11 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		return nil, err
 	}
 	all := append(append([]Machine{}, a.ControlPlanes...), a.Workers...)
+	for _, m := range all {
+		if m.Pin == nil {
+			return nil, fmt.Errorf("cluster %s: machine %s has no host-key pin", name, m.Name)
+		}
+	}
 	deps := Order(len(a.ControlPlanes), len(a.Workers))
 	maxUnavailable := a.MaxUnavailable
 	if maxUnavailable < 1 {
@@ -115,7 +114,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			role = host.RoleControlPlane
 		}
 		inputs := pulumi.Map{
-			"connection":           connection(m, a.PrivateKey, pulumi.String(m.HostKey)),
+			"connection":           m.Pin.Connection(),
 			"nodeName":             pulumi.String(m.Name),
 			"role":                 pulumi.String(role),
 			"version":              pulumi.String(a.Version),
@@ -160,30 +159,12 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		}
 		c.Nodes = append(c.Nodes, n)
 		if i == 0 {
-			// Every other node reaches the first control plane with the host key it trusted there.
-			via = connection(m, a.PrivateKey, n.HostKey)
+			// Every other node reaches the first control plane with its pinned host key.
+			via = m.Pin.Connection()
 			c.Kubeconfig = n.Kubeconfig
 		}
 	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"kubeconfig": c.Kubeconfig})
-}
-
-func connection(m Machine, key pulumi.StringInput, hostKey pulumi.StringInput) pulumi.Map {
-	port, user := m.Port, m.User
-	if port == 0 {
-		port = 22
-	}
-	if user == "" {
-		user = "root"
-	}
-	address := m.SSHAddress
-	if address == nil {
-		address = m.Address
-	}
-	return pulumi.Map{
-		"machine": pulumi.String(m.Name), "address": address, "port": pulumi.Int(port), "user": pulumi.String(user),
-		"privateKey": pulumi.ToSecret(key), "hostKey": hostKey,
-	}
 }
 
 // labels adds orbos's own pool label to the pool's labels.

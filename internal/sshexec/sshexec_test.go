@@ -43,7 +43,8 @@ func TestRunUploadAndHostKeyPinning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stdout != "out\n[secret]\n" || res.Stderr != "err\n" {
+	// Stdout is the caller's data (a join token to parse), not redacted; errors are.
+	if res.Stdout != "out\nhunter2-secret\n" || res.Stderr != "err\n" {
 		t.Fatalf("stdout %q stderr %q", res.Stdout, res.Stderr)
 	}
 
