@@ -53,7 +53,7 @@ type (
 		// Unknown are top-level outputs a preview cannot know yet (computed).
 		Unknown []string
 	}
-	DeleteRequest[O any]  struct {
+	DeleteRequest[O any] struct {
 		ID    string
 		State O
 	}
