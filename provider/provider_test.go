@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -156,4 +157,30 @@ func TestDisruptionSlots(t *testing.T) {
 		r()
 	}
 	releases[1]()
+}
+
+// Scaling down is a disruption like an upgrade: a worker's delete waits for one of the cluster's
+// maxUnavailable slots before it drains the node.
+func TestWorkerDeleteTakesADisruptionSlot(t *testing.T) {
+	ctx := context.Background()
+	const cluster = "10.0.0.200:6443"
+	held, err := acquire(ctx, cluster, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := KubeadmNodeState{KubeadmNodeArgs: KubeadmNodeArgs{
+		NodeName: "w-9", Role: host.RoleWorker, ControlPlaneEndpoint: cluster, MaxUnavailable: 1,
+		Connection: Connection{Machine: "w-9"}, Via: &Connection{Machine: "cp-1"},
+	}}
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := (&KubeadmNode{}).Delete(short, DeleteRequest[KubeadmNodeState]{ID: "w-9", State: worker}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a worker was deleted while maxUnavailable workers were down: %v", err)
+	}
+	held()
+	// With the slot free it goes on: to the machine, which it cannot reach without a pin here.
+	var np *NotPinnedError
+	if _, err := (&KubeadmNode{}).Delete(short, DeleteRequest[KubeadmNodeState]{ID: "w-9", State: worker}); !errors.As(err, &np) {
+		t.Fatalf("a worker delete with a free slot: %v", err)
+	}
 }
