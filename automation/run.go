@@ -259,7 +259,7 @@ func (o *Orb) loadSpec() (*stacks.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.redactor.Add(secrets...)
+	o.learnSecrets(f, c, secrets)
 	return spec, nil
 }
 
@@ -524,7 +524,7 @@ func (o *Orb) saveDrift(ctx context.Context, res *Result, runErr error) error {
 	if len(drifted) > 0 {
 		st.Drift = &DriftReport{Checked: time.Now().UTC(), Resources: drifted}
 	}
-	if err := writeStatus(o.Checkout(), st); err != nil {
+	if err := o.saveStatus(st); err != nil {
 		return err
 	}
 	subject := fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
@@ -617,7 +617,7 @@ func (o *Orb) NoteReconciler(ctx context.Context, note string) error {
 		return nil
 	}
 	st.Reconciler = note
-	if err := writeStatus(o.Checkout(), st); err != nil {
+	if err := o.saveStatus(st); err != nil {
 		return err
 	}
 	subject := truncate(firstLine(note), 100)
@@ -635,7 +635,8 @@ func (o *Orb) commit(res *Result, spec *stacks.Spec, runErr error) (string, erro
 	if err := o.writeStatus(res, spec, runErr); err != nil {
 		return "", err
 	}
-	h, err := o.repo.CommitAll(o.commitMessage(res, runErr))
+	o.learnStateSecrets(context.Background()) // what this run made: the admin kubeconfig
+	h, err := o.repo.CommitAll(o.Redact(o.commitMessage(res, runErr)))
 	if err != nil {
 		return "", err
 	}
@@ -684,7 +685,7 @@ func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
 	} else if prev != nil {
 		s.LastSuccess = prev.LastSuccess
 	}
-	return writeStatus(o.Checkout(), s)
+	return o.saveStatus(s)
 }
 
 func (o *Orb) holder() string {

@@ -100,11 +100,13 @@ func ReadStatus(dir, orb string) (*Status, error) {
 	return &s, nil
 }
 
-func writeStatus(dir string, s *Status) error {
+func writeStatus(dir string, s *Status, redact func(string) string) error {
 	raw, err := yaml.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encoding status: %w", err)
 	}
+	// The status never holds a secret: whatever a message quoted is masked.
+	raw = []byte(redact(string(raw)))
 	path := filepath.Join(dir, StatusPath(s.Orb))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing status: %w", err)
