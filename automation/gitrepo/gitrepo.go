@@ -357,6 +357,10 @@ func (r *Repo) Sync(ours func(path string) bool) (SyncResult, error) {
 	return Merged, r.merge(local, remote, ours)
 }
 
+// Reset moves the branch and the worktree to h, dropping local commits after it (a commit that must
+// never be pushed once its own push failed, such as a passphrase rotation).
+func (r *Repo) Reset(h plumbing.Hash) error { return r.resetTo(h) }
+
 func (r *Repo) resetTo(h plumbing.Hash) error {
 	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(r.opts.branchRef(), h)); err != nil {
 		return fmt.Errorf("moving %s: %w", r.opts.Branch, err)
