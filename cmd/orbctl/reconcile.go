@@ -38,7 +38,7 @@ orbos:reconciler.suspend pauses it. It logs JSON to stderr and serves /healthz, 
 				return usageError{err}
 			}
 			// One redactor for the ORB and its logs: it learns every secret of the ORB at each run.
-			redactor := &automation.Redactor{}
+			redactor := a.redactor
 			redactor.Add(cfg.Passphrase)
 			logger := slog.New(slog.NewJSONHandler(redactor.Writer(a.errOut), nil)).With("orb", cfg.Orb)
 			orb, err := automation.Open(a.ctx, automation.Options{
