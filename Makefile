@@ -2,13 +2,18 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: all tools build image-context image policy test unit e2e bench fuzz demo vet clean
+.PHONY: all tools tools-upgrade build image-context image reconciler-image policy test unit e2e bench fuzz demo vet clean
 
 all: build
 
-## tools: build/install the Pulumi CLI, the kubernetes provider plugin, kube-apiserver, etcd, sshd (cached by version)
+## tools: build/install the Pulumi CLI, the kubernetes provider plugin, sshd, and a real kubeadm cluster's
+## binaries, container images and .debs of Kubernetes v1.31.4 (cached by version; see hack/tools.sh)
 tools:
 	bash hack/tools.sh
+
+## tools-upgrade: the same real-cluster set of the upgrade target version (hack/tools.sh kubernetes-next)
+tools-upgrade:
+	bash hack/tools.sh kubernetes-next
 
 ## build: bin/orbctl and the policy pack bin/orbos-policy beside it
 build:
@@ -26,6 +31,11 @@ image-context: tools
 IMAGE ?= orbos:dev
 image: image-context
 	docker build -t $(IMAGE) .
+
+## reconciler-image: the same image without a container engine, as a docker-archive (bin/orbos-image.tar:
+## `ctr images import` or `skopeo copy docker-archive:bin/orbos-image.tar docker://REGISTRY/orbos:TAG`)
+reconciler-image: image-context
+	$(GO) run ./hack/images -reconciler bin/image -ref $(IMAGE) -out bin/orbos-image.tar
 
 ## policy: run the policy pack against the example ORBs (in the tests; see policy/)
 policy:

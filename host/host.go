@@ -66,10 +66,13 @@ type Node struct {
 	PodCIDR              string
 	ServiceCIDR          string
 	DNSDomain            string
-	// CNI is calico or cilium; the first control plane installs it.
+	// CNI is calico, cilium or hostgw; the first control plane installs calico or cilium, every
+	// node sets up hostgw.
 	CNI    string
 	Labels map[string]string
 	Taints []Taint
+	// Runtime is where the node's packages and images come from and how it runs them.
+	Runtime Runtime
 }
 
 // Join is what a joining node needs from the cluster; it is fetched fresh for each join.
@@ -175,6 +178,10 @@ type nodeView struct {
 	Package      string
 	IsControl    bool
 	CNIManifest  string
+	// HostsFiles are containerd's registry hosts; HostsDirList names their directories.
+	HostsFiles        []HostsFile
+	HostsDirList      string
+	RegistryConfigDir string
 }
 
 // KV is a label.
@@ -186,6 +193,13 @@ func (n Node) view() nodeView {
 		v.SortedLabels = append(v.SortedLabels, KV{k, val})
 	}
 	sort.Slice(v.SortedLabels, func(i, j int) bool { return v.SortedLabels[i].Key < v.SortedLabels[j].Key })
+	// Invalid registry hosts were refused by the provider's validation before anything renders.
+	v.HostsFiles, _ = n.Runtime.HostsFiles()
+	for _, f := range v.HostsFiles {
+		v.HostsDirList += f.Dir + " "
+	}
+	v.HostsDirList = strings.TrimSpace(v.HostsDirList)
+	v.RegistryConfigDir = RegistryConfigDir
 	if n.CNI == "calico" {
 		v.CNIManifest = "https://raw.githubusercontent.com/projectcalico/calico/" + CalicoVersion + "/manifests/calico.yaml"
 	}

@@ -26,10 +26,28 @@ var (
 		n.Taints = []Taint{{Key: "dedicated", Value: "db", Effect: "NoSchedule"}, {Key: "gpu", Effect: "NoExecute"}}
 		return n
 	}()
-	plain   = func() Node { n := worker; n.Name, n.Labels, n.Taints = "w-1", nil, nil; return n }()
-	cilium  = func() Node { n := first; n.CNI = "cilium"; return n }()
-	join    = Join{Token: "abcdef.0123456789abcdef", CACertHash: "sha256:" + strings.Repeat("ab", 32), CertificateKey: strings.Repeat("0f", 32)}
-	balance = LoadBalancer{
+	plain  = func() Node { n := worker; n.Name, n.Labels, n.Taints = "w-1", nil, nil; return n }()
+	cilium = func() Node { n := first; n.CNI = "cilium"; return n }()
+	// airgapped gets everything from the ORB's own package repository and registry, runs cgroupfs
+	// on machines that share a kernel, and the hostgw CNI.
+	airgapped = func() Node {
+		n := first
+		n.CNI = "hostgw"
+		n.Runtime = Runtime{
+			PackageRepository: "http://10.250.0.1:8080/kubernetes/{minor}/deb/",
+			PackageKey:        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ0test\n-----END PGP PUBLIC KEY BLOCK-----",
+			ImageRepository:   "10.250.0.1:5000/k8s",
+			Registries: []Registry{
+				{Host: "10.250.0.1:5000", Mirrors: []string{"http://10.250.0.1:5000"}},
+				{Host: "docker.io", Mirrors: []string{"https://mirror.example.com", "http://10.250.0.1:5001"}},
+			},
+			CgroupDriver: "cgroupfs", SharedKernel: true, IgnorePreflightErrors: []string{"HTTPProxyCIDR", "SystemVerification"},
+		}
+		return n
+	}()
+	airgappedWorker = func() Node { n := airgapped; n.Name, n.Role, n.Address = "w-9", RoleWorker, "10.0.0.29"; return n }()
+	join            = Join{Token: "abcdef.0123456789abcdef", CACertHash: "sha256:" + strings.Repeat("ab", 32), CertificateKey: strings.Repeat("0f", 32)}
+	balance         = LoadBalancer{
 		Machine: "lb-0", Address: "10.0.0.5", Interface: "eth0", Priority: 150, Peers: []string{"10.0.0.6", "10.0.0.7"}, AuthPass: "s3cr3tpw",
 		VIPs: []LBVIP{{Name: "default", IP: "10.0.0.100", RouterID: 51, Transports: []LBTransport{
 			{Name: "kubeapi", FrontendPort: 6443, BackendPort: 6443, HealthCheck: "https", HealthCheckPath: "/healthz", HealthCheckPort: 6443, IntervalSeconds: 5,
@@ -50,6 +68,14 @@ func renders() map[string]string {
 		"prepare.sh":                     PrepareScript(first),
 		"init-calico.sh":                 InitScript(first),
 		"init-cilium.sh":                 InitScript(cilium),
+		"init-hostgw.sh":                 InitScript(airgapped),
+		"join-hostgw.sh":                 JoinScript(airgappedWorker),
+		"prepare-airgapped.sh":           PrepareScript(airgapped),
+		"upgrade-airgapped.sh":           UpgradeScript(airgappedWorker),
+		"kubeadm-init-airgapped.yaml":    InitConfig(airgapped),
+		"kubeadm-join-airgapped.yaml":    JoinConfig(airgappedWorker, join),
+		"read-airgapped.sh":              ReadScript(airgapped),
+		"hostgw-routes.sh":               HostGWApplyScript(),
 		"join.sh":                        JoinScript(worker),
 		"join-token-controlplane.sh":     JoinTokenScript(true),
 		"join-token-worker.sh":           JoinTokenScript(false),

@@ -56,6 +56,8 @@ type KubeadmNodeArgs struct {
 	RebootRequest string `json:"rebootRequest,omitempty"`
 	// ReplaceRequest: a new value removes the node and joins the machine anew.
 	ReplaceRequest string `json:"replaceRequest,omitempty"`
+	// Runtime is where the node gets Kubernetes and how it runs it.
+	Runtime host.Runtime `json:"runtime"`
 }
 
 // Installed is what ReadScript found installed.
@@ -79,12 +81,17 @@ type KubeadmNodeState struct {
 	CertExpiry string `json:"certExpiry,omitempty"`
 	// LastSnapshot is the etcd snapshot taken before the last upgrade (first control plane).
 	LastSnapshot string `json:"lastSnapshot,omitempty"`
+	// KubeletActive: the kubelet runs (a joined node whose kubelet stopped is repaired by an update).
+	KubeletActive bool `json:"kubeletActive"`
+	// NodePodCIDR is the pod network the controller-manager gave this node.
+	NodePodCIDR string `json:"nodePodCIDR"`
 }
 
 func (a KubeadmNodeArgs) node() host.Node {
 	n := host.Node{
 		Name: a.NodeName, Role: a.Role, Version: a.Version, Address: a.Address, ControlPlaneEndpoint: a.ControlPlaneEndpoint,
 		CertSANs: a.CertSANs, PodCIDR: a.PodCIDR, ServiceCIDR: a.ServiceCIDR, DNSDomain: a.DNSDomain, CNI: a.CNI, Labels: a.Labels,
+		Runtime: a.Runtime,
 	}
 	for _, t := range a.Taints {
 		n.Taints = append(n.Taints, host.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
@@ -109,8 +116,11 @@ func (a KubeadmNodeArgs) validate() error {
 	if !strings.HasPrefix(a.Version, "v") || strings.Count(a.Version, ".") != 2 {
 		errs = append(errs, fmt.Sprintf("version: %q is not like v1.31.4", a.Version))
 	}
-	if a.CNI != "calico" && a.CNI != "cilium" {
-		errs = append(errs, fmt.Sprintf("cni: %q is not calico or cilium", a.CNI))
+	if a.CNI != "calico" && a.CNI != "cilium" && a.CNI != "hostgw" {
+		errs = append(errs, fmt.Sprintf("cni: %q is not calico, cilium or hostgw", a.CNI))
+	}
+	if _, err := a.Runtime.HostsFiles(); err != nil {
+		errs = append(errs, "runtime: "+err.Error())
 	}
 	if a.NodeName == "" {
 		errs = append(errs, "nodeName: required")
@@ -227,7 +237,9 @@ func read(ctx context.Context, s *session, st *KubeadmNodeState) error {
 	f := host.ParseFacts(out)
 	st.Installed = Installed{Kubeadm: f["kubeadm"], Kubelet: f["kubelet"], Kubectl: f["kubectl"], Containerd: f["containerd"]}
 	st.Joined = f["joined"] == "true"
-	st.Prepared = f["swap"] == "off" && strings.Contains(f["modules"], "br_netfilter") && f["cgroup"] == "systemd"
+	st.Prepared = f["swap"] == "off" && strings.Contains(f["modules"], "br_netfilter") && f["cgroup"] == st.Runtime.Cgroup()
+	st.KubeletActive = f["kubeletActive"] == "active"
+	st.NodePodCIDR = f["podCIDR"]
 	st.CertExpiry = f["apiserverCertExpiry"]
 	if st.Role == host.RoleInit && st.Joined {
 		kc, err := base64.StdEncoding.DecodeString(f["adminKubeconfig"])
@@ -315,6 +327,12 @@ func (*KubeadmNode) Diff(ctx context.Context, req DiffRequest[KubeadmNodeArgs, K
 	if !old.Prepared {
 		d["prepared"] = p.PropertyDiff{Kind: p.Update}
 	}
+	if old.Joined && !old.KubeletActive {
+		d["kubeletActive"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if !reflect.DeepEqual(old.Runtime, new.Runtime) {
+		d["runtime"] = upd
+	}
 	if old.RebootRequest != new.RebootRequest {
 		d["rebootRequest"] = upd
 	}
@@ -347,7 +365,9 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 	}
 	defer s.Close()
 	n := a.node()
-	if !old.Prepared {
+	// Preparing again repairs drift on the machine (a stopped kubelet too) and applies new package
+	// sources and registries.
+	if !old.Prepared || (old.Joined && !old.KubeletActive) || !reflect.DeepEqual(old.Runtime, a.Runtime) {
 		if _, err := s.run(ctx, host.PrepareScript(n)); err != nil {
 			return UpdateResponse[KubeadmNodeState]{}, err
 		}

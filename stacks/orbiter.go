@@ -131,7 +131,7 @@ type Taint struct {
 
 // Networking is the cluster's network.
 type Networking struct {
-	CNI         string `yaml:"cni" doc:"calico (default) or cilium"`
+	CNI         string `yaml:"cni" doc:"calico (default), cilium, or hostgw (a bridge per node and routes between nodes: machines on one L2 network)"`
 	PodCIDR     string `yaml:"podCIDR" doc:"default 100.64.0.0/16"`
 	ServiceCIDR string `yaml:"serviceCIDR" doc:"default 100.126.0.0/16"`
 	DNSDomain   string `yaml:"dnsDomain" doc:"default cluster.local"`
@@ -189,6 +189,9 @@ func (s *Spec) orbiterDefaults() {
 		}
 	}
 	k := &o.Kubernetes
+	if k.CgroupDriver == "" {
+		k.CgroupDriver = "systemd"
+	}
 	if k.Networking == nil {
 		k.Networking = &Networking{}
 	}
@@ -295,8 +298,8 @@ func (s *Spec) validateOrbiter(e *errs) {
 	}
 	if n := k.Networking; n != nil {
 		np := kp + ".networking"
-		if n.CNI != "calico" && n.CNI != "cilium" {
-			e.add(np+".cni", nil, "must be calico or cilium, not %q", n.CNI)
+		if n.CNI != "calico" && n.CNI != "cilium" && n.CNI != "hostgw" {
+			e.add(np+".cni", nil, "must be calico, cilium or hostgw, not %q", n.CNI)
 		}
 		pod, perr := netip.ParsePrefix(n.PodCIDR)
 		if perr != nil {
@@ -312,6 +315,11 @@ func (s *Spec) validateOrbiter(e *errs) {
 		if !regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`).MatchString(n.DNSDomain) {
 			e.add(np+".dnsDomain", nil, "%q is not a DNS domain", n.DNSDomain)
 		}
+	}
+	validateSources(k.Sources, kp+".sources", e)
+	validatePreflight(k.IgnorePreflightErrors, kp+".ignorePreflightErrors", e)
+	if k.CgroupDriver != "systemd" && k.CgroupDriver != "cgroupfs" {
+		e.add(kp+".cgroupDriver", nil, "must be systemd or cgroupfs, not %q", k.CgroupDriver)
 	}
 	if f := o.Firewall; f != nil {
 		checkCIDRs(root+".firewall.ssh", f.SSH, e)

@@ -5,6 +5,7 @@
 package kubeadm
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -47,6 +48,8 @@ type Args struct {
 	MaxUnavailable int
 	// DependsOn are what the first control plane waits for (the load balancer of its endpoint).
 	DependsOn []pulumi.Resource
+	// Runtime is where the nodes get Kubernetes and how they run it.
+	Runtime host.Runtime
 }
 
 // Cluster is the component.
@@ -66,6 +69,8 @@ type Node struct {
 	Version    pulumi.StringOutput    `pulumi:"version"`
 	CertExpiry pulumi.StringOutput    `pulumi:"certExpiry"`
 	Installed  pulumi.StringMapOutput `pulumi:"installed"`
+	// NodePodCIDR is the pod network the controller-manager gave the node.
+	NodePodCIDR pulumi.StringOutput `pulumi:"nodePodCIDR"`
 }
 
 // Order returns, for each node, the nodes it waits for: control planes one after another, workers
@@ -104,6 +109,10 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 	if maxUnavailable < 1 {
 		maxUnavailable = 1
 	}
+	runtime, err := runtimeInput(a.Runtime)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
 	var via pulumi.Map
 	for i, m := range all {
 		role := host.RoleWorker
@@ -128,6 +137,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			"labels":               pulumi.ToStringMap(labels(m, a.Labels[m.Pool])),
 			"taints":               taints(a.Taints[m.Pool]),
 			"maxUnavailable":       pulumi.Int(maxUnavailable),
+			"runtime":              runtime,
 		}
 		if m.RebootRequest != "" {
 			inputs["rebootRequest"] = pulumi.String(m.RebootRequest)
@@ -164,7 +174,60 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			c.Kubeconfig = n.Kubeconfig
 		}
 	}
+	if a.CNI == "hostgw" {
+		if err := c.hostGWRoutes(ctx, all); err != nil {
+			return nil, err
+		}
+	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"kubeconfig": c.Kubeconfig})
+}
+
+// hostGWRoutes gives every node of a hostgw cluster the routes to the other nodes' pod networks: a
+// routes file applied to the kernel, rewritten whenever a node comes or goes.
+func (c *Cluster) hostGWRoutes(ctx *pulumi.Context, machines []Machine) error {
+	var cidrs, addrs pulumi.StringArray
+	var nodes []pulumi.Resource
+	for i, n := range c.Nodes {
+		cidrs = append(cidrs, n.NodePodCIDR)
+		addrs = append(addrs, machines[i].Address)
+		nodes = append(nodes, n)
+	}
+	for i, m := range machines {
+		self := i
+		content := pulumi.All(cidrs, addrs).ApplyT(func(v []any) (string, error) {
+			cs, as := v[0].([]string), v[1].([]string)
+			var routes []host.Route
+			for j := range cs {
+				if j != self && cs[j] != "" {
+					routes = append(routes, host.Route{PodCIDR: cs[j], Via: as[j]})
+				}
+			}
+			return host.HostGWRoutes(routes)
+		}).(pulumi.StringOutput)
+		var f pulumi.CustomResourceState
+		if err := ctx.RegisterResource(provider.FileType, m.Name+"-hostgw-routes", pulumi.Map{
+			"connection": m.Pin.Connection(),
+			"path":       pulumi.String(host.HostGWRoutesPath),
+			"content":    content,
+			"apply":      pulumi.String(host.HostGWApplyScript()),
+		}, &f, pulumi.Parent(c), pulumi.Version(provider.Version), pulumi.DependsOn(nodes)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runtimeInput passes the runtime settings as the provider's JSON reads them.
+func runtimeInput(r host.Runtime) (pulumi.Map, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return pulumi.ToMap(m), nil
 }
 
 // labels adds orbos's own pool label to the pool's labels.

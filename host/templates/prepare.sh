@@ -5,31 +5,74 @@ if grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
   sed -i -E 's/^([^#].*[[:space:]]swap[[:space:]].*)$/# \1 # disabled by orbos/' /etc/fstab
 fi
 
-# Kernel modules and sysctls for bridged pod traffic and forwarding.
-mkdir -p /etc/modules-load.d /etc/sysctl.d
+# Kernel modules and sysctls for bridged pod traffic and forwarding (modules built into the kernel
+# need no loading; only orbos's own sysctl file is applied).
+mkdir -p /etc/modules-load.d /etc/sysctl.d /lib/modules
 printf 'overlay\nbr_netfilter\n' > /etc/modules-load.d/orbos.conf
-modprobe overlay
-modprobe br_netfilter
+modprobe overlay 2>/dev/null || grep -qw overlay /proc/filesystems
+modprobe br_netfilter 2>/dev/null || [ -d /proc/sys/net/bridge ]
 printf 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n' > /etc/sysctl.d/90-orbos.conf
-sysctl --system >/dev/null
+sysctl -q -p /etc/sysctl.d/90-orbos.conf
 
 {{template "k8s-repo" .}}
-# containerd with systemd cgroups.
+# containerd from the machine's own distribution.
 if [ -z "$(containerd --version 2>/dev/null || true)" ]; then
   apt-get update -q
   apt-get install -y -q containerd
 fi
-mkdir -p /etc/containerd
-if ! grep -q 'SystemdCgroup = true' /etc/containerd/config.toml 2>/dev/null; then
-  containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml
-  systemctl restart containerd
-fi
-systemctl enable --now containerd
 
 # kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
 if [ -z "$(kubeadm version -o short 2>/dev/null || true)" ] || [ -z "$(kubelet --version 2>/dev/null || true)" ]; then
-  apt-get update -q
+  k8s_apt_update
   apt-get install -y -q kubeadm={{.Package}} kubelet={{.Package}} kubectl={{.Package}}
   apt-mark hold kubeadm kubelet kubectl
 fi
+
+# containerd's configuration: its defaults with the cgroup driver, the pause image kubeadm uses,
+# the registry hosts directory, and oom_score_adj left alone where this root may not lower it
+# (containers, namespaces).
+pause=$(kubeadm config images list --kubernetes-version {{q .Version}}{{with .Runtime.ImageRepository}} --image-repository {{q .}}{{end}} 2>/dev/null | grep '/pause:' || true)
+if [ -z "$pause" ]; then
+  echo "orbos: kubeadm did not name its pause image" >&2
+  exit 1
+fi
+restrict=false
+if ! (echo -999 > /proc/self/oom_score_adj) 2>/dev/null; then restrict=true; fi
+config=$(containerd config default | sed \
+  -e 's/SystemdCgroup = .*/SystemdCgroup = {{if eq .Runtime.Cgroup "systemd"}}true{{else}}false{{end}}/' \
+  -e "s/restrict_oom_score_adj = .*/restrict_oom_score_adj = $restrict/" \
+  -e "s|sandbox_image = .*|sandbox_image = \"$pause\"|" \
+  -e 's|config_path = .*|config_path = "{{.RegistryConfigDir}}"|')
+mkdir -p /etc/containerd {{q .RegistryConfigDir}}
+restart=false
+if [ "$(cat /etc/containerd/config.toml 2>/dev/null)" != "$config" ]; then
+  printf '%s\n' "$config" > /etc/containerd/config.toml.orbos
+  mv /etc/containerd/config.toml.orbos /etc/containerd/config.toml
+  restart=true
+fi
+# Registry hosts (mirrors, plain-HTTP registries): containerd reads them at every pull. Those orbos
+# wrote before and no longer wants go.
+wanted={{q .HostsDirList}}
+for d in {{q .RegistryConfigDir}}/*/; do
+  [ -f "$d.orbos" ] || continue
+  case " $wanted " in *" $(basename "$d") "*) ;; *) rm -rf "$d" ;; esac
+done
+{{- range .HostsFiles}}
+mkdir -p {{q (printf "%s/%s" $.RegistryConfigDir .Dir)}}
+printf '%s' {{q .Content}} > {{q (printf "%s/%s/hosts.toml" $.RegistryConfigDir .Dir)}}
+touch {{q (printf "%s/%s/.orbos" $.RegistryConfigDir .Dir)}}
+{{- end}}
+if $restart || ! systemctl is-active --quiet containerd; then
+  systemctl restart containerd
+fi
+systemctl enable containerd
+for _ in $(seq 1 60); do
+  [ -S /run/containerd/containerd.sock ] && break
+  sleep 0.5
+done
+
 systemctl enable kubelet
+# A node that was joined before gets its kubelet back (stopped by hand, or after a failure).
+if [ -f /var/lib/kubelet/config.yaml ] && ! systemctl is-active --quiet kubelet; then
+  systemctl start kubelet
+fi

@@ -1,5 +1,6 @@
 {{template "header" (printf "upgrade %s to Kubernetes %s" .Name .Version)}}
-{{template "k8s-repo" .}}apt-get update -q
+{{template "k8s-repo" .}}
+k8s_apt_update
 if [ "$(kubeadm version -o short 2>/dev/null || true)" != {{q .Version}} ]; then
   apt-mark unhold kubeadm
   apt-get install -y -q kubeadm={{.Package}}

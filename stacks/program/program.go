@@ -221,6 +221,16 @@ func baseClusterArgs(spec *stacks.Spec) kubeadm.Args {
 		Version: k.Version, PodCIDR: k.Networking.PodCIDR, ServiceCIDR: k.Networking.ServiceCIDR, DNSDomain: k.Networking.DNSDomain,
 		CNI: k.Networking.CNI, MaxUnavailable: k.MaxUnavailable,
 		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
+		Runtime: host.Runtime{CgroupDriver: k.CgroupDriver, SharedKernel: k.SharedKernel, IgnorePreflightErrors: k.IgnorePreflightErrors},
+	}
+	if s := k.Sources; s != nil {
+		a.Runtime.ImageRepository = s.ImageRepository
+		if r := s.PackageRepository; r != nil {
+			a.Runtime.PackageRepository, a.Runtime.PackageKey = r.URL, r.Key
+		}
+		for _, r := range s.Registries {
+			a.Runtime.Registries = append(a.Runtime.Registries, host.Registry{Host: r.Host, Mirrors: r.Mirrors})
+		}
 	}
 	for _, w := range k.Workers {
 		a.Labels[w.Pool] = w.Labels

@@ -43,7 +43,8 @@ apt-mark)
   ;;
 systemctl)
   case "${1:-}" in
-  is-active) if [ -f "$state/service-$2" ]; then echo active; else echo inactive; exit 3; fi ;;
+  is-active) u=$2; q=; if [ "$u" = --quiet ]; then q=1; u=$3; fi
+    if [ -f "$state/service-$u" ]; then [ -n "$q" ] || echo active; else [ -n "$q" ] || echo inactive; exit 3; fi ;;
   enable) shift; now=; [ "${1:-}" = --now ] && now=1 && shift; for s in "$@"; do touch "$state/enabled-$s"; if [ -n "$now" ]; then touch "$state/service-$s"; fi; done ;;
   disable) shift; for s in "$@"; do rm -f "$state/enabled-$s"; done ;;
   start|restart|reload-or-restart) touch "$state/service-$2" ;;
@@ -55,7 +56,7 @@ systemctl)
   ;;
 modprobe) [ $# -eq 1 ] || fail "one module at a time" ;;
 swapoff) [ "${1:-}" = -a ] || fail "expected -a" ;;
-sysctl) [ "${1:-}" = --system ] || fail "expected --system" ;;
+sysctl) [ "${1:-} ${2:-}" = "-q -p" ] && [ -f "${3:-}" ] || fail "expected -q -p FILE" ;;
 curl) echo "recorded key" ;;
 gpg) cat >/dev/null; out=; while [ $# -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done; if [ -n "$out" ]; then echo key > "$out"; fi ;;
 containerd)
@@ -84,6 +85,11 @@ kubeadm)
   real=$(cat /etc/orbos-test/kubeadm)
   case "${1:-} ${2:-}" in
   "version -o") v=$(get kubeadm); [ -n "$v" ] || exit 127; echo "$v" ;;
+  "config images")
+    [ "${3:-} ${4:-}" = "list --kubernetes-version" ] || fail "unexpected arguments $*"
+    repo=registry.k8s.io; [ "${6:-}" = --image-repository ] && repo=$7
+    for i in "kube-apiserver:$5" "kube-controller-manager:$5" "kube-scheduler:$5" "kube-proxy:$5" coredns/coredns:v1.11.3 pause:3.10 etcd:3.5.15-0; do echo "$repo/$i"; done
+    ;;
   "init --config")
     [ -f "$3" ] || fail "no config $3"
     grep -q "kubernetesVersion: \"$(get kubeadm)\"" "$3" || fail "the config's version is not the installed kubeadm's $(get kubeadm)"

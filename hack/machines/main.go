@@ -1,0 +1,94 @@
+// Command machines starts or removes the local machines that `make demo` makes a cluster of: each a
+// network, mount and UTS namespace of its own with its own sshd, on a bridge that reaches nothing
+// outside this machine (test/testenv's machines). They outlive the command.
+//
+//	go run ./hack/machines up DIR NAME...   # prints the inventory as JSON (name, address, port, host key)
+//	go run ./hack/machines down DIR         # removes every process, namespace, mount, interface and rule
+//
+// DIR keeps the machines' files, their login key (DIR/id_ed25519) and DIR/network.json.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/orbos/orbos/test/testenv"
+)
+
+// Inventory is what `up` prints.
+type Inventory struct {
+	Gateway  string    `json:"gateway"`
+	Key      string    `json:"key"`
+	Machines []Machine `json:"machines"`
+}
+
+// Machine is one machine of the inventory.
+type Machine struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Port    int    `json:"port"`
+	HostKey string `json:"hostKey"`
+}
+
+func main() {
+	if len(os.Args) < 3 || (os.Args[1] != "up" && os.Args[1] != "down") || (os.Args[1] == "up" && len(os.Args) < 4) {
+		fmt.Fprintln(os.Stderr, "usage: machines up DIR NAME... | machines down DIR")
+		os.Exit(2)
+	}
+	dir := os.Args[2]
+	state := filepath.Join(dir, "network.json")
+	if os.Args[1] == "down" {
+		n, err := testenv.LoadNetwork(state)
+		if os.IsNotExist(err) {
+			return
+		}
+		if err != nil {
+			fail(err)
+		}
+		n.Destroy()
+		if err := os.RemoveAll(dir); err != nil {
+			fail(err)
+		}
+		return
+	}
+	if _, err := os.Stat(state); err == nil {
+		fail(fmt.Errorf("%s exists: machines are up already (machines down %s first)", state, dir))
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		fail(err)
+	}
+	n, err := testenv.NewNetwork()
+	if n != nil {
+		defer func() { _ = n.Save(state) }()
+	}
+	if err != nil {
+		fail(err)
+	}
+	inv := Inventory{Gateway: n.Gateway.String(), Key: filepath.Join(dir, "id_ed25519")}
+	var key string
+	for _, name := range os.Args[3:] {
+		mdir := filepath.Join(dir, name)
+		if err := os.MkdirAll(mdir, 0o700); err != nil {
+			fail(err)
+		}
+		m, err := n.NewMachine(name, mdir, testenv.MachineOptions{ClientKey: key})
+		if err != nil {
+			_ = n.Save(state)
+			fail(err)
+		}
+		key = m.ClientKey
+		inv.Machines = append(inv.Machines, Machine{Name: m.Name, Address: m.Address, Port: m.Port, HostKey: m.HostKey})
+	}
+	if err := os.WriteFile(inv.Key, []byte(key), 0o600); err != nil {
+		fail(err)
+	}
+	out, _ := json.MarshalIndent(inv, "", "  ")
+	fmt.Println(string(out))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "machines:", err)
+	os.Exit(1)
+}
