@@ -53,9 +53,9 @@ func (a MachineArgs) validate() error {
 }
 
 // pin logs in to the machine and returns the state pinning the key it presents: the spec's key
-// when it pins one; else, when trust names a fingerprint, only a key with that fingerprint; else
-// (first use, or a replace) whatever the machine presents.
-func pin(ctx context.Context, a MachineArgs, pinned string) (MachineState, error) {
+// when it pins one, else pinned when set; else only a key with the fingerprint trusted, when set;
+// else (first use, a replace) whatever the machine presents.
+func pin(ctx context.Context, a MachineArgs, pinned, trusted string) (MachineState, error) {
 	want := a.Connection.HostKey
 	if want == "" {
 		want = pinned
@@ -70,8 +70,8 @@ func pin(ctx context.Context, a MachineArgs, pinned string) (MachineState, error
 	if err != nil {
 		return MachineState{}, err
 	}
-	if want == "" && a.TrustRequest != "" && fp != a.TrustRequest {
-		return MachineState{}, &sshexec.HostKeyError{Machine: a.Connection.Machine, Address: a.Connection.Address, Presented: fp, Pinned: a.TrustRequest}
+	if want == "" && trusted != "" && fp != trusted {
+		return MachineState{}, &sshexec.HostKeyError{Machine: a.Connection.Machine, Address: a.Connection.Address, Presented: fp, Pinned: trusted}
 	}
 	if want == "" {
 		s.log.Infof("machine %s: pinned its host key %s", a.Connection.Machine, fp)
@@ -93,7 +93,7 @@ func (*Machine) Create(ctx context.Context, req CreateRequest[MachineArgs]) (Cre
 		st.Fingerprint, _ = sshexec.Fingerprint(st.HostKey)
 		return CreateResponse[MachineState]{ID: a.Connection.Machine, Output: st}, nil
 	}
-	st, err := pin(ctx, a, "")
+	st, err := pin(ctx, a, "", a.TrustRequest)
 	if err != nil {
 		return CreateResponse[MachineState]{}, err
 	}
@@ -150,23 +150,31 @@ func (*Machine) Update(ctx context.Context, req UpdateRequest[MachineArgs, Machi
 		}
 		return UpdateResponse[MachineState]{Output: st}, nil
 	}
-	pinned := old.HostKey
+	pinned, trusted := old.HostKey, ""
 	if accept {
 		pinned = ""
+		if !replaced(old.MachineArgs, a) {
+			trusted = a.TrustRequest
+		}
 		p.GetLogger(ctx).Warningf("machine %s: accepting a new host key (%s)", a.Connection.Machine, acceptedBy(old.MachineArgs, a))
 	}
-	st, err := pin(ctx, a, pinned)
+	st, err := pin(ctx, a, pinned, trusted)
 	if err != nil {
 		return UpdateResponse[MachineState]{}, err
 	}
 	return UpdateResponse[MachineState]{Output: st}, nil
 }
 
+// replaced tells whether new inputs carry a new replace request: it accepts any key.
+func replaced(old, new MachineArgs) bool {
+	return new.ReplaceRequest != "" && new.ReplaceRequest != old.ReplaceRequest
+}
+
 func acceptedBy(old, new MachineArgs) string {
-	if new.TrustRequest != "" && new.TrustRequest != old.TrustRequest {
-		return "trusted " + new.TrustRequest + " by orbctl node trust"
+	if replaced(old, new) {
+		return "orbctl node replace"
 	}
-	return "orbctl node replace"
+	return "trusted " + new.TrustRequest + " by orbctl node trust"
 }
 
 // Delete forgets the pin: the machine left the ORB.

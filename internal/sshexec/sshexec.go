@@ -69,8 +69,8 @@ type HostKeyError struct {
 }
 
 func (e *HostKeyError) Error() string {
-	return fmt.Sprintf("machine %s at %s presents the host key %s, not the pinned %s: it was replaced or the connection is intercepted; if it was reinstalled on purpose, replace the machine in the desired state",
-		e.Machine, e.Address, e.Presented, e.Pinned)
+	return fmt.Sprintf("machine %s at %s presents the host key %s, not the pinned %s: it was replaced or the connection is intercepted; if it was reinstalled on purpose, accept its new key with `orbctl node trust %s` (or `orbctl node replace %s`)",
+		e.Machine, e.Address, e.Presented, e.Pinned, e.Machine, e.Machine)
 }
 
 // CommandError is a script that failed on a machine.

@@ -168,3 +168,21 @@ func TestSudoForNonRootUsers(t *testing.T) {
 		t.Fatalf("stream: %d %v %q", code, err, out.String())
 	}
 }
+
+// ScanHostKey reads the key a machine presents without logging in (no client key at all); its
+// fingerprint is ssh-keygen's.
+func TestScanHostKey(t *testing.T) {
+	needHosts(t)
+	h := testenv.StartHost(t, "m5", testenv.HostOptions{Address: "127.0.0.25"})
+	got, err := sshexec.ScanHostKey(context.Background(), h.Address, h.Port, 5*time.Second)
+	if err != nil || got != h.HostKey {
+		t.Fatalf("scanned %q (%v), the host presents %q", got, err, h.HostKey)
+	}
+	fp, err := sshexec.Fingerprint(got)
+	if err != nil || !strings.HasPrefix(fp, "SHA256:") || len(fp) != len("SHA256:")+43 {
+		t.Fatalf("fingerprint %q %v", fp, err)
+	}
+	if _, err := sshexec.ScanHostKey(context.Background(), h.Address, 1, time.Second); err == nil {
+		t.Fatal("a closed port presented a key")
+	}
+}
