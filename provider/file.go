@@ -26,6 +26,7 @@ type FileArgs struct {
 // FileState is the file as last seen.
 type FileState struct {
 	FileArgs
+	LegacyPin
 }
 
 func (a FileArgs) write(ctx context.Context, s *session) error {
@@ -92,6 +93,7 @@ func (*File) Create(ctx context.Context, req CreateRequest[FileArgs]) (CreateRes
 // Read reads the file back; a missing file is a deleted resource.
 func (*File) Read(ctx context.Context, req ReadRequest[FileArgs, FileState]) (ReadResponse[FileArgs, FileState], error) {
 	st := req.State
+	st.Connection = st.pinned(st.Connection)
 	s, err := connect(ctx, st.Connection)
 	if err != nil {
 		return ReadResponse[FileArgs, FileState]{}, err
@@ -125,6 +127,7 @@ func cutLine(s string) (first, rest string, ok bool) {
 func (*File) Update(ctx context.Context, req UpdateRequest[FileArgs, FileState]) (UpdateResponse[FileState], error) {
 	st := req.State
 	st.FileArgs = req.Inputs
+	st.LegacyPin = LegacyPin{}
 	if st.Mode == 0 {
 		st.Mode = 0o644
 	}
@@ -148,7 +151,8 @@ func (*File) Update(ctx context.Context, req UpdateRequest[FileArgs, FileState])
 }
 
 func (*File) Delete(ctx context.Context, req DeleteRequest[FileState]) (DeleteResponse, error) {
-	s, err := connect(ctx, req.State.Connection)
+	st := req.State
+	s, err := connect(ctx, st.pinned(st.Connection))
 	if err != nil {
 		return DeleteResponse{}, err
 	}

@@ -71,6 +71,7 @@ type Installed struct {
 // KubeadmNodeState is the node as last seen.
 type KubeadmNodeState struct {
 	KubeadmNodeArgs
+	LegacyPin
 	Installed Installed `json:"installed"`
 	// Prepared: swap off, the kernel modules file, systemd cgroups for containerd.
 	Prepared bool `json:"prepared"`
@@ -257,6 +258,7 @@ func read(ctx context.Context, s *session, st *KubeadmNodeState) error {
 // behind orbos's back shows as a diff.
 func (*KubeadmNode) Read(ctx context.Context, req ReadRequest[KubeadmNodeArgs, KubeadmNodeState]) (ReadResponse[KubeadmNodeArgs, KubeadmNodeState], error) {
 	st := req.State
+	st.Connection = st.pinned(st.Connection)
 	s, err := connect(ctx, st.Connection)
 	if err != nil {
 		return ReadResponse[KubeadmNodeArgs, KubeadmNodeState]{}, err
@@ -353,6 +355,7 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 	old, a := req.State, req.Inputs
 	st := old
 	st.KubeadmNodeArgs = a
+	st.LegacyPin = LegacyPin{}
 	if err := a.validate(); err != nil {
 		return UpdateResponse[KubeadmNodeState]{}, err
 	}
@@ -495,7 +498,7 @@ func (*KubeadmNode) Delete(ctx context.Context, req DeleteRequest[KubeadmNodeSta
 		return DeleteResponse{}, err
 	}
 	defer release()
-	s, err := connect(ctx, st.Connection)
+	s, err := connect(ctx, st.pinned(st.Connection))
 	var hostKeyErr *sshexec.HostKeyError
 	var connectErr *sshexec.ConnectError
 	switch {

@@ -145,3 +145,27 @@ func TestHostKeyPinnedOncePerMachine(t *testing.T) {
 		t.Fatalf("replace pinned %q, the machine presents %q", replaced.Output.HostKey, h.HostKey)
 	}
 }
+
+// A state written before machines had their own pin keeps working: its resources read and delete
+// with the host key they trusted themselves, and a read moves it into the connection.
+func TestLegacyPin(t *testing.T) {
+	needHosts(t)
+	h := testenv.StartHost(t, "m2", testenv.HostOptions{Address: "127.0.0.43"})
+	ctx := context.Background()
+	conn := Connection{Machine: "m2", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey}
+	file := FileArgs{Connection: conn, Path: "/etc/orbos/legacy.conf", Content: "x\n", Mode: 0o644}
+	if _, err := (&File{}).Create(ctx, CreateRequest[FileArgs]{Inputs: FileArgs{Connection: pinOf(conn, MachineState{HostKey: h.HostKey}), Path: file.Path, Content: file.Content}}); err != nil {
+		t.Fatal(err)
+	}
+	old := FileState{FileArgs: file, LegacyPin: LegacyPin{HostKey: h.HostKey}}
+	got, err := (&File{}).Read(ctx, ReadRequest[FileArgs, FileState]{ID: "m2:" + file.Path, Inputs: file, State: old})
+	if err != nil || got.ID == "" {
+		t.Fatalf("a legacy state's read: %+v %v", got, err)
+	}
+	if got.State.Connection.HostKey != h.HostKey || got.State.LegacyPin.HostKey != "" {
+		t.Fatalf("the legacy pin was not moved into the connection: %+v", got.State)
+	}
+	if _, err := (&File{}).Delete(ctx, DeleteRequest[FileState]{State: old}); err != nil {
+		t.Fatalf("a legacy state's delete: %v", err)
+	}
+}

@@ -173,6 +173,22 @@ func connect(ctx context.Context, c Connection) (*session, error) {
 	return open(ctx, c, c.HostKey)
 }
 
+// LegacyPin is the host key a resource trusted itself in states written before machines had their
+// own pin (orbos:host:Machine). Reads and deletes of such a state log in with it; nothing writes
+// it again, and the first update gives the resource its machine's pin.
+type LegacyPin struct {
+	HostKey string `json:"hostKey,omitempty"`
+}
+
+// pinned is c with the legacy pin where the state's connection carries none.
+func (l *LegacyPin) pinned(c Connection) Connection {
+	if c.HostKey == "" {
+		c.HostKey = l.HostKey
+	}
+	l.HostKey = ""
+	return c
+}
+
 // run runs a rendered script, showing its step as the resource's status.
 func (s *session) run(ctx context.Context, script string) (string, error) {
 	s.log.InfoStatus(secrets.String(s.name + ": " + sshexec.Step(script)))
