@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: all tools tools-upgrade build image-context image reconciler-image policy test unit e2e bench fuzz demo vet clean
+.PHONY: all tools tools-upgrade build image-context image reconciler-image policy test unit e2e bench fuzz demo demo-down demo-apiserver vet clean
 
 all: build
 
@@ -58,13 +58,26 @@ bench: tools
 	$(GO) test -run XXX -bench . -benchtime 10x -timeout 30m ./test/e2e/
 	$(GO) test -run XXX -bench . -benchtime 50x ./internal/sshexec ./provider
 
-## fuzz: fuzz the spec decoder
+## fuzz: fuzz the spec decoder and the renderers (every script keeps its command structure whatever
+## the values); plain `go test` runs both seed corpora. FUZZTIME=10m for a longer run.
+FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 60s ./stacks/
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./stacks/
+	$(GO) test -run XXX -fuzz FuzzRender -fuzztime $(FUZZTIME) ./host/
 
-## demo: an ORB on a local bare Git remote and a local kube-apiserver: init, preview, up, status, history
+## demo: a real cluster made by orbctl on local machines (namespaces): init, up, nodes, a workload; again: no change
 demo: tools build
 	bash hack/demo.sh
+
+## demo-down: remove the demo's machines, their processes, namespaces, mounts, interfaces and rules
+demo-down:
+	go run ./hack/machines down $${ORBOS_DEMO:-$$HOME/.cache/orbos/demo}/machines
+	rm -f $${ORBOS_DEMO:-$$HOME/.cache/orbos/demo}/orbconfig $${ORBOS_DEMO:-$$HOME/.cache/orbos/demo}/admin.conf
+	rm -rf $${ORBOS_DEMO:-$$HOME/.cache/orbos/demo}/orb-demo.git $${ORBOS_DEMO:-$$HOME/.cache/orbos/demo}/checkout
+
+## demo-apiserver: the faster demo: an ORB on a local kube-apiserver (no nodes): init, preview, up, status, history
+demo-apiserver: tools build
+	bash hack/demo-apiserver.sh
 
 clean:
 	rm -rf bin

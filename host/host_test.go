@@ -90,10 +90,17 @@ func renders() map[string]string {
 		"reboot.sh":                      RebootScript(worker),
 		"boot-id.sh":                     BootIDScript(),
 		"delete-node.sh":                 DeleteNodeScript("w-0"),
-		"keepalived.conf":                KeepalivedConfig(balance),
-		"haproxy.cfg":                    HAProxyConfig(balance),
+		"keepalived.conf":                must(KeepalivedConfig(balance)),
+		"haproxy.cfg":                    must(HAProxyConfig(balance)),
 		"lb.sh":                          LoadBalancerScript(balance),
 	}
+}
+
+func must(s string, err error) string {
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 func TestGolden(t *testing.T) {
@@ -141,7 +148,10 @@ func TestKubeadmConfigsValidate(t *testing.T) {
 		})
 	}
 	// And a wrong one is refused, so the check can fail.
-	bad := strings.Replace(InitConfig(first), "podSubnet: \"100.64.0.0/16\"", "podSubnet: \"not-a-cidr\"", 1)
+	bad := strings.Replace(InitConfig(first), `podSubnet: "100.64.0.0/16"`, `podSubnet: "not-a-cidr"`, 1)
+	if bad == InitConfig(first) {
+		t.Fatal("the broken configuration is not broken")
+	}
 	path := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)

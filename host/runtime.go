@@ -114,4 +114,6 @@ func HostGWRoutes(routes []Route) (string, error) {
 // HostGWApplyScript makes the kernel's routes what the routes file says: routes orbos set (protocol
 // 77) that the file no longer lists go, the listed ones are set. A boot unit runs it again after a
 // reboot. It takes no value from the spec.
-func HostGWApplyScript() string { return render("hostgw-routes.sh", nil) }
+func HostGWApplyScript() string {
+	return script("hostgw routes", "hostgw-routes.sh", nil, scriptFlags{})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
+	"github.com/orbos/orbos/internal/kubeversion"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -106,7 +107,7 @@ func (o *orb) versionStep([]policyx.AnalyzerResource) []string {
 	if o.Orbiter == nil {
 		return nil
 	}
-	if err := stacks.VersionStep(o.current, o.Orbiter.Kubernetes.Version); err != nil {
+	if err := kubeversion.Step(o.current, o.Orbiter.Kubernetes.Version); err != nil {
 		return []string{err.Error()}
 	}
 	return nil

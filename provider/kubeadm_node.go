@@ -14,8 +14,8 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 
 	"github.com/orbos/orbos/host"
+	"github.com/orbos/orbos/internal/kubeversion"
 	"github.com/orbos/orbos/internal/sshexec"
-	"github.com/orbos/orbos/stacks"
 )
 
 // KubeadmNode is one machine as a Kubernetes node: prepared (swap, modules, sysctls, containerd,
@@ -306,7 +306,7 @@ func (*KubeadmNode) Diff(ctx context.Context, req DiffRequest[KubeadmNodeArgs, K
 		}
 	}
 	if old.Version != new.Version {
-		if err := stacks.VersionStep(old.Version, new.Version); err != nil {
+		if err := kubeversion.Step(old.Version, new.Version); err != nil {
 			return DiffResponse{}, fmt.Errorf("node %s: %w", old.NodeName, err)
 		}
 		d["version"] = upd
@@ -376,7 +376,7 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 		}
 	}
 	if old.Version != a.Version {
-		if err := stacks.VersionStep(old.Version, a.Version); err != nil {
+		if err := kubeversion.Step(old.Version, a.Version); err != nil {
 			return UpdateResponse[KubeadmNodeState]{}, fmt.Errorf("node %s: %w", a.NodeName, err)
 		}
 		if err := upgrade(ctx, s, a, old.Version, &st); err != nil {

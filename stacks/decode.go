@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,14 +50,43 @@ func plural(n int, one, many string) string {
 }
 
 // errs collects field errors during decoding and validation.
-type errs struct{ list []FieldError }
+type errs struct {
+	list []FieldError
+	// lines maps each decoded path to its line, so that validation, which works on the decoded
+	// values, still names the line of a wrong field.
+	lines map[string]int
+}
 
 func (e *errs) add(path string, n *yaml.Node, format string, args ...any) {
-	line := 0
+	line := e.lines[path]
 	if n != nil {
 		line = n.Line
 	}
 	e.list = append(e.list, FieldError{Path: path, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// check adds the reasons a rule (package internal/valid, apimachinery's validation) gives for
+// refusing value, if any, as one error at path.
+func (e *errs) check(path, value string, reasons []string) {
+	if len(reasons) > 0 {
+		e.add(path, nil, "%s: %s", quoteShort(value), strings.Join(reasons, "; "))
+	}
+}
+
+// quoteShort quotes a refused value for an error, escaping control characters (a newline in a value
+// must not start a line of its own in logs) and cutting long values.
+func quoteShort(v string) string {
+	if r := []rune(v); len(r) > 64 {
+		return strconv.Quote(string(r[:60])) + "..."
+	}
+	return strconv.Quote(v)
+}
+
+func (e *errs) seen(path string, n *yaml.Node) {
+	if e.lines == nil {
+		e.lines = map[string]int{}
+	}
+	e.lines[path] = n.Line
 }
 
 func (e *errs) sorted() []FieldError {
@@ -74,6 +104,7 @@ func decodeStrict(n *yaml.Node, v reflect.Value, path string, e *errs) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
+	e.seen(path, n)
 	if u, ok := v.Addr().Interface().(yaml.Unmarshaler); ok {
 		if err := u.UnmarshalYAML(n); err != nil {
 			e.add(path, n, "%v", err)
@@ -212,7 +243,15 @@ func knownFields(fields map[string]int) string {
 	return strings.Join(names, ", ")
 }
 
+// plainKey is a map key or field name that can stand in a path as it is.
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+$`)
+
+// join adds a field name or map key to a path: .key, or ["key"] for a key with other characters (a
+// newline or a quote in a key must not reach an error message unescaped).
 func join(path, key string) string {
+	if !plainKey.MatchString(key) {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
 	if path == "" {
 		return key
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/orbos/orbos/internal/valid"
 )
 
 // Providers says where the ORB's machines come from; exactly one is set.
@@ -209,12 +211,13 @@ func (s *Spec) orbiterDefaults() {
 }
 
 var (
-	gcpName      = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	gcpProject   = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]$`)
-	machineType  = regexp.MustCompile(`^[a-z0-9]+-[a-z0-9-]+$`)
-	labelKey     = regexp.MustCompile(`^[a-z][-_a-z0-9]{0,62}$`)
-	labelValue   = regexp.MustCompile(`^[-_a-z0-9]{0,63}$`)
-	taintEffects = map[string]bool{"NoSchedule": true, "PreferNoSchedule": true, "NoExecute": true}
+	gcpName     = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	gcpProject  = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]$`)
+	machineType = regexp.MustCompile(`^[a-z0-9]+-[a-z0-9-]+$`)
+	labelKey    = regexp.MustCompile(`^[a-z][-_a-z0-9]{0,62}$`)
+	labelValue  = regexp.MustCompile(`^[-_a-z0-9]{0,63}$`)
+	// An image name, a project/name, or a partial or full URL path of an image or image family.
+	gceImage = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$`)
 )
 
 // pools returns the machine count of every pool of the configured provider, and the provider's path.
@@ -290,9 +293,19 @@ func (s *Spec) validateOrbiter(e *errs) {
 			}
 			seenWorkers[w.Pool] = true
 		}
+		for _, key := range SortedKeys(w.Labels) {
+			lp := join(p+".labels", key)
+			e.check(lp, key, prefixed("key ", valid.LabelKey(key)))
+			e.check(lp, w.Labels[key], valid.LabelValue(w.Labels[key]))
+		}
 		for j, t := range w.Taints {
-			if t.Effect != "" && !taintEffects[t.Effect] {
-				e.add(fmt.Sprintf("%s.taints[%d].effect", p, j), nil, "must be NoSchedule, PreferNoSchedule or NoExecute, not %q", t.Effect)
+			tp := fmt.Sprintf("%s.taints[%d]", p, j)
+			if t.Key != "" {
+				e.check(tp+".key", t.Key, valid.LabelKey(t.Key))
+			}
+			e.check(tp+".value", t.Value, valid.LabelValue(t.Value))
+			if t.Effect != "" {
+				e.check(tp+".effect", t.Effect, valid.TaintEffect(t.Effect))
 			}
 		}
 	}
@@ -301,20 +314,13 @@ func (s *Spec) validateOrbiter(e *errs) {
 		if n.CNI != "calico" && n.CNI != "cilium" && n.CNI != "hostgw" {
 			e.add(np+".cni", nil, "must be calico, cilium or hostgw, not %q", n.CNI)
 		}
-		pod, perr := netip.ParsePrefix(n.PodCIDR)
-		if perr != nil {
-			e.add(np+".podCIDR", nil, "%q is not a CIDR", n.PodCIDR)
-		}
-		svc, serr := netip.ParsePrefix(n.ServiceCIDR)
-		if serr != nil {
-			e.add(np+".serviceCIDR", nil, "%q is not a CIDR", n.ServiceCIDR)
-		}
-		if perr == nil && serr == nil && pod.Overlaps(svc) {
+		podErr, svcErr := valid.CIDR(n.PodCIDR), valid.CIDR(n.ServiceCIDR)
+		e.check(np+".podCIDR", n.PodCIDR, podErr)
+		e.check(np+".serviceCIDR", n.ServiceCIDR, svcErr)
+		if podErr == nil && svcErr == nil && netip.MustParsePrefix(n.PodCIDR).Overlaps(netip.MustParsePrefix(n.ServiceCIDR)) {
 			e.add(np+".serviceCIDR", nil, "overlaps podCIDR %s", n.PodCIDR)
 		}
-		if !regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`).MatchString(n.DNSDomain) {
-			e.add(np+".dnsDomain", nil, "%q is not a DNS domain", n.DNSDomain)
-		}
+		e.check(np+".dnsDomain", n.DNSDomain, valid.Subdomain(n.DNSDomain))
 	}
 	validateSources(k.Sources, kp+".sources", e)
 	validatePreflight(k.IgnorePreflightErrors, kp+".ignorePreflightErrors", e)
@@ -332,23 +338,7 @@ func (s *Spec) validateOrbiter(e *errs) {
 		}
 	}
 	s.validateLoadBalancing(pools, checkPool, e)
-	if len(o.Nodes) > 0 {
-		if o.Providers == nil || o.Providers.Static == nil {
-			e.add(root+".nodes", nil, "node requests act on static machines that orbos made nodes of")
-		} else {
-			known := map[string]bool{}
-			for _, ms := range o.Providers.Static.Pools {
-				for _, m := range ms {
-					known[m.ID] = true
-				}
-			}
-			for _, id := range SortedKeys(o.Nodes) {
-				if !known[id] {
-					e.add(root+".nodes."+id, nil, "names machine %q, which no static pool lists: remove the request with the machine", id)
-				}
-			}
-		}
-	}
+	validateNodeRequests(o, root+".nodes", e)
 }
 
 func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, pool string), e *errs) {
@@ -367,7 +357,7 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 		for i, v := range lb.VIPs {
 			vp := fmt.Sprintf("%s.vips[%d]", root, i)
 			if v.Name != "" && !gcpName.MatchString(v.Name) {
-				e.add(vp+".name", nil, "%q must be lower-case letters, digits and dashes", v.Name)
+				e.add(vp+".name", nil, "%s must be lower-case letters, digits and dashes, starting with a letter", quoteShort(v.Name))
 			}
 			if vipNames[v.Name] {
 				e.add(vp+".name", nil, "%q is used twice", v.Name)
@@ -375,15 +365,16 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 			vipNames[v.Name] = true
 			static := o.Providers != nil && o.Providers.Static != nil
 			if v.IP != "" {
-				if _, err := netip.ParseAddr(v.IP); err != nil {
-					e.add(vp+".ip", nil, "%q is not an IP address", v.IP)
-				}
+				e.check(vp+".ip", v.IP, valid.IP(v.IP))
 			} else if static {
 				e.add(vp+".ip", nil, "required with the static provider (keepalived announces it)")
 			}
 			names, ports := map[string]bool{}, map[int]bool{}
 			for j, t := range v.Transports {
 				tp := fmt.Sprintf("%s.transports[%d]", vp, j)
+				if t.Name != "" {
+					e.check(tp+".name", t.Name, valid.Name(t.Name))
+				}
 				if names[t.Name] {
 					e.add(tp+".name", nil, "%q is used twice on this VIP", t.Name)
 				}
@@ -415,12 +406,17 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 				if hc := t.HealthCheck; hc != nil {
 					switch hc.Protocol {
 					case "tcp":
+						if hc.Path != "" {
+							e.add(tp+".healthCheck.path", nil, "a tcp health check has no path")
+						}
 					case "http", "https":
-						if !strings.HasPrefix(hc.Path, "/") {
+						if hc.Path == "" {
 							e.add(tp+".healthCheck.path", nil, "an %s health check needs a path starting with /", hc.Protocol)
+						} else {
+							e.check(tp+".healthCheck.path", hc.Path, valid.HealthCheckPath(hc.Path))
 						}
 					default:
-						e.add(tp+".healthCheck.protocol", nil, "must be tcp, http or https, not %q", hc.Protocol)
+						e.add(tp+".healthCheck.protocol", nil, "must be tcp, http or https, not %s", quoteShort(hc.Protocol))
 					}
 					if hc.Port < 1 || hc.Port > 65535 {
 						e.add(tp+".healthCheck.port", nil, "%d is not a port", hc.Port)
@@ -451,7 +447,7 @@ func validateGCE(g *GCE, path string, e *errs) {
 		e.add(path+".region", nil, "%q is not a GCP region like europe-west1", g.Region)
 	}
 	for i, z := range g.Zones {
-		if !strings.HasPrefix(z, g.Region+"-") || len(z) != len(g.Region)+2 {
+		if !strings.HasPrefix(z, g.Region+"-") || len(z) != len(g.Region)+2 || z[len(z)-1] < 'a' || z[len(z)-1] > 'z' {
 			e.add(fmt.Sprintf("%s.zones[%d]", path, i), nil, "%q is not a zone of region %s", z, g.Region)
 		}
 	}
@@ -463,7 +459,7 @@ func validateGCE(g *GCE, path string, e *errs) {
 	}
 	for _, name := range SortedKeys(g.Pools) {
 		p := g.Pools[name]
-		pp := path + ".pools." + name
+		pp := join(path+".pools", name)
 		if !gcpName.MatchString(name) {
 			e.add(pp, nil, "pool names are lower-case letters, digits and dashes")
 		}
@@ -477,6 +473,9 @@ func validateGCE(g *GCE, path string, e *errs) {
 		case p.MachineType == "" && (p.MinMemoryGB < p.MinCPU/2 || p.MinMemoryGB > 8*p.MinCPU):
 			e.add(pp+".minMemoryGB", nil, "must be 0.5 to 8 GB per vCPU (%d to %d for %d vCPUs), not %d", p.MinCPU/2, 8*p.MinCPU, p.MinCPU, p.MinMemoryGB)
 		}
+		if !gceImage.MatchString(p.Image) {
+			e.add(pp+".image", nil, "%s is not an image like ubuntu-os-cloud/ubuntu-2204-lts or projects/P/global/images/family/F", quoteShort(p.Image))
+		}
 		if p.DiskType != "pd-standard" && p.DiskType != "pd-balanced" && p.DiskType != "pd-ssd" {
 			e.add(pp+".diskType", nil, "must be pd-standard, pd-balanced or pd-ssd, not %q", p.DiskType)
 		}
@@ -486,34 +485,13 @@ func validateGCE(g *GCE, path string, e *errs) {
 		if p.Count < 0 || p.Count > 100 {
 			e.add(pp+".count", nil, "must be 0 to 100, not %d", p.Count)
 		}
-		for k, v := range p.Labels {
+		for _, k := range SortedKeys(p.Labels) {
+			v := p.Labels[k]
 			if !labelKey.MatchString(k) || !labelValue.MatchString(v) {
-				e.add(pp+".labels."+k, nil, "GCE labels are lower-case letters, digits, - and _ (keys start with a letter)")
+				e.add(join(pp+".labels", k), nil, "GCE labels are lower-case letters, digits, - and _ (keys start with a letter)")
 			}
 			if k == "orb" || k == "pool" {
-				e.add(pp+".labels."+k, nil, "%q is set by orbos", k)
-			}
-		}
-	}
-}
-
-func validateStatic(st *Static, path string, e *errs) {
-	ids, addrs := map[string]string{}, map[string]string{}
-	for _, name := range SortedKeys(st.Pools) {
-		for i, m := range st.Pools[name] {
-			mp := fmt.Sprintf("%s.pools.%s[%d]", path, name, i)
-			if prev, ok := ids[m.ID]; ok && m.ID != "" {
-				e.add(mp+".id", nil, "%q is also the ID of %s", m.ID, prev)
-			}
-			ids[m.ID] = mp
-			if _, err := netip.ParseAddr(m.Address); err != nil && m.Address != "" {
-				e.add(mp+".address", nil, "%q is not an IP address", m.Address)
-			} else if prev, ok := addrs[m.Address]; ok && m.Address != "" {
-				e.add(mp+".address", nil, "%s is also the address of %s", m.Address, prev)
-			}
-			addrs[m.Address] = mp
-			if m.SSHPort < 1 || m.SSHPort > 65535 {
-				e.add(mp+".sshPort", nil, "%d is not a port", m.SSHPort)
+				e.add(join(pp+".labels", k), nil, "%q is set by orbos", k)
 			}
 		}
 	}
@@ -521,10 +499,17 @@ func validateStatic(st *Static, path string, e *errs) {
 
 func checkCIDRs(path string, cidrs []string, e *errs) {
 	for i, c := range cidrs {
-		if _, err := netip.ParsePrefix(c); err != nil {
-			e.add(fmt.Sprintf("%s[%d]", path, i), nil, "%q is not a CIDR like 203.0.113.0/24", c)
-		}
+		e.check(fmt.Sprintf("%s[%d]", path, i), c, valid.CIDR(c))
 	}
+}
+
+// prefixed puts prefix before each reason, to tell a map key's reasons from its value's.
+func prefixed(prefix string, reasons []string) []string {
+	out := make([]string, len(reasons))
+	for i, r := range reasons {
+		out[i] = prefix + r
+	}
+	return out
 }
 
 // SortedKeys returns the keys of m in order.

@@ -7,10 +7,11 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/orbos/orbos/internal/kubeversion"
+	"github.com/orbos/orbos/internal/valid"
 	"github.com/orbos/orbos/internal/yamlpos"
 )
 
@@ -237,13 +238,28 @@ func (s *Spec) applyDefaults() {
 }
 
 var (
-	versionRE = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
-	dnsLabel  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	toolName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)
-	chartVer  = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
+	toolName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)
+	chartVer = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
+	// A public domain: DNS labels and a top-level domain of letters.
+	domainRE = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$`)
+	// Five fields of numbers, names (JAN, MON), *, /, - and commas.
+	cronSchedule = regexp.MustCompile(`^[0-9A-Za-z*/,-]+( [0-9A-Za-z*/,-]+){4}$`)
+	// The reference grammar of container images (github.com/distribution/reference): a name of
+	// an optional registry host[:port] and path components, then a :tag, an @digest or both.
+	pinnedImage = regexp.MustCompile(`^` +
+		`(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?` +
+		`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
+		`(?:(?::[\w][\w.-]{0,127})(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?|@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})$`)
 )
 
-var domainRE = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$`)
+// checkDomain refuses what is not a public DNS domain (a DNS-1123 subdomain with a top-level domain).
+func checkDomain(path, domain string, e *errs) {
+	if reasons := valid.Subdomain(domain); len(reasons) > 0 {
+		e.check(path, domain, reasons)
+	} else if !domainRE.MatchString(domain) {
+		e.add(path, nil, "%s is not a DNS domain like example.com", quoteShort(domain))
+	}
+}
 
 func checkSection(path, version string, e *errs) {
 	if version != "" && version != APIVersion {
@@ -257,12 +273,13 @@ func (s *Spec) validate(e *errs) {
 	if v := c.Orbiter.APIVersion; v != "" && v != APIVersion {
 		e.add(orbiter+".apiVersion", nil, "unsupported version %q (this orbctl reads %s)", v, APIVersion)
 	}
-	if v := c.Orbiter.Kubernetes.Version; v != "" && !versionRE.MatchString(v) {
-		e.add(orbiter+".kubernetes.version", nil, "%q is not a version like v1.31.4", v)
+	if v := c.Orbiter.Kubernetes.Version; v != "" {
+		if _, err := kubeversion.Parse(v); err != nil {
+			e.add(orbiter+".kubernetes.version", nil, "%s is not a version like v1.31.4", quoteShort(v))
+		}
 	}
-	if ns := c.Orbiter.Kubernetes.Namespace; !dnsLabel.MatchString(ns) {
-		e.add(orbiter+".kubernetes.namespace", nil, "%q is not a DNS label (lower-case letters, digits and inner dashes, at most 63)", ns)
-	}
+	ns := c.Orbiter.Kubernetes.Namespace
+	e.check(orbiter+".kubernetes.namespace", ns, valid.Name(ns))
 	s.validateOrbiter(e)
 	if !c.Kubeconfig.IsSet() && c.Orbiter.Providers == nil {
 		e.add("config."+KeyKubeconfig, nil, "required without a provider: the kubeconfig of the cluster to deploy to")
@@ -281,38 +298,44 @@ func (s *Spec) validate(e *errs) {
 		if b.APIVersion != "" && b.APIVersion != APIVersion {
 			e.add(boom+".apiVersion", nil, "unsupported version %q (this orbctl reads %s)", b.APIVersion, APIVersion)
 		}
-		for name, t := range b.Tools {
-			p := boom + ".tools." + name
+		for _, name := range SortedKeys(b.Tools) {
+			t := b.Tools[name]
+			p := join(boom+".tools", name)
 			if !toolName.MatchString(name) {
 				e.add(p, nil, "tool names are lower-case letters, digits and dashes")
 			}
 			if t.Version != "" && !chartVer.MatchString(t.Version) {
-				e.add(p+".version", nil, "%q is not a pinned chart version like 1.2.3", t.Version)
+				e.add(p+".version", nil, "%s is not a pinned chart version like 1.2.3", quoteShort(t.Version))
 			}
 		}
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)
-		if r.Image != "" && (strings.ContainsAny(r.Image, " \t") || !strings.Contains(r.Image, ":") && !strings.Contains(r.Image, "@")) {
-			e.add("config."+KeyReconciler+".image", nil, "%q is not a pinned image reference (name:tag or name@digest)", r.Image)
+		if r.Image != "" && !pinnedImage.MatchString(r.Image) {
+			e.add("config."+KeyReconciler+".image", nil, "%s is not a pinned image reference (name:tag or name@digest)", quoteShort(r.Image))
 		}
 	}
 	if z := c.Zitadel; z != nil {
 		checkSection("config."+KeyZitadel, z.APIVersion, e)
-		if z.Enabled && !domainRE.MatchString(z.Domain) {
-			e.add("config."+KeyZitadel+".domain", nil, "an enabled Zitadel needs a domain like id.example.com, not %q", z.Domain)
+		if z.Enabled && z.Domain == "" {
+			e.add("config."+KeyZitadel+".domain", nil, "an enabled Zitadel needs a domain like id.example.com")
+		} else if z.Domain != "" {
+			checkDomain("config."+KeyZitadel+".domain", z.Domain, e)
 		}
-		if b := z.Backups; b != nil && b.Schedule != "" && len(strings.Fields(b.Schedule)) != 5 {
-			e.add("config."+KeyZitadel+".backups.schedule", nil, "%q is not a cron schedule of five fields", b.Schedule)
+		if b := z.Backups; b != nil {
+			if b.Schedule != "" && !cronSchedule.MatchString(b.Schedule) {
+				e.add("config."+KeyZitadel+".backups.schedule", nil, "%s is not a cron schedule of five fields", quoteShort(b.Schedule))
+			}
+			e.check("config."+KeyZitadel+".backups.bucket", b.Bucket, valid.Printable(b.Bucket, true))
 		}
 	}
 	if n := c.Networking; n != nil {
 		checkSection("config."+KeyNetworking, n.APIVersion, e)
-		if n.Domain != "" && !domainRE.MatchString(n.Domain) {
-			e.add("config."+KeyNetworking+".domain", nil, "%q is not a DNS domain", n.Domain)
+		if n.Domain != "" {
+			checkDomain("config."+KeyNetworking+".domain", n.Domain, e)
 		}
 		if n.Provider != "" && n.Provider != "cloudflare" {
-			e.add("config."+KeyNetworking+".provider", nil, "must be cloudflare, not %q", n.Provider)
+			e.add("config."+KeyNetworking+".provider", nil, "must be cloudflare, not %s", quoteShort(n.Provider))
 		}
 	}
 	if s.File.SecretsProvider != "" && s.File.SecretsProvider != "passphrase" {

@@ -2,9 +2,12 @@ package stacks
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 const validFile = `encryptionsalt: v1:abc:v1:def:ghi
@@ -154,6 +157,48 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
 				t.Fatalf("not a ValidationError with errors: %v", err)
 			}
+			for _, fe := range ve.Errors {
+				if strings.ContainsAny(fe.String(), "\n\r") {
+					t.Fatalf("an error message with a raw line break: %q", fe.String())
+				}
+			}
+			return
 		}
+		// What passes validation carries no control character, and no white space but in host keys
+		// and package keys, into the section whose values reach the machines.
+		plainStrings(t, reflect.ValueOf(s.File.Config.Orbiter), "orbiter")
 	})
+}
+
+func plainStrings(t *testing.T, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			plainStrings(t, v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			plainStrings(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			plainStrings(t, v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			plainStrings(t, k, path+"(key)")
+			plainStrings(t, v.MapIndex(k), path+"["+k.String()+"]")
+		}
+	case reflect.String:
+		s := v.String()
+		switch {
+		case strings.HasSuffix(path, ".HostKey"):
+			s = strings.ReplaceAll(strings.TrimSuffix(s, "\n"), " ", "")
+		case strings.HasSuffix(path, ".PackageRepository.Key"):
+			return // an ASCII-armoured OpenPGP key has lines; it reaches machines quoted
+		}
+		if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+			t.Fatalf("%s = %q passed validation", path, s)
+		}
+	}
 }

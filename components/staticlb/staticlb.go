@@ -114,10 +114,18 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		}
 		conn := pin.Connection()
 		apply := pulumi.String(host.LoadBalancerScript(lb))
+		keepalived, err := host.KeepalivedConfig(lb)
+		if err != nil {
+			return nil, err
+		}
+		haproxy, err := host.HAProxyConfig(lb)
+		if err != nil {
+			return nil, err
+		}
 		var prev []pulumi.Resource
 		for _, f := range []struct{ suffix, path, content string }{
-			{"-keepalived", host.KeepalivedConfigPath, host.KeepalivedConfig(lb)},
-			{"-haproxy", host.HAProxyConfigPath, host.HAProxyConfig(lb)},
+			{"-keepalived", host.KeepalivedConfigPath, keepalived},
+			{"-haproxy", host.HAProxyConfigPath, haproxy},
 		} {
 			var res pulumi.CustomResourceState
 			if err := ctx.RegisterResource(provider.FileType, lb.Machine+f.suffix, pulumi.Map{

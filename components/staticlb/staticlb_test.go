@@ -48,7 +48,7 @@ func TestConfigs(t *testing.T) {
 	if id := lbs[0].VIPs[0].RouterID; id < 1 || id > 255 {
 		t.Fatalf("router ID %d", id)
 	}
-	if cfg := host.KeepalivedConfig(lbs[0]); !strings.Contains(cfg, "unicast_src_ip 10.0.0.5") || !strings.Contains(cfg, "10.0.0.100 dev ens4") {
-		t.Fatalf("keepalived.conf:\n%s", cfg)
+	if cfg, err := host.KeepalivedConfig(lbs[0]); err != nil || !strings.Contains(cfg, "unicast_src_ip 10.0.0.5") || !strings.Contains(cfg, "10.0.0.100 dev ens4") {
+		t.Fatalf("keepalived.conf: %v\n%s", err, cfg)
 	}
 }

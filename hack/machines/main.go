@@ -3,9 +3,13 @@
 // outside this machine (test/testenv's machines). They outlive the command.
 //
 //	go run ./hack/machines up DIR NAME...   # prints the inventory as JSON (name, address, port, host key)
+//	go run ./hack/machines serve DIR        # the registry and package repository for them (runs until killed)
 //	go run ./hack/machines down DIR         # removes every process, namespace, mount, interface and rule
 //
-// DIR keeps the machines' files, their login key (DIR/id_ed25519) and DIR/network.json.
+// DIR keeps the machines' files, their login key (DIR/id_ed25519) and DIR/network.json. Names
+// cp-N are control planes, w-N workers, lb-N load balancers (then a VIP is reserved). `up` writes
+// DIR/providers.yaml and `serve` DIR/sources.yaml: the spec's parts for them, indented for
+// orbos:orbiter and its kubernetes section.
 package main
 
 import (
@@ -13,6 +17,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/orbos/orbos/test/testenv"
 )
@@ -33,13 +41,27 @@ type Machine struct {
 }
 
 func main() {
-	if len(os.Args) < 3 || (os.Args[1] != "up" && os.Args[1] != "down") || (os.Args[1] == "up" && len(os.Args) < 4) {
-		fmt.Fprintln(os.Stderr, "usage: machines up DIR NAME... | machines down DIR")
+	if len(os.Args) < 3 || (os.Args[1] != "up" && os.Args[1] != "down" && os.Args[1] != "serve") || (os.Args[1] == "up" && len(os.Args) < 4) {
+		fmt.Fprintln(os.Stderr, "usage: machines up DIR NAME... | machines serve DIR | machines down DIR")
 		os.Exit(2)
 	}
 	dir := os.Args[2]
 	state := filepath.Join(dir, "network.json")
+	if os.Args[1] == "serve" {
+		if err := serve(dir); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if os.Args[1] == "down" {
+		if b, err := os.ReadFile(filepath.Join(dir, "serve.pid")); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGTERM)
+				for i := 0; i < 50 && syscall.Kill(pid, 0) == nil; i++ {
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		}
 		n, err := testenv.LoadNetwork(state)
 		if os.IsNotExist(err) {
 			return
@@ -82,6 +104,9 @@ func main() {
 		inv.Machines = append(inv.Machines, Machine{Name: m.Name, Address: m.Address, Port: m.Port, HostKey: m.HostKey})
 	}
 	if err := os.WriteFile(inv.Key, []byte(key), 0o600); err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "providers.yaml"), []byte(providers(n, inv)), 0o600); err != nil {
 		fail(err)
 	}
 	out, _ := json.MarshalIndent(inv, "", "  ")

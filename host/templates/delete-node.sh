@@ -1,3 +1,2 @@
-{{template "header" (printf "delete the node object %s" .Name)}}
 export KUBECONFIG=/etc/kubernetes/admin.conf
-kubectl delete node {{q .Name}} --ignore-not-found --wait=false
+kubectl delete node "$NODE_NAME" --ignore-not-found --wait=false

@@ -1,5 +1,4 @@
-{{template "header" (printf "drain %s" .Name)}}
 export KUBECONFIG=/etc/kubernetes/admin.conf
-kubectl cordon {{q .Name}}
+kubectl cordon "$NODE_NAME"
 # Evictions honour PodDisruptionBudgets; a budget that never allows one fails the drain after the timeout.
-kubectl drain {{q .Name}} --ignore-daemonsets --delete-emptydir-data --timeout=600s
+kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout=600s

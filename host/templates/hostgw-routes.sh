@@ -1,4 +1,3 @@
-{{template "header" "hostgw routes"}}
 # Routes to the other nodes' pod networks, from /etc/orbos/hostgw-routes ("POD-CIDR VIA" lines).
 # Routes orbos set carry protocol 77: those the file no longer lists are removed.
 routes=/etc/orbos/hostgw-routes

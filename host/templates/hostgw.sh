@@ -2,12 +2,12 @@
 # the other nodes' pod networks are reached by routes that orbos keeps in /etc/orbos/hostgw-routes.
 cidr=""
 for _ in $(seq 1 120); do
-  cidr=$(kubectl --kubeconfig /etc/kubernetes/kubelet.conf get node {{q .Name}} -o 'jsonpath={.spec.podCIDR}' 2>/dev/null || true)
+  cidr=$(kubectl --kubeconfig /etc/kubernetes/kubelet.conf get node "$NODE_NAME" -o 'jsonpath={.spec.podCIDR}' 2>/dev/null || true)
   [ -n "$cidr" ] && break
   sleep 1
 done
 if [ -z "$cidr" ]; then
-  echo "orbos: node "{{q .Name}}" got no pod CIDR in 120 s (does the controller-manager allocate node CIDRs?)" >&2
+  echo "orbos: node $NODE_NAME got no pod CIDR in 120 s (does the controller-manager allocate node CIDRs?)" >&2
   exit 1
 fi
 for plugin in bridge host-local portmap loopback; do
@@ -27,7 +27,7 @@ if [ "$(cat /etc/cni/net.d/10-orbos-hostgw.conflist 2>/dev/null)" != "$conf" ]; 
   mv /etc/cni/net.d/.orbos-hostgw.tmp /etc/cni/net.d/10-orbos-hostgw.conflist
 fi
 # Pods reach what is outside the cluster's pod network through the node's address.
-if ! iptables -w -t nat -C POSTROUTING -s "$cidr" ! -d {{q .PodCIDR}} -m comment --comment orbos-hostgw -j MASQUERADE 2>/dev/null; then
-  iptables -w -t nat -A POSTROUTING -s "$cidr" ! -d {{q .PodCIDR}} -m comment --comment orbos-hostgw -j MASQUERADE
+if ! iptables -w -t nat -C POSTROUTING -s "$cidr" ! -d "$POD_CIDR" -m comment --comment orbos-hostgw -j MASQUERADE 2>/dev/null; then
+  iptables -w -t nat -A POSTROUTING -s "$cidr" ! -d "$POD_CIDR" -m comment --comment orbos-hostgw -j MASQUERADE
 fi
 {{end}}

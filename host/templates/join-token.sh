@@ -1,4 +1,3 @@
-{{template "header" "a join token from the first control plane"}}
 kubeadm token create --ttl 30m --description 'orbos join'
 openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt | openssl pkey -pubin -outform der | sha256sum | sed 's/^\([0-9a-f]*\).*/sha256:\1/'
 {{- if .ControlPlane}}

@@ -1,12 +1,11 @@
-{{template "header" (printf "kubeadm join of %s as %s" .Name .Role)}}
 if [ -f /etc/kubernetes/kubelet.conf ]; then
   echo "already joined"
-  rm -f /etc/orbos/kubeadm-join.yaml
+  rm -f "$KUBEADM_CONFIG"
 else
-  kubeadm join --config {{q "/etc/orbos/kubeadm-join.yaml"}}
+  kubeadm join --config "$KUBEADM_CONFIG"
   # The join configuration holds a bootstrap token: it is not kept.
-  rm -f /etc/orbos/kubeadm-join.yaml
+  rm -f "$KUBEADM_CONFIG"
 fi
-{{- if eq .CNI "hostgw"}}
+{{- if .HostGW}}
 {{template "hostgw-cni" .}}
 {{- end}}

@@ -1,15 +1,13 @@
-{{template "header" (printf "labels and taints of %s" .Name)}}
 export KUBECONFIG=/etc/kubernetes/admin.conf
-{{- range .SortedLabels}}
-kubectl label node {{q $.Name}} --overwrite {{q (printf "%s=%s" .Key .Value)}}
-{{- end}}
-{{- range .RemoveLabels}}
-kubectl label node {{q $.Name}} {{q (printf "%s-" .)}}
-{{- end}}
-{{- range .Taints}}
-kubectl taint node {{q $.Name}} --overwrite {{if .Value}}{{q (printf "%s=%s:%s" .Key .Value .Effect)}}{{else}}{{q (printf "%s:%s" .Key .Effect)}}{{end}}
-{{- end}}
-{{- range .RemoveTaints}}
-kubectl taint node {{q $.Name}} {{q (printf "%s:%s-" .Key .Effect)}} || true
-{{- end}}
-true
+for label in "${LABELS[@]}"; do
+  kubectl label node "$NODE_NAME" --overwrite "$label"
+done
+for key in "${REMOVE_LABELS[@]}"; do
+  kubectl label node "$NODE_NAME" "$key-"
+done
+for taint in "${TAINTS[@]}"; do
+  kubectl taint node "$NODE_NAME" --overwrite "$taint"
+done
+for taint in "${REMOVE_TAINTS[@]}"; do
+  kubectl taint node "$NODE_NAME" "$taint-" || true
+done

@@ -1,4 +1,3 @@
-{{template "header" (printf "prepare %s for Kubernetes %s" .Name .Version)}}
 # Swap off now and after reboots: the kubelet refuses to run with swap.
 swapoff -a
 if grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
@@ -24,14 +23,14 @@ fi
 # kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
 if [ -z "$(kubeadm version -o short 2>/dev/null || true)" ] || [ -z "$(kubelet --version 2>/dev/null || true)" ]; then
   k8s_apt_update
-  apt-get install -y -q kubeadm={{.Package}} kubelet={{.Package}} kubectl={{.Package}}
+  apt-get install -y -q "kubeadm=$PACKAGE_VERSION" "kubelet=$PACKAGE_VERSION" "kubectl=$PACKAGE_VERSION"
   apt-mark hold kubeadm kubelet kubectl
 fi
 
 # containerd's configuration: its defaults with the cgroup driver, the pause image kubeadm uses,
 # the registry hosts directory, and oom_score_adj left alone where this root may not lower it
 # (containers, namespaces).
-pause=$(kubeadm config images list --kubernetes-version {{q .Version}}{{with .Runtime.ImageRepository}} --image-repository {{q .}}{{end}} 2>/dev/null | grep '/pause:' || true)
+pause=$(kubeadm config images list --kubernetes-version "$KUBERNETES_VERSION"{{if .ImageRepository}} --image-repository "$IMAGE_REPOSITORY"{{end}} 2>/dev/null | grep '/pause:' || true)
 if [ -z "$pause" ]; then
   echo "orbos: kubeadm did not name its pause image" >&2
   exit 1
@@ -39,11 +38,11 @@ fi
 restrict=false
 if ! (echo -999 > /proc/self/oom_score_adj) 2>/dev/null; then restrict=true; fi
 config=$(containerd config default | sed \
-  -e 's/SystemdCgroup = .*/SystemdCgroup = {{if eq .Runtime.Cgroup "systemd"}}true{{else}}false{{end}}/' \
+  -e "s/SystemdCgroup = .*/SystemdCgroup = $SYSTEMD_CGROUP/" \
   -e "s/restrict_oom_score_adj = .*/restrict_oom_score_adj = $restrict/" \
   -e "s|sandbox_image = .*|sandbox_image = \"$pause\"|" \
-  -e 's|config_path = .*|config_path = "{{.RegistryConfigDir}}"|')
-mkdir -p /etc/containerd {{q .RegistryConfigDir}}
+  -e "s|config_path = .*|config_path = \"$REGISTRY_CONFIG_DIR\"|")
+mkdir -p /etc/containerd "$REGISTRY_CONFIG_DIR"
 restart=false
 if [ "$(cat /etc/containerd/config.toml 2>/dev/null)" != "$config" ]; then
   printf '%s\n' "$config" > /etc/containerd/config.toml.orbos
@@ -52,16 +51,17 @@ if [ "$(cat /etc/containerd/config.toml 2>/dev/null)" != "$config" ]; then
 fi
 # Registry hosts (mirrors, plain-HTTP registries): containerd reads them at every pull. Those orbos
 # wrote before and no longer wants go.
-wanted={{q .HostsDirList}}
-for d in {{q .RegistryConfigDir}}/*/; do
+wanted="${REGISTRY_DIRS[*]}"
+for d in "$REGISTRY_CONFIG_DIR"/*/; do
   [ -f "$d.orbos" ] || continue
   case " $wanted " in *" $(basename "$d") "*) ;; *) rm -rf "$d" ;; esac
 done
-{{- range .HostsFiles}}
-mkdir -p {{q (printf "%s/%s" $.RegistryConfigDir .Dir)}}
-printf '%s' {{q .Content}} > {{q (printf "%s/%s/hosts.toml" $.RegistryConfigDir .Dir)}}
-touch {{q (printf "%s/%s/.orbos" $.RegistryConfigDir .Dir)}}
-{{- end}}
+for i in "${!REGISTRY_DIRS[@]}"; do
+  dir="$REGISTRY_CONFIG_DIR/${REGISTRY_DIRS[$i]}"
+  mkdir -p "$dir"
+  printf '%s' "${REGISTRY_HOSTS[$i]}" > "$dir/hosts.toml"
+  touch "$dir/.orbos"
+done
 if $restart || ! systemctl is-active --quiet containerd; then
   systemctl restart containerd
 fi

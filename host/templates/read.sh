@@ -1,4 +1,3 @@
-{{template "header" (printf "read %s" .Name)}}
 v() { "$@" 2>/dev/null | head -n1 || true; }
 echo "kubeadm=$(v kubeadm version -o short)"
 echo "kubelet=$(v kubelet --version | sed 's/^Kubernetes //')"
@@ -14,7 +13,7 @@ elif grep -q 'SystemdCgroup = false' /etc/containerd/config.toml 2>/dev/null; th
 echo "cgroup=$cgroup"
 if [ -f /etc/kubernetes/kubelet.conf ]; then
   echo "joined=true"
-  echo "podCIDR=$(kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=10s get node {{q .Name}} -o 'jsonpath={.spec.podCIDR}' 2>/dev/null || true)"
+  echo "podCIDR=$(kubectl --kubeconfig /etc/kubernetes/kubelet.conf --request-timeout=10s get node "$NODE_NAME" -o 'jsonpath={.spec.podCIDR}' 2>/dev/null || true)"
 else
   echo "joined=false"
 fi
@@ -25,7 +24,7 @@ fi
 if [ -f /etc/kubernetes/pki/ca.crt ]; then
   echo "caCertExpiry=$(date -u -d "$(openssl x509 -enddate -noout -in /etc/kubernetes/pki/ca.crt | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)"
 fi
-{{- if eq .Role "init"}}
+{{- if .Init}}
 # The admin kubeconfig, so that one session reads all (the provider keeps it as a secret).
 if [ -f /etc/kubernetes/admin.conf ]; then echo "adminKubeconfig=$(base64 -w0 /etc/kubernetes/admin.conf)"; fi
 {{- end}}

@@ -1,4 +1,3 @@
-{{template "header" (printf "remove %s from Kubernetes" .Name)}}
 if [ -f /etc/kubernetes/kubelet.conf ] || [ -d /etc/kubernetes/manifests ]; then
   kubeadm reset --force
 fi

@@ -1,4 +1,3 @@
-{{template "header" (printf "uncordon %s" .Name)}}
 export KUBECONFIG=/etc/kubernetes/admin.conf
-kubectl uncordon {{q .Name}}
-kubectl wait --for=condition=Ready --timeout=300s node/{{.Name}}
+kubectl uncordon "$NODE_NAME"
+kubectl wait --for=condition=Ready --timeout=300s "node/$NODE_NAME"

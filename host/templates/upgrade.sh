@@ -1,19 +1,18 @@
-{{template "header" (printf "upgrade %s to Kubernetes %s" .Name .Version)}}
 {{template "k8s-repo" .}}
 k8s_apt_update
-if [ "$(kubeadm version -o short 2>/dev/null || true)" != {{q .Version}} ]; then
+if [ "$(kubeadm version -o short 2>/dev/null || true)" != "$KUBERNETES_VERSION" ]; then
   apt-mark unhold kubeadm
-  apt-get install -y -q kubeadm={{.Package}}
+  apt-get install -y -q "kubeadm=$PACKAGE_VERSION"
   apt-mark hold kubeadm
 fi
-{{- if eq .Role "init"}}
-kubeadm upgrade apply {{q .Version}} --yes
+{{- if .Init}}
+kubeadm upgrade apply "$KUBERNETES_VERSION" --yes
 {{- else}}
 kubeadm upgrade node
 {{- end}}
-if [ "$(kubelet --version 2>/dev/null || true)" != {{q (printf "Kubernetes %s" .Version)}} ]; then
+if [ "$(kubelet --version 2>/dev/null || true)" != "Kubernetes $KUBERNETES_VERSION" ]; then
   apt-mark unhold kubelet kubectl
-  apt-get install -y -q kubelet={{.Package}} kubectl={{.Package}}
+  apt-get install -y -q "kubelet=$PACKAGE_VERSION" "kubectl=$PACKAGE_VERSION"
   apt-mark hold kubelet kubectl
 fi
 systemctl daemon-reload
