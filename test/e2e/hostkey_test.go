@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// reinstall gives a test host a new SSH host key, as a reinstalled machine has.
+// reinstall gives a test host a new SSH host key and none of a node, as a reinstalled machine has.
 func (k *kubeadmORB) reinstall(name string) {
 	k.t.Helper()
 	h := k.hosts[name]
@@ -16,6 +16,7 @@ func (k *kubeadmORB) reinstall(name string) {
 	if err := h.Start(); err != nil {
 		k.t.Fatal(err)
 	}
+	k.exec(name, "rm -rf /etc/kubernetes /var/lib/orbos-recorder/service-kubelet")
 }
 
 // A machine's host key is pinned once, in its orbos:host:Machine resource: a node deleted (its
@@ -27,20 +28,21 @@ func TestHostKeyPinnedPerMachine(t *testing.T) {
 	k.mustRun("up")
 	workers := "      workers: [{pool: workers, labels: {tier: web}, taints: [{key: dedicated, value: web, effect: NoSchedule}]}]\n"
 
-	// w-1's pool stops being workers: the node goes, the machine (and its pin) stays.
-	k.pushSpec("no workers", func(s string) string { return strings.Replace(s, workers, "      workers: []\n", 1) })
-	before := len(k.calls("", ""))
-	k.mustRun("up")
-	if first(k.calls("", "")[before:], "w-1", "kubeadm", "reset --force") < 0 {
-		t.Fatal("w-1's node was not removed")
-	}
-	// Meanwhile w-1 and the load balancer lb-1 are reinstalled: new host keys.
+	// w-1 and the load balancer lb-1 are reinstalled: new host keys. Then w-1's pool stops being
+	// workers: its node goes (only its node object: the machine is not orbos's to reset any more),
+	// the machine and its pin stay.
 	k.reinstall("w-1")
 	k.reinstall("lb-1")
+	k.pushSpec("no workers", func(s string) string { return strings.Replace(s, workers, "      workers: []\n", 1) })
+	before := len(k.calls("", ""))
+	r := k.mustRun("up")
+	if first(k.calls("", "")[before:], "cp-1", "kubectl", "delete node w-1") < 0 || !strings.Contains(r.stderr, "not resetting the machine") {
+		t.Fatalf("w-1's node was not removed:\n%s", r)
+	}
 	// The pool is workers again: the node created anew meets the pinned key and refuses the machine.
 	k.pushSpec("workers again", func(s string) string { return strings.Replace(s, "      workers: []\n", workers, 1) })
 	before = len(k.calls("", ""))
-	r := k.run("up")
+	r = k.run("up")
 	if r.code == 0 || !strings.Contains(r.stderr, "machine w-1") || !strings.Contains(r.stderr, "not the pinned") {
 		t.Fatalf("a re-created node accepted a new host key:\n%s", r)
 	}
