@@ -434,7 +434,10 @@ func (s *Spec) validateLoadBalancing(pools map[string]int, checkPool func(path, 
 			}
 		}
 	}
-	if o.Providers != nil && !hasKubeAPI {
+	// One static control plane is its own API endpoint; several need a VIP in front of them, and GCE
+	// always reserves one.
+	single := o.Providers != nil && o.Providers.Static != nil && o.Kubernetes.ControlPlane != nil && o.Kubernetes.ControlPlane.Nodes == 1
+	if o.Providers != nil && !hasKubeAPI && !single {
 		e.add(root, nil, "a VIP with a transport named kubeapi (to the control-plane pool) is required")
 	}
 }

@@ -23,7 +23,8 @@ fi
 # kubeadm, kubelet and kubectl, only when missing: changing their version is the upgrade's job.
 if [ -z "$(kubeadm version -o short 2>/dev/null || true)" ] || [ -z "$(kubelet --version 2>/dev/null || true)" ]; then
   k8s_apt_update
-  apt-get install -y -q "kubeadm=$PACKAGE_VERSION" "kubelet=$PACKAGE_VERSION" "kubectl=$PACKAGE_VERSION"
+  # The pinned version wins over whatever the machine had (another kubectl package, say).
+  apt-get install -y -q --allow-downgrades "kubeadm=$PACKAGE_VERSION" "kubelet=$PACKAGE_VERSION" "kubectl=$PACKAGE_VERSION"
   apt-mark hold kubeadm kubelet kubectl
 fi
 

@@ -316,7 +316,7 @@ func TestRealCluster(t *testing.T) {
 	if !strings.Contains(r.stdout+r.stderr, "w-1") {
 		t.Fatalf("refresh did not report w-1:\n%s", r)
 	}
-	if p := k.run("preview", "--expect-no-changes"); p.code != 5 || !strings.Contains(p.stdout, "w-1") {
+	if p := k.run("preview", "--expect-no-changes"); p.code != 5 || !strings.Contains(p.stdout+p.stderr, "w-1") {
 		t.Fatalf("the stopped kubelet is not in the plan (preview exits %d, not 5):\n%s", p.code, p)
 	}
 	k.mustRun("up")

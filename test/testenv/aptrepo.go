@@ -80,10 +80,10 @@ func ServeAptRepo(dir, address string) (*AptRepo, error) {
 	return a, nil
 }
 
-// ServeAptRepoForTest serves dir on 127.0.0.1 until the test ends.
-func ServeAptRepoForTest(t testing.TB, dir string) *AptRepo {
+// ServeAptRepoForTest serves dir on address (127.0.0.1, or a Network's Gateway) until the test ends.
+func ServeAptRepoForTest(t testing.TB, dir, address string) *AptRepo {
 	t.Helper()
-	a, err := ServeAptRepo(dir, "127.0.0.1")
+	a, err := ServeAptRepo(dir, address)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

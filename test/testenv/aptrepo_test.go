@@ -45,7 +45,7 @@ func get(t *testing.T, url string) []byte {
 // Release verifies with the served key, and each .deb holds what its package should.
 func TestAptRepoServesSignedKubernetesDebs(t *testing.T) {
 	dir := realArtifact(t, "debs-"+KubernetesVersion)
-	a := ServeAptRepoForTest(t, dir)
+	a := ServeAptRepoForTest(t, dir, "127.0.0.1")
 	if want := "deb [signed-by=/k.gpg] " + a.URL + " /"; a.SourcesLine("/k.gpg") != want {
 		t.Errorf("SourcesLine = %q, want %q", a.SourcesLine("/k.gpg"), want)
 	}
@@ -121,10 +121,7 @@ func TestAptRepoServesSignedKubernetesDebs(t *testing.T) {
 		if out, err := exec.Command("dpkg-deb", "-x", path, x).CombinedOutput(); err != nil {
 			t.Fatalf("dpkg-deb -x: %v: %s", err, out)
 		}
-		args := []string{"--version"}
-		if name == "kubectl" {
-			args = []string{"version", "--client"}
-		}
+		args := map[string][]string{"kubeadm": {"version", "-o", "short"}, "kubectl": {"version", "--client"}, "kubelet": {"--version"}}[name]
 		out, err := exec.Command(filepath.Join(x, "usr/bin", name), args...).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), KubernetesVersion) {
 			t.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
@@ -132,5 +129,65 @@ func TestAptRepoServesSignedKubernetesDebs(t *testing.T) {
 	}
 	if len(seen) != len(want) {
 		t.Errorf("packages %v, want %v", seen, want)
+	}
+}
+
+// apt itself accepts the repository: it verifies InRelease with the served key and finds the
+// packages at their versions. Lists and sources live in a temporary directory; the machine's apt
+// state is not touched.
+func TestAptGetUpdateTrustsTheSignedRepo(t *testing.T) {
+	dir := realArtifact(t, "debs-"+KubernetesVersion)
+	a := ServeAptRepoForTest(t, dir, "127.0.0.1")
+	tmp := t.TempDir()
+	key := filepath.Join(tmp, "orbos.gpg")
+	if err := os.WriteFile(key, a.PublicKey, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sources := filepath.Join(tmp, "orbos.list")
+	if err := os.WriteFile(sources, []byte(a.SourcesLine(key)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"lists/partial", "cache/archives/partial"} {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An empty dpkg status: what this machine has installed (a kubectl of its own) does not count.
+	status := filepath.Join(tmp, "status")
+	if err := os.WriteFile(status, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := []string{
+		"-o", "Dir::Etc::SourceList=" + sources, "-o", "Dir::Etc::SourceParts=-",
+		"-o", "Dir::State::Lists=" + filepath.Join(tmp, "lists"), "-o", "Dir::Cache=" + filepath.Join(tmp, "cache"),
+		"-o", "Dir::State::status=" + status, "-o", "APT::Sandbox::User=root",
+	}
+	out, err := exec.Command("apt-get", append(opts, "update", "-q")...).CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("NO_PUBKEY")) || bytes.Contains(out, []byte("not signed")) || bytes.Contains(out, []byte("W: ")) {
+		t.Fatalf("apt-get update: %v\n%s", err, out)
+	}
+	debVersion, _ := debrepo.DebianVersion(KubernetesVersion)
+	for _, pkg := range []string{"kubeadm", "kubelet", "kubectl"} {
+		out, err := exec.Command("apt-cache", append(opts, "policy", pkg)...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Candidate: "+debVersion) {
+			t.Errorf("apt-cache policy %s: %v\n%s", pkg, err, out)
+		}
+	}
+	// A key that did not sign it is refused.
+	other, err := debrepo.NewSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := other.PublicKey()
+	if err := os.WriteFile(key, pub, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(tmp, "lists")); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.MkdirAll(filepath.Join(tmp, "lists/partial"), 0o755)
+	out, _ = exec.Command("apt-get", append(opts, "update", "-q")...).CombinedOutput()
+	if !bytes.Contains(out, []byte("NO_PUBKEY")) && !bytes.Contains(out, []byte("is not signed")) {
+		t.Errorf("apt-get update accepted a repository signed by another key:\n%s", out)
 	}
 }

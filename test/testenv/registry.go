@@ -156,14 +156,14 @@ func freePort(address string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// StartRegistryForTest starts a registry on 127.0.0.1 in a temporary directory and stops it when
-// the test ends (with the end of its log when the test failed).
-func StartRegistryForTest(t testing.TB) *Registry {
+// StartRegistryForTest starts a registry on address (127.0.0.1, or a Network's Gateway) in a
+// temporary directory and stops it when the test ends (with the end of its log when the test failed).
+func StartRegistryForTest(t testing.TB, address string) *Registry {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	r, err := StartRegistry(ctx, dir, "127.0.0.1")
+	r, err := StartRegistry(ctx, dir, address)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

@@ -37,7 +37,7 @@ func TestKubernetesVersionIsToolsShs(t *testing.T) {
 }
 
 func TestRegistryServesWhatWasPushed(t *testing.T) {
-	r := StartRegistryForTest(t)
+	r := StartRegistryForTest(t, "127.0.0.1")
 	dir := t.TempDir()
 	tarballPath := filepath.Join(dir, "hello.tar")
 	err := imagebuild.Build(tarballPath, "example.test/hello:v1", imagebuild.Config{Entrypoint: []string{"/hello"}},
@@ -71,7 +71,7 @@ func TestRegistryServesWhatWasPushed(t *testing.T) {
 // imageRepository set to the returned repository.
 func TestPushKubernetesImagesUnderKubeadmNames(t *testing.T) {
 	images := realArtifact(t, "images-"+KubernetesVersion)
-	r := StartRegistryForTest(t)
+	r := StartRegistryForTest(t, "127.0.0.1")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	repo, pushed, err := r.PushKubernetesImages(ctx, images)

@@ -26,7 +26,7 @@ apt-get)
     shift
     for a in "$@"; do
       case "$a" in
-      -y|-q) ;;
+      -y|-q|--allow-downgrades) ;;
       -*) fail "unexpected option $a" ;;
       *=*) echo "${a#*=}" | sed 's/-1\.1$//; s/^/v/' > "$state/${a%%=*}" ;;
       *) echo "v0.0.0-recorded" > "$state/$a" ;;
