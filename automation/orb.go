@@ -38,6 +38,9 @@ type Options struct {
 	Progress io.Writer
 	// PulumiHome is the Pulumi CLI's home (plugins, workspaces); $PULUMI_HOME or ~/.pulumi when empty.
 	PulumiHome string
+	// Redactor is the run's redactor, which learns every secret of the ORB; a new one when nil. Pass
+	// the one your own logs go through.
+	Redactor *Redactor
 }
 
 // Orb is an open ORB: its checkout, held exclusively by this process until Close.
@@ -88,7 +91,10 @@ func Open(ctx context.Context, opts Options) (*Orb, error) {
 		flock.Close()
 		return nil, err
 	}
-	o := &Orb{opts: opts, repo: repo, flock: flock, redactor: &Redactor{}}
+	if opts.Redactor == nil {
+		opts.Redactor = &Redactor{}
+	}
+	o := &Orb{opts: opts, repo: repo, flock: flock, redactor: opts.Redactor}
 	o.redactor.Add(opts.Config.Passphrase)
 	return o, nil
 }

@@ -25,6 +25,7 @@ func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Sp
 	if err := o.writeStatus(res, spec, runErr); err != nil {
 		return err
 	}
+	o.learnStateSecrets(context.Background()) // what this run made: the admin kubeconfig
 	h, err := o.repo.CommitAll(o.Redact(o.commitMessage(res, runErr)))
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ func (o *Orb) loadSpec() (*stacks.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.redactor.Add(secrets...)
+	o.learnSecrets(f, c, secrets)
 	return spec, nil
 }
 

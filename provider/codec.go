@@ -22,6 +22,8 @@ type (
 	CreateResponse[O any] struct {
 		ID     string
 		Output O
+		// Unknown are top-level outputs a preview cannot know yet (computed).
+		Unknown []string
 	}
 	ReadRequest[I, O any] struct {
 		ID     string
@@ -46,8 +48,12 @@ type (
 		Inputs I
 		DryRun bool
 	}
-	UpdateResponse[O any] struct{ Output O }
-	DeleteRequest[O any]  struct {
+	UpdateResponse[O any] struct {
+		Output O
+		// Unknown are top-level outputs a preview cannot know yet (computed).
+		Unknown []string
+	}
+	DeleteRequest[O any] struct {
 		ID    string
 		State O
 	}
@@ -95,7 +101,7 @@ func handle[I, O any](r resource[I, O]) handler {
 				return p.CreateResponse{}, err
 			}
 			out, err := encode(res.Output, secretsOf(req.Properties))
-			return p.CreateResponse{ID: res.ID, Properties: out}, err
+			return p.CreateResponse{ID: res.ID, Properties: unknown(out, res.Unknown)}, err
 		},
 		read: func(ctx context.Context, req p.ReadRequest) (p.ReadResponse, error) {
 			var in I
@@ -151,7 +157,7 @@ func handle[I, O any](r resource[I, O]) handler {
 				secrets[k] = true
 			}
 			out, err := encode(res.Output, secrets)
-			return p.UpdateResponse{Properties: out}, err
+			return p.UpdateResponse{Properties: unknown(out, res.Unknown)}, err
 		},
 		delete: func(ctx context.Context, req p.DeleteRequest) error {
 			var st O
@@ -164,9 +170,18 @@ func handle[I, O any](r resource[I, O]) handler {
 	}
 }
 
-// decode turns a property map into a struct through its JSON form; secrets are unwrapped and
-// unknown values (previews) read as empty.
+// unknown marks keys of m computed: a preview's outputs that only the real operation learns.
+func unknown(m property.Map, keys []string) property.Map {
+	for _, k := range keys {
+		m = m.Set(k, property.New(property.Computed))
+	}
+	return m
+}
+
+// decode turns a property map into a struct through its JSON form; secrets are unwrapped (and
+// registered with the provider's redactor) and unknown values (previews) read as empty.
 func decode(m property.Map, into any) error {
+	learnSecrets(property.New(m), false)
 	b, err := json.Marshal(plain(property.New(m)))
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ type FileArgs struct {
 // FileState is the file as last seen.
 type FileState struct {
 	FileArgs
-	HostKey string `json:"hostKey"`
+	LegacyPin
 }
 
 func (a FileArgs) write(ctx context.Context, s *session) error {
@@ -85,12 +85,11 @@ func (*File) Create(ctx context.Context, req CreateRequest[FileArgs]) (CreateRes
 	if req.DryRun {
 		return CreateResponse[FileState]{ID: id, Output: st}, nil
 	}
-	s, err := open(ctx, req.Inputs.Connection, "")
+	s, err := connect(ctx, req.Inputs.Connection)
 	if err != nil {
 		return CreateResponse[FileState]{}, err
 	}
 	defer s.Close()
-	st.HostKey = s.HostKey()
 	if err := req.Inputs.write(ctx, s); err != nil {
 		return CreateResponse[FileState]{}, err
 	}
@@ -100,7 +99,8 @@ func (*File) Create(ctx context.Context, req CreateRequest[FileArgs]) (CreateRes
 // Read reads the file back; a missing file is a deleted resource.
 func (*File) Read(ctx context.Context, req ReadRequest[FileArgs, FileState]) (ReadResponse[FileArgs, FileState], error) {
 	st := req.State
-	s, err := open(ctx, st.Connection, st.HostKey)
+	st.Connection = st.pinned(st.Connection)
+	s, err := connect(ctx, st.Connection)
 	if err != nil {
 		return ReadResponse[FileArgs, FileState]{}, err
 	}
@@ -133,13 +133,14 @@ func cutLine(s string) (first, rest string, ok bool) {
 func (*File) Update(ctx context.Context, req UpdateRequest[FileArgs, FileState]) (UpdateResponse[FileState], error) {
 	st := req.State
 	st.FileArgs = req.Inputs
+	st.LegacyPin = LegacyPin{}
 	if st.Mode == 0 {
 		st.Mode = 0o644
 	}
 	if req.DryRun {
 		return UpdateResponse[FileState]{Output: st}, nil
 	}
-	s, err := open(ctx, req.Inputs.Connection, req.State.HostKey)
+	s, err := connect(ctx, req.Inputs.Connection)
 	if err != nil {
 		return UpdateResponse[FileState]{}, err
 	}
@@ -156,7 +157,8 @@ func (*File) Update(ctx context.Context, req UpdateRequest[FileArgs, FileState])
 }
 
 func (*File) Delete(ctx context.Context, req DeleteRequest[FileState]) (DeleteResponse, error) {
-	s, err := open(ctx, req.State.Connection, req.State.HostKey)
+	st := req.State
+	s, err := connect(ctx, st.pinned(st.Connection))
 	if err != nil {
 		return DeleteResponse{}, err
 	}

@@ -71,8 +71,7 @@ type Installed struct {
 // KubeadmNodeState is the node as last seen.
 type KubeadmNodeState struct {
 	KubeadmNodeArgs
-	// HostKey is the host key trusted on first use (or pinned).
-	HostKey   string    `json:"hostKey"`
+	LegacyPin
 	Installed Installed `json:"installed"`
 	// Prepared: swap off, the kernel modules file, systemd cgroups for containerd.
 	Prepared bool `json:"prepared"`
@@ -162,12 +161,11 @@ func (*KubeadmNode) Create(ctx context.Context, req CreateRequest[KubeadmNodeArg
 	if req.DryRun {
 		return CreateResponse[KubeadmNodeState]{ID: a.NodeName, Output: st}, nil
 	}
-	s, err := open(ctx, a.Connection, "")
+	s, err := connect(ctx, a.Connection)
 	if err != nil {
 		return CreateResponse[KubeadmNodeState]{}, err
 	}
 	defer s.Close()
-	st.HostKey = s.HostKey()
 	n := a.node()
 	if _, err := s.run(ctx, host.PrepareScript(n)); err != nil {
 		return CreateResponse[KubeadmNodeState]{}, err
@@ -211,6 +209,7 @@ func join(ctx context.Context, s *session, a KubeadmNodeArgs) error {
 	if want == 3 {
 		j.CertificateKey = lines[2]
 	}
+	secrets.Add(j.Token, j.CertificateKey)
 	if err := s.Upload(ctx, host.JoinConfigPath, []byte(host.JoinConfig(a.node(), j)), 0o600); err != nil {
 		return err
 	}
@@ -224,7 +223,7 @@ func onVia(ctx context.Context, a KubeadmNodeArgs, script string, self *session)
 	if a.Via == nil && self != nil {
 		return self.run(ctx, script)
 	}
-	v, err := open(ctx, a.via(), "")
+	v, err := connect(ctx, a.via())
 	if err != nil {
 		return "", fmt.Errorf("reaching the first control plane for node %s: %w", a.NodeName, err)
 	}
@@ -252,6 +251,7 @@ func read(ctx context.Context, s *session, st *KubeadmNodeState) error {
 			return fmt.Errorf("node %s: the first control plane has no readable %s", st.NodeName, host.AdminKubeconfig)
 		}
 		st.Kubeconfig = string(kc)
+		secrets.AddKubeconfig(st.Kubeconfig)
 	}
 	return nil
 }
@@ -261,7 +261,8 @@ func read(ctx context.Context, s *session, st *KubeadmNodeState) error {
 // behind orbos's back shows as a diff.
 func (*KubeadmNode) Read(ctx context.Context, req ReadRequest[KubeadmNodeArgs, KubeadmNodeState]) (ReadResponse[KubeadmNodeArgs, KubeadmNodeState], error) {
 	st := req.State
-	s, err := open(ctx, st.Connection, st.HostKey)
+	st.Connection = st.pinned(st.Connection)
+	s, err := connect(ctx, st.Connection)
 	if err != nil {
 		return ReadResponse[KubeadmNodeArgs, KubeadmNodeState]{}, err
 	}
@@ -357,13 +358,14 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 	old, a := req.State, req.Inputs
 	st := old
 	st.KubeadmNodeArgs = a
+	st.LegacyPin = LegacyPin{}
 	if err := a.validate(); err != nil {
 		return UpdateResponse[KubeadmNodeState]{}, err
 	}
 	if req.DryRun {
 		return UpdateResponse[KubeadmNodeState]{Output: st}, nil
 	}
-	s, err := open(ctx, a.Connection, old.HostKey)
+	s, err := connect(ctx, a.Connection)
 	if err != nil {
 		return UpdateResponse[KubeadmNodeState]{}, err
 	}
@@ -389,7 +391,7 @@ func (*KubeadmNode) Update(ctx context.Context, req UpdateRequest[KubeadmNodeArg
 			return UpdateResponse[KubeadmNodeState]{}, err
 		}
 		// The session died with the machine: read it back on a new one.
-		if s, err = open(ctx, a.Connection, old.HostKey); err != nil {
+		if s, err = connect(ctx, a.Connection); err != nil {
 			return UpdateResponse[KubeadmNodeState]{}, err
 		}
 		defer s.Close()
@@ -470,7 +472,7 @@ func reboot(ctx context.Context, s *session, a KubeadmNodeArgs) error {
 			return ctx.Err()
 		case <-time.After(2 * time.Second):
 		}
-		if b, err := open(ctx, a.Connection, s.HostKey()); err == nil {
+		if b, err := connect(ctx, a.Connection); err == nil {
 			res, err := b.Run(ctx, host.BootIDScript())
 			b.Close()
 			f := host.ParseFacts(res.Stdout)
@@ -489,10 +491,17 @@ func reboot(ctx context.Context, s *session, a KubeadmNodeArgs) error {
 }
 
 // Delete drains the node, resets the machine and removes the node object. The first control plane
-// goes last (the component's dependencies see to it) and takes the cluster with it.
+// goes last (the component's dependencies see to it) and takes the cluster with it. A worker's
+// delete (scale down, replace) is a disruption like an upgrade's: it takes one of the cluster's
+// maxUnavailable slots.
 func (*KubeadmNode) Delete(ctx context.Context, req DeleteRequest[KubeadmNodeState]) (DeleteResponse, error) {
 	st := req.State
-	s, err := open(ctx, st.Connection, st.HostKey)
+	release, err := st.disruption(ctx)
+	if err != nil {
+		return DeleteResponse{}, err
+	}
+	defer release()
+	s, err := connect(ctx, st.pinned(st.Connection))
 	var hostKeyErr *sshexec.HostKeyError
 	var connectErr *sshexec.ConnectError
 	switch {
@@ -501,7 +510,7 @@ func (*KubeadmNode) Delete(ctx context.Context, req DeleteRequest[KubeadmNodeSta
 	case st.Role != host.RoleInit && (errors.As(err, &hostKeyErr) || errors.As(err, &connectErr)):
 		// The machine is gone or was reinstalled: nothing of this node is left on it to reset, and
 		// a machine with another identity is not orbos's to touch. Its node object still goes.
-		p.GetLogger(ctx).Warningf("node %s: not resetting the machine (%v); removing its node object only", st.NodeName, err)
+		p.GetLogger(ctx).Warning(secrets.String(fmt.Sprintf("node %s: not resetting the machine (%v); removing its node object only", st.NodeName, err)))
 		s = nil
 	default:
 		return DeleteResponse{}, err

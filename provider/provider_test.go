@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func BenchmarkReadNode(b *testing.B) {
 	}
 	h := testenv.StartHost(b, "bench", testenv.HostOptions{Address: "127.0.0.33"})
 	args := KubeadmNodeArgs{
-		Connection: Connection{Machine: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey},
+		Connection: Connection{Machine: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey, HostKey: h.HostKey},
 		NodeName:   "bench", Role: host.RoleWorker, Version: "v1.31.4", CNI: "calico",
 	}
 	c, err := sshexec.Dial(context.Background(), sshexec.Target{Name: "bench", Address: h.Address, Port: h.Port, User: "root", PrivateKey: h.ClientKey}, sshexec.Options{})
@@ -112,7 +113,7 @@ func BenchmarkReadNode(b *testing.B) {
 		b.Fatal(err)
 	}
 	c.Close()
-	st := KubeadmNodeState{KubeadmNodeArgs: args, HostKey: h.HostKey}
+	st := KubeadmNodeState{KubeadmNodeArgs: args}
 	b.ResetTimer()
 	for range b.N {
 		res, err := (&KubeadmNode{}).Read(context.Background(), ReadRequest[KubeadmNodeArgs, KubeadmNodeState]{ID: "bench", Inputs: args, State: st})
@@ -156,4 +157,30 @@ func TestDisruptionSlots(t *testing.T) {
 		r()
 	}
 	releases[1]()
+}
+
+// Scaling down is a disruption like an upgrade: a worker's delete waits for one of the cluster's
+// maxUnavailable slots before it drains the node.
+func TestWorkerDeleteTakesADisruptionSlot(t *testing.T) {
+	ctx := context.Background()
+	const cluster = "10.0.0.200:6443"
+	held, err := acquire(ctx, cluster, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := KubeadmNodeState{KubeadmNodeArgs: KubeadmNodeArgs{
+		NodeName: "w-9", Role: host.RoleWorker, ControlPlaneEndpoint: cluster, MaxUnavailable: 1,
+		Connection: Connection{Machine: "w-9"}, Via: &Connection{Machine: "cp-1"},
+	}}
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := (&KubeadmNode{}).Delete(short, DeleteRequest[KubeadmNodeState]{ID: "w-9", State: worker}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a worker was deleted while maxUnavailable workers were down: %v", err)
+	}
+	held()
+	// With the slot free it goes on: to the machine, which it cannot reach without a pin here.
+	var np *NotPinnedError
+	if _, err := (&KubeadmNode{}).Delete(short, DeleteRequest[KubeadmNodeState]{ID: "w-9", State: worker}); !errors.As(err, &np) {
+		t.Fatalf("a worker delete with a free slot: %v", err)
+	}
 }

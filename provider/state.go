@@ -24,14 +24,15 @@ func DecodeNodeState(typ string, outputs map[string]any) (state KubeadmNodeState
 	return state, true, nil
 }
 
-// DecodeHostKey returns the machine a resource of this provider logs in to and the host key its
-// state trusts; ok is false for resources of other types and for those that trust no key yet.
+// DecodeHostKey returns the machine an orbos:host:Machine resource pins and its pinned host key; ok
+// is false for resources of other types (nodes and files log in with their machine's pin) and for
+// machines that pin no key yet.
 func DecodeHostKey(typ string, outputs map[string]any) (machine, hostKey string, ok bool) {
 	var st struct {
 		Connection Connection `json:"connection"`
 		HostKey    string     `json:"hostKey"`
 	}
-	if _, known := handlers[typ]; !known || decodeOutputs(outputs, &st) != nil || st.HostKey == "" {
+	if typ != MachineType || decodeOutputs(outputs, &st) != nil || st.HostKey == "" {
 		return "", "", false
 	}
 	return st.Connection.Machine, st.HostKey, true

@@ -63,6 +63,9 @@ type NodeRequest struct {
 	// Replace: a new value removes the node (reset, or only its node object when the machine is gone
 	// or was reinstalled with a new host key) and joins the machine anew, trusting its new host key.
 	Replace string `yaml:"replace" doc:"a new value removes the node and joins the machine anew (e.g. after a reinstall)"`
+	// Trust: a new value (orbctl node trust writes the fingerprint the operator confirmed) makes
+	// the machine's pinned SSH host key the one with this fingerprint.
+	Trust string `yaml:"trust" doc:"SHA256 fingerprint of a new SSH host key to accept for the machine (orbctl node trust writes it)"`
 }
 
 // LoadBalancing lists the ORB's virtual IPs.

@@ -360,3 +360,7 @@ func (r *Repo) Discard(match func(path string) bool) error {
 	}
 	return nil
 }
+
+// Reset moves the branch and the worktree to h, dropping local commits after it (a commit that must
+// never be pushed once its own push failed, such as a passphrase rotation).
+func (r *Repo) Reset(h plumbing.Hash) error { return r.resetTo(h) }

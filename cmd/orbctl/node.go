@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -60,7 +61,73 @@ the current time) as a commit, pushed. The next run removes the node (drain and 
 its node object when the machine is gone or was reinstalled with a new host key) and joins the
 machine again, trusting its new host key. To swap in another machine instead, mark the old one
 retired: true in its pool.`))
-	c.AddCommand(a.nodeExecCommand(), a.nodeSSHCommand())
+	c.AddCommand(a.nodeExecCommand(), a.nodeSSHCommand(), a.nodeTrustCommand())
+	return c
+}
+
+func (a *app) nodeTrustCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "trust MACHINE",
+		Short: "Accept a machine's new SSH host key at the next run (shows it and asks first unless --yes)",
+		Long: `trust reads the host key the machine presents now, shows its fingerprint next to the one the
+ORB's state pins, and asks you to confirm it (compare it with ssh-keygen -lf on the machine's
+console). It then writes the fingerprint into the desired state (orbos:orbiter.nodes.<id>.trust) as
+a commit, pushed. The next run pins the machine's key anew, if the machine still presents the key
+with that fingerprint, and every resource of the machine logs in with it. Without trust (or node
+replace), a machine presenting another key than the pinned one is refused.`,
+		Args:              exactArgs(1),
+		ValidArgsFunction: a.completeMachines,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			orb, err := a.openSynced()
+			if err != nil {
+				return err
+			}
+			defer orb.Close()
+			pinned, presented, err := orb.HostKeys(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			fp, err := sshexec.Fingerprint(presented)
+			if err != nil {
+				return err
+			}
+			was := "nothing yet"
+			if pinned != "" {
+				if was, err = sshexec.Fingerprint(pinned); err != nil {
+					return err
+				}
+			}
+			if pinned == presented {
+				if a.json() {
+					return a.printJSON(map[string]string{"machine": id, "fingerprint": fp, "commit": ""})
+				}
+				fmt.Fprintf(a.out, "machine %s presents the pinned host key %s: nothing to trust\n", id, fp)
+				return nil
+			}
+			fmt.Fprintf(a.errOut, "machine %s presents the host key %s\n  (%s)\nthe ORB's state pins %s\n", id, fp, strings.Fields(presented)[0], was)
+			if !a.s.Yes {
+				fmt.Fprintf(a.errOut, "Trust %s for %s from the next run on? Type yes to confirm: ", fp, id)
+				line, rerr := bufio.NewReader(a.in).ReadString('\n')
+				if strings.TrimSpace(line) != "yes" {
+					if rerr != nil {
+						return fmt.Errorf("%w (no answer; pass --yes to trust without asking)", automation.ErrNotConfirmed)
+					}
+					return automation.ErrNotConfirmed
+				}
+			}
+			commit, err := orb.TrustHostKey(cmd.Context(), id, fp)
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return a.printJSON(map[string]string{"machine": id, "fingerprint": fp, "commit": commit})
+			}
+			fmt.Fprintf(a.out, "trusted %s for %s in %.12s; the next run (orbctl up, or the reconciler) pins it\n", fp, id, commit)
+			return nil
+		},
+	}
+	c.Flags().BoolVarP(&a.s.Yes, "yes", "y", a.s.Yes, "do not ask for confirmation [$ORBOS_YES]")
 	return c
 }
 

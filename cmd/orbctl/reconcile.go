@@ -37,12 +37,13 @@ orbos:reconciler.suspend pauses it. It logs JSON to stderr and serves /healthz, 
 			if err != nil {
 				return usageError{err}
 			}
-			redactor := &automation.Redactor{}
+			// One redactor for the ORB and its logs: it learns every secret of the ORB at each run.
+			redactor := a.redactor
 			redactor.Add(cfg.Passphrase)
 			logger := slog.New(slog.NewJSONHandler(redactor.Writer(a.errOut), nil)).With("orb", cfg.Orb)
 			orb, err := automation.Open(a.ctx, automation.Options{
 				Config: cfg, Checkout: a.s.Checkout, LockWait: a.s.LockWait, LockTTL: a.s.LockTTL,
-				Progress: &logWriter{logger: logger},
+				Progress: &logWriter{logger: logger}, Redactor: redactor,
 			})
 			if err != nil {
 				return err

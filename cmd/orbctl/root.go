@@ -45,13 +45,15 @@ type app struct {
 	out    io.Writer
 	errOut io.Writer
 	s      settings
+	// redactor is the ORB's, shared by every ORB this invocation opens: it masks the final error too.
+	redactor *automation.Redactor
 }
 
 // usageError marks wrong flags or arguments.
 type usageError struct{ error }
 
 func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
-	a := &app{ctx: ctx, in: in, out: out, errOut: errOut}
+	a := &app{ctx: ctx, in: in, out: out, errOut: errOut, redactor: &automation.Redactor{}}
 	if err := envconfig.Process(ctx, &a.s); err != nil {
 		fmt.Fprintf(errOut, "orbctl: environment: %v\n", err)
 		return exitInvalid
@@ -71,7 +73,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return ce.code
 	}
 	// With --output json, a run's result (with its error) is already on stdout; stderr is for humans.
-	fmt.Fprintf(errOut, "orbctl: %v\n", err)
+	fmt.Fprintf(errOut, "orbctl: %s\n", a.redactor.String(err.Error()))
 	return exitCode(ctx, err)
 }
 
@@ -166,7 +168,7 @@ func (a *app) open() (*automation.Orb, error) {
 		return nil, usageError{err}
 	}
 	return automation.Open(a.ctx, automation.Options{
-		Config: cfg, Checkout: a.s.Checkout, LockWait: a.s.LockWait, LockTTL: a.s.LockTTL, Progress: a.errOut,
+		Config: cfg, Checkout: a.s.Checkout, LockWait: a.s.LockWait, LockTTL: a.s.LockTTL, Progress: a.errOut, Redactor: a.redactor,
 	})
 }
 

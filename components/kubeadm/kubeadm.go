@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/host"
 	"github.com/orbos/orbos/provider"
 )
@@ -21,12 +22,8 @@ type Machine struct {
 	Pool string
 	// Address is the machine's private address (the API server's advertise address).
 	Address pulumi.StringInput
-	// SSHAddress is where orbos logs in; default Address.
-	SSHAddress pulumi.StringInput
-	Port       int
-	User       string
-	// HostKey pins the host key when set; otherwise the provider trusts the first one it sees.
-	HostKey string
+	// Pin is the machine's pinned host key: the node logs in with its connection.
+	Pin *machine.Machine
 	// RebootRequest and ReplaceRequest: a new value reboots, or removes and rejoins, the node once.
 	RebootRequest, ReplaceRequest string
 }
@@ -44,8 +41,6 @@ type Args struct {
 	// ControlPlanes are in order: the first initializes the cluster.
 	ControlPlanes []Machine
 	Workers       []Machine
-	// PrivateKey logs in to every machine.
-	PrivateKey pulumi.StringInput
 	// Labels and Taints by pool.
 	Labels map[string]map[string]string
 	Taints map[string][]host.Taint
@@ -69,7 +64,6 @@ type Cluster struct {
 // Node is a KubeadmNode resource as the program sees it.
 type Node struct {
 	pulumi.CustomResourceState
-	HostKey    pulumi.StringOutput    `pulumi:"hostKey"`
 	Kubeconfig pulumi.StringOutput    `pulumi:"kubeconfig"`
 	Joined     pulumi.BoolOutput      `pulumi:"joined"`
 	Version    pulumi.StringOutput    `pulumi:"version"`
@@ -107,6 +101,11 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		return nil, err
 	}
 	all := append(append([]Machine{}, a.ControlPlanes...), a.Workers...)
+	for _, m := range all {
+		if m.Pin == nil {
+			return nil, fmt.Errorf("cluster %s: machine %s has no host-key pin", name, m.Name)
+		}
+	}
 	deps := Order(len(a.ControlPlanes), len(a.Workers))
 	maxUnavailable := a.MaxUnavailable
 	if maxUnavailable < 1 {
@@ -126,7 +125,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			role = host.RoleControlPlane
 		}
 		inputs := pulumi.Map{
-			"connection":           connection(m, a.PrivateKey, pulumi.String(m.HostKey)),
+			"connection":           m.Pin.Connection(),
 			"nodeName":             pulumi.String(m.Name),
 			"role":                 pulumi.String(role),
 			"version":              pulumi.String(a.Version),
@@ -172,13 +171,13 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		}
 		c.Nodes = append(c.Nodes, n)
 		if i == 0 {
-			// Every other node reaches the first control plane with the host key it trusted there.
-			via = connection(m, a.PrivateKey, n.HostKey)
+			// Every other node reaches the first control plane with its pinned host key.
+			via = m.Pin.Connection()
 			c.Kubeconfig = n.Kubeconfig
 		}
 	}
 	if a.CNI == "hostgw" {
-		if err := c.hostGWRoutes(ctx, all, a.PrivateKey); err != nil {
+		if err := c.hostGWRoutes(ctx, all); err != nil {
 			return nil, err
 		}
 	}
@@ -187,7 +186,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 
 // hostGWRoutes gives every node of a hostgw cluster the routes to the other nodes' pod networks: a
 // routes file applied to the kernel, rewritten whenever a node comes or goes.
-func (c *Cluster) hostGWRoutes(ctx *pulumi.Context, machines []Machine, key pulumi.StringInput) error {
+func (c *Cluster) hostGWRoutes(ctx *pulumi.Context, machines []Machine) error {
 	var cidrs, addrs pulumi.StringArray
 	var nodes []pulumi.Resource
 	for i, n := range c.Nodes {
@@ -209,7 +208,7 @@ func (c *Cluster) hostGWRoutes(ctx *pulumi.Context, machines []Machine, key pulu
 		}).(pulumi.StringOutput)
 		var f pulumi.CustomResourceState
 		if err := ctx.RegisterResource(provider.FileType, m.Name+"-hostgw-routes", pulumi.Map{
-			"connection": connection(m, key, c.Nodes[i].HostKey),
+			"connection": m.Pin.Connection(),
 			"path":       pulumi.String(host.HostGWRoutesPath),
 			"content":    content,
 			"apply":      pulumi.String(host.HostGWApplyScript()),
@@ -233,24 +232,6 @@ func runtimeInput(r host.Runtime) (pulumi.Map, error) {
 		return nil, err
 	}
 	return pulumi.ToMap(m), nil
-}
-
-func connection(m Machine, key pulumi.StringInput, hostKey pulumi.StringInput) pulumi.Map {
-	port, user := m.Port, m.User
-	if port == 0 {
-		port = 22
-	}
-	if user == "" {
-		user = "root"
-	}
-	address := m.SSHAddress
-	if address == nil {
-		address = m.Address
-	}
-	return pulumi.Map{
-		"machine": pulumi.String(m.Name), "address": address, "port": pulumi.Int(port), "user": pulumi.String(user),
-		"privateKey": pulumi.ToSecret(key), "hostKey": hostKey,
-	}
 }
 
 // labels adds orbos's own pool label to the pool's labels.

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/provider"
 )
 
@@ -80,9 +81,13 @@ type mocks struct {
 func (m *mocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.reg[a.Name] = a
 	out := a.Inputs.Copy()
-	out["hostKey"] = resource.NewStringProperty("ssh-ed25519 AAAA" + a.Name)
+	if a.TypeToken == provider.MachineType {
+		m.reg["pin/"+a.Name] = a
+		out["hostKey"] = resource.NewStringProperty("ssh-ed25519 AAAA" + a.Name)
+		return a.Name, out, nil
+	}
+	m.reg[a.Name] = a
 	return a.Name, out, nil
 }
 
@@ -95,11 +100,23 @@ func (m *mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 func TestNewRegistersNodes(t *testing.T) {
 	m := &mocks{reg: map[string]pulumi.MockResourceArgs{}}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		pins := map[string]*machine.Machine{}
+		for _, a := range []machine.Args{
+			{Name: "cp-1", Address: pulumi.String("10.0.0.1")}, {Name: "cp-2", Address: pulumi.String("10.0.0.2")},
+			{Name: "w-1", Address: pulumi.String("34.1.2.3")},
+		} {
+			a.PrivateKey = pulumi.String("PRIVATE")
+			pin, err := machine.New(ctx, a)
+			if err != nil {
+				return err
+			}
+			pins[a.Name] = pin
+		}
 		_, err := New(ctx, "orb", Args{
 			Version: "v1.31.4", ControlPlaneEndpoint: pulumi.String("10.0.0.100:6443"), PodCIDR: "100.64.0.0/16", ServiceCIDR: "100.126.0.0/16",
-			DNSDomain: "cluster.local", CNI: "calico", PrivateKey: pulumi.String("PRIVATE"),
-			ControlPlanes: []Machine{{Name: "cp-1", Pool: "control", Address: pulumi.String("10.0.0.1")}, {Name: "cp-2", Pool: "control", Address: pulumi.String("10.0.0.2")}},
-			Workers:       []Machine{{Name: "w-1", Pool: "workers", Address: pulumi.String("10.0.0.3"), SSHAddress: pulumi.String("34.1.2.3"), HostKey: "ssh-ed25519 PINNED"}},
+			DNSDomain: "cluster.local", CNI: "calico",
+			ControlPlanes: []Machine{{Name: "cp-1", Pool: "control", Address: pulumi.String("10.0.0.1"), Pin: pins["cp-1"]}, {Name: "cp-2", Pool: "control", Address: pulumi.String("10.0.0.2"), Pin: pins["cp-2"]}},
+			Workers:       []Machine{{Name: "w-1", Pool: "workers", Address: pulumi.String("10.0.0.3"), Pin: pins["w-1"]}},
 			Labels:        map[string]map[string]string{"workers": {"tier": "web"}},
 		})
 		return err
@@ -131,8 +148,14 @@ func TestNewRegistersNodes(t *testing.T) {
 			t.Errorf("%s: via %v", name, via)
 		}
 	}
-	if got := m.reg["w-1"].Inputs["connection"].ObjectValue()["hostKey"].StringValue(); got != "ssh-ed25519 PINNED" {
-		t.Errorf("w-1's pinned host key: %q", got)
+	// Every node logs in with its machine's pin, the one resource that holds the machine's host key.
+	for name := range roles {
+		if got := m.reg[name].Inputs["connection"].ObjectValue()["hostKey"].StringValue(); got != "ssh-ed25519 AAAA"+name {
+			t.Errorf("%s logs in with the host key %q, not its machine's pin", name, got)
+		}
+		if pin := m.reg["pin/"+name]; pin.Inputs["connection"].ObjectValue()["hostKey"].StringValue() != "" {
+			t.Errorf("%s: a pin without a key in the spec has one as input", name)
+		}
 	}
 	// Logged in at its SSH address, advertised at its private one.
 	if c, a := m.reg["w-1"].Inputs["connection"].ObjectValue()["address"].StringValue(), m.reg["w-1"].Inputs["address"].StringValue(); c != "34.1.2.3" || a != "10.0.0.3" {

@@ -8,10 +8,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash/fnv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/components/static"
 	"github.com/orbos/orbos/host"
 	"github.com/orbos/orbos/provider"
@@ -26,8 +28,10 @@ type Args struct {
 	Inventory     []static.Machine
 	Interfaces    map[string]string // machine ID -> interface carrying the VIPs
 	LoadBalancing stacks.LoadBalancing
-	// PrivateKey logs in to the machines; it also keys the VRRP password.
+	// PrivateKey is the ORB's SSH key; it keys the VRRP password.
 	PrivateKey string
+	// Pins are the machines' pinned host keys by machine ID: the files log in with their connections.
+	Pins map[string]*machine.Machine
 }
 
 // LoadBalancers are the pool's machines with their configurations.
@@ -67,7 +71,7 @@ func Configs(a Args) []host.LoadBalancer {
 	var out []host.LoadBalancer
 	for i, m := range lbs {
 		lb := host.LoadBalancer{Machine: m.ID, Address: m.Address, Interface: a.Interfaces[m.ID], Priority: 150 - 10*i,
-			AuthPass: authPass(a.PrivateKey, a.Orb), VIPs: vips}
+			AuthPass: AuthPass(a.PrivateKey, a.Orb), VIPs: vips}
 		if lb.Interface == "" {
 			lb.Interface = "eth0"
 		}
@@ -89,9 +93,9 @@ func routerID(orb, vip string) int {
 	return int(h.Sum32()%254) + 1
 }
 
-// authPass is keepalived's 8-character VRRP password, derived from the ORB's private key: secret,
+// AuthPass is keepalived's 8-character VRRP password, derived from the ORB's private key: secret,
 // stable across runs, and nothing more to store.
-func authPass(key, orb string) string {
+func AuthPass(key, orb string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte("orbos keepalived " + orb))
 	return hex.EncodeToString(m.Sum(nil))[:8]
@@ -103,18 +107,12 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 	if err := ctx.RegisterComponentResource("orbos:staticlb:LoadBalancers", name, c, opts...); err != nil {
 		return nil, err
 	}
-	hostKeys := map[string]string{}
-	ports := map[string]static.Machine{}
-	for _, m := range a.Inventory {
-		hostKeys[m.ID] = m.HostKey
-		ports[m.ID] = m
-	}
 	for _, lb := range Configs(a) {
-		m := ports[lb.Machine]
-		conn := pulumi.Map{
-			"machine": pulumi.String(m.ID), "address": pulumi.String(m.Address), "port": pulumi.Int(m.SSHPort),
-			"user": pulumi.String(m.SSHUser), "privateKey": pulumi.ToSecret(pulumi.String(a.PrivateKey)), "hostKey": pulumi.String(hostKeys[m.ID]),
+		pin := a.Pins[lb.Machine]
+		if pin == nil {
+			return nil, fmt.Errorf("load balancer %s has no host-key pin", lb.Machine)
 		}
+		conn := pin.Connection()
 		apply := pulumi.String(host.LoadBalancerScript(lb))
 		keepalived, err := host.KeepalivedConfig(lb)
 		if err != nil {

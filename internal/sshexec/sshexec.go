@@ -41,7 +41,8 @@ type Options struct {
 	Attempts int
 	// Backoff is the first pause between attempts; it doubles each time (default 500ms).
 	Backoff time.Duration
-	// Redactor masks secrets in captured output and errors.
+	// Redactor masks secrets in errors (a failed command's stderr included). Stdout is the
+	// caller's data, returned as it is: callers parse it (tokens, kubeconfigs) and never print it.
 	Redactor *redact.Redactor
 }
 
@@ -68,8 +69,8 @@ type HostKeyError struct {
 }
 
 func (e *HostKeyError) Error() string {
-	return fmt.Sprintf("machine %s at %s presents the host key %s, not the pinned %s: it was replaced or the connection is intercepted; if it was reinstalled on purpose, replace the machine in the desired state",
-		e.Machine, e.Address, e.Presented, e.Pinned)
+	return fmt.Sprintf("machine %s at %s presents the host key %s, not the pinned %s: it was replaced or the connection is intercepted; if it was reinstalled on purpose, accept its new key with `orbctl node trust %s` (or `orbctl node replace %s`)",
+		e.Machine, e.Address, e.Presented, e.Pinned, e.Machine, e.Machine)
 }
 
 // CommandError is a script that failed on a machine.
@@ -242,11 +243,11 @@ func (c *Client) run(ctx context.Context, cmd string, stdin io.Reader, step stri
 		s.Close()
 		return Result{}, fmt.Errorf("machine %s: %s: %w", c.target.Name, step, ctx.Err())
 	}
-	res := Result{Stdout: c.red.String(stdout.String()), Stderr: c.red.String(stderr.String())}
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
 	if err != nil {
 		var exit *ssh.ExitError
 		if errors.As(err, &exit) {
-			return res, &CommandError{Machine: c.target.Name, Step: step, ExitCode: exit.ExitStatus(), Stderr: res.Stderr}
+			return res, &CommandError{Machine: c.target.Name, Step: step, ExitCode: exit.ExitStatus(), Stderr: c.red.String(res.Stderr)}
 		}
 		return res, fmt.Errorf("machine %s: %s: %s", c.target.Name, step, c.red.String(err.Error()))
 	}
@@ -320,4 +321,39 @@ func (c *Client) Stream(ctx context.Context, command string, stdin io.Reader, st
 		return exit.ExitStatus(), nil
 	}
 	return -1, fmt.Errorf("machine %s: %w", c.target.Name, err)
+}
+
+// Fingerprint is an authorized_keys-form public key's SHA256 fingerprint, as ssh-keygen -l prints it.
+func Fingerprint(authorizedKey string) (string, error) {
+	k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(authorizedKey))
+	if err != nil {
+		return "", fmt.Errorf("not a public key in authorized_keys form: %w", err)
+	}
+	return ssh.FingerprintSHA256(k), nil
+}
+
+// errScanned stops a handshake once the host key is known.
+var errScanned = errors.New("host key read")
+
+// ScanHostKey completes an SSH key exchange with address:port and returns the host key the machine
+// presents (authorized_keys form), without logging in: what an operator checks before trusting it.
+func ScanHostKey(ctx context.Context, address string, port int, timeout time.Duration) (string, error) {
+	if port == 0 {
+		port = 22
+	}
+	addr := net.JoinHostPort(address, strconv.Itoa(port))
+	var presented string
+	cfg := &ssh.ClientConfig{
+		User: "orbos",
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			presented = strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key)))
+			return errScanned
+		},
+		Timeout: timeout,
+	}
+	_, err := dial(ctx, addr, cfg, timeout)
+	if presented == "" {
+		return "", fmt.Errorf("reading the host key of %s: %w", addr, err)
+	}
+	return presented, nil
 }

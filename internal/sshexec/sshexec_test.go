@@ -43,7 +43,8 @@ func TestRunUploadAndHostKeyPinning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stdout != "out\n[secret]\n" || res.Stderr != "err\n" {
+	// Stdout is the caller's data (a join token to parse), not redacted; errors are.
+	if res.Stdout != "out\nhunter2-secret\n" || res.Stderr != "err\n" {
 		t.Fatalf("stdout %q stderr %q", res.Stdout, res.Stderr)
 	}
 
@@ -165,5 +166,23 @@ func TestSudoForNonRootUsers(t *testing.T) {
 	var out strings.Builder
 	if code, err := c.Stream(context.Background(), "id -un; exit 7", nil, &out, &out); err != nil || code != 7 || out.String() != "orbos\n" {
 		t.Fatalf("stream: %d %v %q", code, err, out.String())
+	}
+}
+
+// ScanHostKey reads the key a machine presents without logging in (no client key at all); its
+// fingerprint is ssh-keygen's.
+func TestScanHostKey(t *testing.T) {
+	needHosts(t)
+	h := testenv.StartHost(t, "m5", testenv.HostOptions{Address: "127.0.0.25"})
+	got, err := sshexec.ScanHostKey(context.Background(), h.Address, h.Port, 5*time.Second)
+	if err != nil || got != h.HostKey {
+		t.Fatalf("scanned %q (%v), the host presents %q", got, err, h.HostKey)
+	}
+	fp, err := sshexec.Fingerprint(got)
+	if err != nil || !strings.HasPrefix(fp, "SHA256:") || len(fp) != len("SHA256:")+43 {
+		t.Fatalf("fingerprint %q %v", fp, err)
+	}
+	if _, err := sshexec.ScanHostKey(context.Background(), h.Address, 1, time.Second); err == nil {
+		t.Fatal("a closed port presented a key")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/internal/sshkey"
+	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -42,6 +43,13 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 			nic := nics[0].ObjectValue().Copy()
 			nic["networkIp"] = resource.NewStringProperty("(known after up)")
 			out["networkInterfaces"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(nic)})
+		}
+	}
+	if args.TypeToken == provider.MachineType {
+		if k := out["connection"].ObjectValue()["hostKey"]; !k.IsString() || k.StringValue() == "" {
+			out["hostKey"] = resource.NewStringProperty("(pinned at the first up)")
+		} else {
+			out["hostKey"] = k
 		}
 	}
 	return args.Name + "-id", out, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/orbos/orbos/components/gce"
 	"github.com/orbos/orbos/components/kubeadm"
+	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/components/static"
 	"github.com/orbos/orbos/components/staticlb"
 	"github.com/orbos/orbos/host"
@@ -88,7 +89,11 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		if key == "" {
 			key = sshkey.Placeholder()
 		}
-		cluster, err := kubeadm.New(ctx, spec.Orb, gceClusterArgs(spec, infra, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput)), pulumi.Parent(infra))
+		args, err := gceClusterArgs(ctx, spec, infra, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput))
+		if err != nil {
+			return err
+		}
+		cluster, err := kubeadm.New(ctx, spec.Orb, args, pulumi.Parent(infra))
 		if err != nil {
 			return err
 		}
@@ -114,7 +119,21 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		key = sshkey.Placeholder()
 	}
 	inventory := m.Machines
-	args := clusterArgs(spec, inventory, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput))
+	secretKey := pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput)
+	// Every machine of the inventory (spares and load balancers too) has its host key pinned once.
+	pins := map[string]*machine.Machine{}
+	for _, mc := range inventory {
+		req := spec.File.Config.Orbiter.Nodes[mc.ID]
+		pin, err := machine.New(ctx, machine.Args{
+			Name: mc.ID, Address: pulumi.String(mc.Address), Port: mc.SSHPort, User: mc.SSHUser, PrivateKey: secretKey,
+			HostKey: mc.HostKey, TrustRequest: req.Trust, ReplaceRequest: req.Replace,
+		}, pulumi.Parent(m))
+		if err != nil {
+			return err
+		}
+		pins[mc.ID] = pin
+	}
+	args := clusterArgs(spec, inventory, pins)
 	if lb := o.LoadBalancing; lb != nil && lb.Pool != "" {
 		interfaces := map[string]string{}
 		for _, ms := range o.Providers.Static.Pools {
@@ -125,7 +144,7 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 			}
 		}
 		lbs, err := staticlb.New(ctx, spec.Orb, staticlb.Args{
-			Orb: spec.Orb, Pool: lb.Pool, Inventory: inventory, Interfaces: interfaces, LoadBalancing: *lb, PrivateKey: key,
+			Orb: spec.Orb, Pool: lb.Pool, Inventory: inventory, Interfaces: interfaces, LoadBalancing: *lb, PrivateKey: key, Pins: pins,
 		}, pulumi.Parent(m))
 		if err != nil {
 			return err
@@ -143,14 +162,24 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 // gceClusterArgs makes the cluster on the GCE instances: orbos logs in at their public addresses
 // (which they have when firewall.ssh lets somebody reach them), else at their private ones (from
 // inside the VPC, e.g. the in-cluster reconciler); the API endpoint is the kubeapi VIP's address.
-func gceClusterArgs(spec *stacks.Spec, infra *gce.Infrastructure, key pulumi.StringInput) kubeadm.Args {
-	a := baseClusterArgs(spec, key)
+func gceClusterArgs(ctx *pulumi.Context, spec *stacks.Spec, infra *gce.Infrastructure, key pulumi.StringInput) (kubeadm.Args, error) {
+	a := baseClusterArgs(spec)
 	for _, m := range infra.Machines {
 		req := spec.File.Config.Orbiter.Nodes[m.Name]
-		km := kubeadm.Machine{Name: m.Name, Pool: m.Pool, Address: m.PrivateIP, User: gce.SSHUser, RebootRequest: req.Reboot, ReplaceRequest: req.Replace}
-		if m.HasPublicIP {
-			km.SSHAddress = m.PublicIP
+		if m.Role != "controlplane" && m.Role != "worker" {
+			continue
 		}
+		sshAddress := m.PrivateIP
+		if m.HasPublicIP {
+			sshAddress = m.PublicIP
+		}
+		pin, err := machine.New(ctx, machine.Args{
+			Name: m.Name, Address: sshAddress, User: gce.SSHUser, PrivateKey: key, TrustRequest: req.Trust, ReplaceRequest: req.Replace,
+		}, pulumi.Parent(infra))
+		if err != nil {
+			return kubeadm.Args{}, err
+		}
+		km := kubeadm.Machine{Name: m.Name, Pool: m.Pool, Address: m.PrivateIP, Pin: pin, RebootRequest: req.Reboot, ReplaceRequest: req.Replace}
 		switch m.Role {
 		case "controlplane":
 			a.ControlPlanes = append(a.ControlPlanes, km)
@@ -163,7 +192,7 @@ func gceClusterArgs(spec *stacks.Spec, infra *gce.Infrastructure, key pulumi.Str
 		addr, ok := infra.VIPAddresses[v.Name]
 		return addr, ok
 	})
-	return a
+	return a, nil
 }
 
 // setEndpoint makes the API endpoint the address of the VIP with the kubeapi transport (address
@@ -186,11 +215,11 @@ func setEndpoint(spec *stacks.Spec, a *kubeadm.Args, address func(stacks.VIP) (p
 }
 
 // baseClusterArgs is what every provider's cluster takes from the spec.
-func baseClusterArgs(spec *stacks.Spec, key pulumi.StringInput) kubeadm.Args {
+func baseClusterArgs(spec *stacks.Spec) kubeadm.Args {
 	k := spec.Kubernetes()
 	a := kubeadm.Args{
 		Version: k.Version, PodCIDR: k.Networking.PodCIDR, ServiceCIDR: k.Networking.ServiceCIDR, DNSDomain: k.Networking.DNSDomain,
-		CNI: k.Networking.CNI, PrivateKey: key, MaxUnavailable: k.MaxUnavailable,
+		CNI: k.Networking.CNI, MaxUnavailable: k.MaxUnavailable,
 		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
 		Runtime: host.Runtime{CgroupDriver: k.CgroupDriver, SharedKernel: k.SharedKernel, IgnorePreflightErrors: k.IgnorePreflightErrors},
 	}
@@ -215,11 +244,11 @@ func baseClusterArgs(spec *stacks.Spec, key pulumi.StringInput) kubeadm.Args {
 // clusterArgs turns the spec and the static inventory into the kubeadm cluster: the API endpoint is
 // the VIP of the kubeapi transport (else the first control plane), its address and the control
 // planes' are certificate SANs.
-func clusterArgs(spec *stacks.Spec, inventory []static.Machine, key pulumi.StringInput) kubeadm.Args {
-	a := baseClusterArgs(spec, key)
+func clusterArgs(spec *stacks.Spec, inventory []static.Machine, pins map[string]*machine.Machine) kubeadm.Args {
+	a := baseClusterArgs(spec)
 	for _, m := range inventory {
 		req := spec.File.Config.Orbiter.Nodes[m.ID]
-		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: pulumi.String(m.Address), Port: m.SSHPort, User: m.SSHUser, HostKey: m.HostKey,
+		km := kubeadm.Machine{Name: m.ID, Pool: m.Pool, Address: pulumi.String(m.Address), Pin: pins[m.ID],
 			RebootRequest: req.Reboot, ReplaceRequest: req.Replace}
 		switch m.Role {
 		case "controlplane":

@@ -16,8 +16,8 @@ import (
 // ORB's repository or state.
 const OrbconfigSecret = "orbconfig"
 
-// reconcilerName names the reconciler's objects.
-const reconcilerName = "orbos-reconciler"
+// ReconcilerName names the reconciler's Deployment and labels its pods (app.kubernetes.io/name).
+const ReconcilerName = "orbos-reconciler"
 
 // deployReconciler runs the reconciler in the cluster: a ServiceAccount allowed only to read its
 // orbconfig Secret, a Deployment of one non-root, read-only replica, and a Service for its metrics.
@@ -29,12 +29,12 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 	meta := func(name string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: namespace, Labels: labels, Annotations: annotations}
 	}
-	sa, err := corev1.NewServiceAccount(ctx, reconcilerName, &corev1.ServiceAccountArgs{Metadata: meta(reconcilerName)}, opts...)
+	sa, err := corev1.NewServiceAccount(ctx, ReconcilerName, &corev1.ServiceAccountArgs{Metadata: meta(ReconcilerName)}, opts...)
 	if err != nil {
 		return err
 	}
-	role, err := rbacv1.NewRole(ctx, reconcilerName, &rbacv1.RoleArgs{
-		Metadata: meta(reconcilerName),
+	role, err := rbacv1.NewRole(ctx, ReconcilerName, &rbacv1.RoleArgs{
+		Metadata: meta(ReconcilerName),
 		Rules: rbacv1.PolicyRuleArray{rbacv1.PolicyRuleArgs{
 			ApiGroups: pulumi.StringArray{pulumi.String("")}, Resources: pulumi.StringArray{pulumi.String("secrets")},
 			ResourceNames: pulumi.StringArray{pulumi.String(OrbconfigSecret)}, Verbs: pulumi.StringArray{pulumi.String("get")},
@@ -43,23 +43,23 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 	if err != nil {
 		return err
 	}
-	if _, err := rbacv1.NewRoleBinding(ctx, reconcilerName, &rbacv1.RoleBindingArgs{
-		Metadata: meta(reconcilerName),
+	if _, err := rbacv1.NewRoleBinding(ctx, ReconcilerName, &rbacv1.RoleBindingArgs{
+		Metadata: meta(ReconcilerName),
 		RoleRef:  rbacv1.RoleRefArgs{ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("Role"), Name: role.Metadata.Name().Elem()},
 		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{Kind: pulumi.String("ServiceAccount"), Name: sa.Metadata.Name().Elem(), Namespace: namespace}},
 	}, opts...); err != nil {
 		return err
 	}
-	selector := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(reconcilerName)}
-	podLabels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(reconcilerName)}
+	selector := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(ReconcilerName)}
+	podLabels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(ReconcilerName)}
 	for k, v := range labels {
 		podLabels[k] = v
 	}
 	probe := func(path string) *corev1.ProbeArgs {
 		return &corev1.ProbeArgs{HttpGet: &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.Int(9090)}, PeriodSeconds: pulumi.Int(10)}
 	}
-	if _, err := appsv1.NewDeployment(ctx, reconcilerName, &appsv1.DeploymentArgs{
-		Metadata: meta(reconcilerName),
+	if _, err := appsv1.NewDeployment(ctx, ReconcilerName, &appsv1.DeploymentArgs{
+		Metadata: meta(ReconcilerName),
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(1),
 			// Never two at once; the ORB lock would exclude the second anyway.
@@ -108,8 +108,8 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{sa}))...); err != nil {
 		return err
 	}
-	svc, err := corev1.NewService(ctx, reconcilerName, &corev1.ServiceArgs{
-		Metadata: meta(reconcilerName),
+	svc, err := corev1.NewService(ctx, ReconcilerName, &corev1.ServiceArgs{
+		Metadata: meta(ReconcilerName),
 		Spec: &corev1.ServiceSpecArgs{
 			Selector: selector,
 			Ports:    corev1.ServicePortArray{corev1.ServicePortArgs{Name: pulumi.String("metrics"), Port: pulumi.Int(9090), TargetPort: pulumi.String("metrics")}},
@@ -119,10 +119,10 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 		return err
 	}
 	// BOOM's metrics stack scrapes the reconciler through a ServiceMonitor.
-	_, err = apiextensions.NewCustomResource(ctx, reconcilerName, &apiextensions.CustomResourceArgs{
+	_, err = apiextensions.NewCustomResource(ctx, ReconcilerName, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("monitoring.coreos.com/v1"),
 		Kind:       pulumi.String("ServiceMonitor"),
-		Metadata:   meta(reconcilerName),
+		Metadata:   meta(ReconcilerName),
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 			"selector":  pulumi.Map{"matchLabels": selector},
 			"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.String("metrics"), "interval": pulumi.String("30s")}},

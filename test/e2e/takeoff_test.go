@@ -68,6 +68,19 @@ func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
 		t.Fatalf("after takeoff:\n%s", r)
 	}
 
+	// A passphrase rotation after takeoff rewrites the in-cluster Secret too.
+	r = o.mustRun("secrets", "rotate")
+	rotated := passphraseOf(t, o.orbconfig)
+	if rotated == passphrase || !strings.Contains(r.stdout, "the in-cluster orbconfig Secret holds it too") {
+		t.Fatalf("secrets rotate after takeoff:\n%s", r)
+	}
+	_, secret = kube(t, "/api/v1/namespaces/"+o.namespace()+"/secrets/orbconfig")
+	got, _ = base64.StdEncoding.DecodeString(secret["data"].(map[string]any)["orbconfig"].(string))
+	if !strings.Contains(string(got), rotated) || strings.Contains(string(got), passphrase) {
+		t.Fatal("the in-cluster Secret does not hold the rotated passphrase")
+	}
+	o.mustRun("preview", "--expect-no-changes")
+
 	// With BOOM's metrics on (and its ServiceMonitor CRD in the cluster), the reconciler is scraped.
 	crd := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"servicemonitors.monitoring.coreos.com"},
 "spec":{"group":"monitoring.coreos.com","scope":"Namespaced","names":{"plural":"servicemonitors","singular":"servicemonitor","kind":"ServiceMonitor"},

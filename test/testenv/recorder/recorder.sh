@@ -119,8 +119,9 @@ kubeadm)
     fi
     touch "$state/service-kubelet"
     ;;
-  "token create") head -c 11 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/^\(......\)\(................\).*/\1.\2\n/' | tr -d '\n'; echo ;;
-  "certs certificate-key") head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; echo ;;
+  # The secrets it hands out are kept in $state/issued, for tests that look for them where they must not be.
+  "token create") tok=$(head -c 11 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/^\(......\)\(................\).*/\1.\2/'); echo "$tok" >> "$state/issued"; echo "$tok" ;;
+  "certs certificate-key") key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); echo "$key" >> "$state/issued"; echo "$key" ;;
   "init phase") [ "$3" = upload-certs ] || fail "unexpected phase $3"; [ -f /etc/kubernetes/admin.conf ] || fail "not a control plane" ;;
   "upgrade apply")
     [ "$(get kubeadm)" = "$3" ] || fail "kubeadm $(get kubeadm) cannot apply $3"
