@@ -29,8 +29,11 @@ func TestDecodeNodeStateDropsSecrets(t *testing.T) {
 	if _, ok, _ := DecodeNodeState(FileType, outputs); ok {
 		t.Fatal("a File decoded as a node")
 	}
-	if m, k, ok := DecodeHostKey(FileType, outputs); !ok || m != "m-1" || k != "ssh-ed25519 AAAA" {
+	if m, k, ok := DecodeHostKey(MachineType, outputs); !ok || m != "m-1" || k != "ssh-ed25519 AAAA" {
 		t.Fatalf("host key %q %q %v", m, k, ok)
+	}
+	if _, _, ok := DecodeHostKey(FileType, outputs); ok {
+		t.Fatal("a file's host key: only machines pin keys")
 	}
 	if _, _, ok := DecodeHostKey("kubernetes:core/v1:Namespace", outputs); ok {
 		t.Fatal("a host key of another provider's resource")

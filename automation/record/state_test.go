@@ -23,6 +23,8 @@ func TestReadCheckpoint(t *testing.T) {
  {"urn":"urn:pulumi:x::orbos::` + provider.KubeadmNodeType + `::cp-1","custom":true,"id":"cp-1","type":"` + provider.KubeadmNodeType + `",
   "outputs":{"nodeName":"cp-1","role":"init","joined":true,"installed":{"kubelet":"v1.31.4"},"kubeconfig":` + secret + `,
    "connection":{"machine":"m-1","address":"10.0.0.1","privateKey":` + secret + `},"hostKey":"ssh-ed25519 AAAA"}},
+ {"urn":"urn:pulumi:x::orbos::` + provider.MachineType + `::m-1","custom":true,"id":"m-1","type":"` + provider.MachineType + `",
+  "outputs":{"connection":{"machine":"m-1","address":"10.0.0.1"},"hostKey":"ssh-ed25519 BBBB"}},
  {"urn":"urn:pulumi:x::orbos::kubernetes:core/v1:Namespace::ns","custom":true,"id":"orb-x","type":"kubernetes:core/v1:Namespace"}],
 "pending_operations":[{"resource":{"urn":"urn:pulumi:x::orbos::kubernetes:core/v1:ConfigMap::orb","custom":true,"type":"kubernetes:core/v1:ConfigMap"},"type":"creating"}]}}}`
 	path := filepath.Join(dir, StatePath("x"))
@@ -36,7 +38,7 @@ func TestReadCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cp.Resources(); !slices.Equal(got, []Resource{{Type: "kubernetes:core/v1:Namespace", Name: "ns", ID: "orb-x"}, {Type: provider.KubeadmNodeType, Name: "cp-1", ID: "cp-1"}}) {
+	if got := cp.Resources(); !slices.Equal(got, []Resource{{Type: "kubernetes:core/v1:Namespace", Name: "ns", ID: "orb-x"}, {Type: provider.KubeadmNodeType, Name: "cp-1", ID: "cp-1"}, {Type: provider.MachineType, Name: "m-1", ID: "m-1"}}) {
 		t.Fatalf("resources %v", got)
 	}
 	out := cp.Outputs()
@@ -47,7 +49,8 @@ func TestReadCheckpoint(t *testing.T) {
 	if err != nil || len(nodes) != 1 || nodes[0] != (NodeStatus{Name: "cp-1", Role: "init", Kubelet: "v1.31.4", Joined: true}) {
 		t.Fatalf("nodes %v %v", nodes, err)
 	}
-	if cp.HostKey("m-1") != "ssh-ed25519 AAAA" || cp.HostKey("m-2") != "" {
+	// The machine's pin, not what a node's state (from before pins) trusted.
+	if cp.HostKey("m-1") != "ssh-ed25519 BBBB" || cp.HostKey("m-2") != "" {
 		t.Fatal("host keys")
 	}
 	if cp.PendingOperations() != 1 || len(cp.Inventory()) != 1 {
