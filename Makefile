@@ -47,7 +47,7 @@ vet:
 
 ## test: every test tier on real parts (installs the tools first)
 test: tools vet
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 60m ./...
 
 ## unit: the tests that need no tool
 unit:
