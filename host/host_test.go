@@ -47,7 +47,9 @@ var (
 	}()
 	airgappedWorker = func() Node { n := airgapped; n.Name, n.Role, n.Address = "w-9", RoleWorker, "10.0.0.29"; return n }()
 	join            = Join{Token: "abcdef.0123456789abcdef", CACertHash: "sha256:" + strings.Repeat("ab", 32), CertificateKey: strings.Repeat("0f", 32)}
-	balance         = LoadBalancer{
+	// single is a pool of one load balancer: no VRRP peers to talk to.
+	single  = func() LoadBalancer { l := balance; l.Peers = nil; return l }()
+	balance = LoadBalancer{
 		Machine: "lb-0", Address: "10.0.0.5", Interface: "eth0", Priority: 150, Peers: []string{"10.0.0.6", "10.0.0.7"}, AuthPass: "s3cr3tpw",
 		VIPs: []LBVIP{{Name: "default", IP: "10.0.0.100", RouterID: 51, Transports: []LBTransport{
 			{Name: "kubeapi", FrontendPort: 6443, BackendPort: 6443, HealthCheck: "https", HealthCheckPath: "/healthz", HealthCheckPort: 6443, IntervalSeconds: 5,
@@ -91,6 +93,7 @@ func renders() map[string]string {
 		"boot-id.sh":                     BootIDScript(),
 		"delete-node.sh":                 DeleteNodeScript("w-0"),
 		"keepalived.conf":                must(KeepalivedConfig(balance)),
+		"keepalived-single.conf":         must(KeepalivedConfig(single)),
 		"haproxy.cfg":                    must(HAProxyConfig(balance)),
 		"lb.sh":                          LoadBalancerScript(balance),
 	}
@@ -165,5 +168,26 @@ func TestParseFacts(t *testing.T) {
 	f := ParseFacts("kubeadm=v1.31.4\nnoise line\nkubelet=v1.31.4\nempty=\n")
 	if f["kubeadm"] != "v1.31.4" || f["kubelet"] != "v1.31.4" || f["empty"] != "" || len(f) != 3 {
 		t.Fatalf("parsed %v", f)
+	}
+}
+
+// Real keepalived accepts every rendered keepalived.conf (a pool of one machine has no unicast peers:
+// an empty peer list is an error to keepalived).
+func TestKeepalivedConfigTest(t *testing.T) {
+	bin, err := exec.LookPath("keepalived")
+	if err != nil {
+		bin = "/usr/sbin/keepalived"
+	}
+	for name, got := range renders() {
+		if !strings.HasPrefix(name, "keepalived") {
+			continue
+		}
+		f := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(f, []byte(got), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "--config-test", "-f", f).CombinedOutput(); err != nil {
+			t.Errorf("keepalived --config-test refuses %s: %v\n%s", name, err, out)
+		}
 	}
 }
