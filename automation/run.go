@@ -112,9 +112,13 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	}
 	res.TookOver, res.Recovered = t.TookOver, t.Recovered
 	defer func() { err = errors.Join(err, t.End(ctx)) }()
-	// Publishing goes on when the caller's context is done: that is when it matters most.
-	saveCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer stop()
+	// Publishing goes on when the caller's context is done: that is when it matters most. Its time
+	// starts when publishing does, not with the run (a real cluster's first up takes minutes).
+	saveCtx := func() context.Context {
+		c, stop := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		context.AfterFunc(c, stop)
+		return c
+	}
 
 	// Until the engine starts, a failure changes nothing; afterwards, the state is always saved.
 	spec, err := o.loadSpec()
@@ -125,7 +129,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		err = o.preflight(ctx, spec)
 	}
 	if err != nil {
-		return errors.Join(err, o.publish(saveCtx, t, res))
+		return errors.Join(err, o.publish(saveCtx(), t, res))
 	}
 	if head, err := o.repo.Head(); err == nil {
 		res.DesiredCommit = head.String()
@@ -145,7 +149,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	if errors.As(runErr, &blocked) && op == Up {
 		// Refused before anything changed: like an invalid spec, nothing to record.
 		res.Outcome = Failed
-		return errors.Join(runErr, o.repo.Discard(txn.IsState), o.publish(saveCtx, t, res))
+		return errors.Join(runErr, o.repo.Discard(txn.IsState), o.publish(saveCtx(), t, res))
 	}
 	switch {
 	case runErr == nil:
@@ -155,7 +159,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	default:
 		res.Outcome = Failed
 	}
-	return errors.Join(runErr, o.save(saveCtx, t, res, spec, runErr))
+	return errors.Join(runErr, o.save(saveCtx(), t, res, spec, runErr))
 }
 
 // begin starts the ORB's transaction: the lock taken, the checkout up to the remote.

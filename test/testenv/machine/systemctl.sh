@@ -90,7 +90,7 @@ start() {
   local u=$1
   unit_files "$u" >/dev/null || { echo "Failed to start $u.service: Unit $u.service not found." >&2; return 5; }
   running "$u" && return 0
-  setsid "$0" __supervise "$u" </dev/null >>"$logs/$u.log" 2>&1 &
+  setsid "$0" __supervise "$u" </dev/null >>"$logs/$u.log" 2>&1 9>&- &
   echo $! >"$state/$u.pid"
   # A service is "active" once its main process lives (Type=notify is not modelled).
   for _ in $(seq 1 50); do
@@ -119,6 +119,9 @@ stop() {
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 if [ "$cmd" = __supervise ]; then supervise "$1"; exit 0; fi
+# One job at a time, as systemd runs them: two restarts of one unit at once would race.
+exec 9>"$state/.lock"
+flock 9
 
 now=false quiet=false
 units=()
