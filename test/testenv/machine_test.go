@@ -76,6 +76,17 @@ systemctl enable --now sleeper`)
 		t.Fatalf("stop: %q", out)
 	}
 
+	// A service that takes a while to stop and refuses to run twice (as keepalived does): restarts,
+	// even two at once, leave exactly one running.
+	a.MustRun(t, `cat > /etc/systemd/system/slow.service <<'UNIT'
+[Service]
+ExecStart=/bin/bash -c 'mkdir /run/slow.lock || exit 0; trap "sleep 1; rmdir /run/slow.lock; exit 0" TERM; while :; do sleep 0.2; done'
+UNIT
+systemctl start slow; systemctl restart slow & systemctl restart slow; wait; sleep 0.5`)
+	if out := a.MustRun(t, "systemctl is-active slow; test -d /run/slow.lock && echo locked"); out != "active\nlocked\n" {
+		t.Fatalf("slow after two restarts at once: %q", out)
+	}
+
 	// Destroy leaves nothing behind.
 	a.MustRun(t, "systemctl start sleeper")
 	a.Destroy()

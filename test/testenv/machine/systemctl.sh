@@ -83,7 +83,8 @@ supervise() {
     esac
     sleep "$sec"
   done
-  rm -f "$state/$u.pid" "$state/$u.main"
+  # The files are this supervisor's only while they name it (a restart may have replaced them).
+  if [ "$(cat "$state/$u.pid" 2>/dev/null)" = "$$" ]; then rm -f "$state/$u.pid" "$state/$u.main"; fi
 }
 
 start() {
@@ -106,8 +107,10 @@ stop() {
   m=$(cat "$state/$u.main" 2>/dev/null || true)
   kill -TERM "$p" 2>/dev/null || true
   [ -n "$m" ] && kill -TERM "$m" 2>/dev/null
+  # Stopped means the main process is gone too (keepalived takes a second to leave): a start right
+  # after must not find the old one still running.
   for _ in $(seq 1 100); do
-    kill -0 "$p" 2>/dev/null || { [ -z "$m" ] || ! kill -0 "$m" 2>/dev/null; } && break
+    if ! kill -0 "$p" 2>/dev/null && { [ -z "$m" ] || ! kill -0 "$m" 2>/dev/null; }; then break; fi
     sleep 0.1
   done
   kill -KILL "$p" 2>/dev/null || true
