@@ -153,9 +153,12 @@ func (k *realORB) kubectl(args ...string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", kc}, args...)...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", kc}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr // kubectl's warnings (exec's websocket notes) are not the answer
+	out, err := cmd.Output()
 	if err != nil {
-		return string(out), fmt.Errorf("kubectl %s: %v: %s", strings.Join(args, " "), err, out)
+		return string(out), fmt.Errorf("kubectl %s: %v: %s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
 	return string(out), nil
 }
