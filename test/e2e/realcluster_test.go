@@ -173,7 +173,7 @@ func (k *realORB) mustKubectl(args ...string) string {
 }
 
 // nodes returns each node's name with its Ready condition and kubelet version.
-func (k *realORB) nodes() map[string]string {
+func (k *realORB) nodes() (map[string]string, error) {
 	k.t.Helper()
 	var list struct {
 		Items []struct {
@@ -184,10 +184,14 @@ func (k *realORB) nodes() map[string]string {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(k.mustKubectl("get", "nodes", "-o", "json")), &list); err != nil {
-		k.t.Fatal(err)
+	out, err := k.kubectl("get", "nodes", "-o", "json")
+	if err != nil {
+		return nil, err
 	}
-	out := map[string]string{}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return nil, err
+	}
+	nodes := map[string]string{}
 	for _, n := range list.Items {
 		ready := "NotReady"
 		for _, c := range n.Status.Conditions {
@@ -195,21 +199,24 @@ func (k *realORB) nodes() map[string]string {
 				ready = "Ready"
 			}
 		}
-		out[n.Metadata.Name] = ready + " " + n.Status.NodeInfo.KubeletVersion
+		nodes[n.Metadata.Name] = ready + " " + n.Status.NodeInfo.KubeletVersion
 	}
-	return out
+	return nodes, nil
 }
 
 // waitNodes waits until the cluster's nodes are exactly want (name => "Ready v1.31.4").
 func (k *realORB) waitNodes(want map[string]string) {
 	k.t.Helper()
 	var got map[string]string
+	var err error
+	// An API server that just got a control plane back may answer "etcdserver: leader changed":
+	// that is an answer to wait past, not a failure.
 	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
-		if got = k.nodes(); fmt.Sprint(got) == fmt.Sprint(want) {
+		if got, err = k.nodes(); err == nil && fmt.Sprint(got) == fmt.Sprint(want) {
 			return
 		}
 	}
-	k.t.Fatalf("nodes: %v, want %v", got, want)
+	k.t.Fatalf("nodes: %v (%v), want %v", got, err, want)
 }
 
 // smoke runs a Deployment with one pod on each of n nodes and checks that every pod reaches every
