@@ -56,8 +56,6 @@ if [ ! -f "$ORBOS_CONFIG" ]; then
   rm -rf "$demo/orb-demo.git" "$ORBOS_CHECKOUT"
   git init -q --bare -b main "$demo/orb-demo.git"
   "$orbctl" init --orb demo --repo "$demo/orb-demo.git"
-  step "orbctl config set --secret orbos:sshKey: the machines' login key"
-  "$orbctl" config set --secret orbos:sshKey --from-file "$machines/id_ed25519"
 fi
 
 # The desired state names the machines, the package repository and the registry: written once, as
@@ -85,6 +83,11 @@ if ! grep -q '^    providers:' "$file" || ! grep -qF "$(sed -n 's/^        image
   mv "$file.new" "$file"
   git -C "$spec/orb" -c user.name=demo -c user.email=demo@localhost commit -qam "demo: the local machines, the package repository and the registry"
   git -C "$spec/orb" push -q origin main
+fi
+
+if ! "$orbctl" secrets list 2>/dev/null | grep -q 'orbos:sshKey'; then
+  step "orbctl config set --secret orbos:sshKey: the machines' login key"
+  "$orbctl" config set --secret orbos:sshKey --from-file "$machines/id_ed25519"
 fi
 
 step "orbctl preview"
