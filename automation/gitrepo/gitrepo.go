@@ -346,19 +346,24 @@ func (r *Repo) Discard(match func(path string) bool) error {
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", p, err)
 		}
-		content, err := f.Contents()
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", p, err)
-		}
-		mode, _ := f.Mode.ToOSFileMode()
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return fmt.Errorf("discarding %s: %w", p, err)
-		}
-		if err := os.WriteFile(full, []byte(content), mode.Perm()); err != nil {
+		if err := writeTreeFile(full, f); err != nil {
 			return fmt.Errorf("discarding %s: %w", p, err)
 		}
 	}
 	return nil
+}
+
+// writeTreeFile writes a file of a commit's tree to full in the worktree, with its mode.
+func writeTreeFile(full string, f *object.File) error {
+	content, err := f.Contents()
+	if err != nil {
+		return fmt.Errorf("reading: %w", err)
+	}
+	mode, _ := f.Mode.ToOSFileMode()
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(full, []byte(content), mode.Perm())
 }
 
 // Reset moves the branch and the worktree to h, dropping local commits after it (a commit that must

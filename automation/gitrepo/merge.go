@@ -173,16 +173,8 @@ func (r *Repo) merge(local, remote plumbing.Hash, isState func(string) bool) err
 		if err != nil {
 			return fmt.Errorf("reading %s from the remote: %w", p, err)
 		}
-		content, err := f.Contents()
-		if err != nil {
-			return fmt.Errorf("reading %s from the remote: %w", p, err)
-		}
-		mode, _ := f.Mode.ToOSFileMode()
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return fmt.Errorf("merging %s: %w", p, err)
-		}
-		if err := os.WriteFile(full, []byte(content), mode.Perm()); err != nil {
-			return fmt.Errorf("merging %s: %w", p, err)
+		if err := writeTreeFile(full, f); err != nil {
+			return fmt.Errorf("merging %s from the remote: %w", p, err)
 		}
 		if _, err := wt.Add(p); err != nil {
 			return fmt.Errorf("merging %s: %w", p, err)
