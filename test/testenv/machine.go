@@ -197,20 +197,7 @@ func (m *Machine) setup() error {
 	if err != nil {
 		return err
 	}
-	config := fmt.Sprintf(`Port 22
-ListenAddress %s
-HostKey %[2]s/host_key
-PidFile %[2]s/sshd.pid
-AuthorizedKeysFile %[2]s/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-MaxStartups 100
-`, m.Address, m.Dir)
-	if err := os.WriteFile(m.path("sshd_config"), []byte(config), 0o600); err != nil {
+	if err := writeSSHDConfig(m.Dir, m.Address, m.Port); err != nil {
 		return err
 	}
 	var s strings.Builder

@@ -175,20 +175,7 @@ func (h *Host) setup(user string, authorized ssh.PublicKey) error {
 	h.Port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	_ = os.MkdirAll("/run/sshd", 0o755)
-	config := fmt.Sprintf(`Port %d
-ListenAddress %s
-HostKey %[3]s/host_key
-PidFile %[3]s/sshd.pid
-AuthorizedKeysFile %[3]s/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-MaxStartups 100
-`, h.Port, h.Address, h.Dir)
-	if err := os.WriteFile(filepath.Join(h.Dir, "sshd_config"), []byte(config), 0o600); err != nil {
+	if err := writeSSHDConfig(h.Dir, h.Address, h.Port); err != nil {
 		return err
 	}
 	var mounts []string
@@ -336,4 +323,23 @@ func lastLines(s string, n int) string {
 		ls = ls[len(ls)-n:]
 	}
 	return strings.Join(ls, "\n")
+}
+
+// writeSSHDConfig writes dir/sshd_config for a test sshd on address:port whose host key, pid file
+// and authorized keys live in dir: key-only root logins, no PAM.
+func writeSSHDConfig(dir, address string, port int) error {
+	config := fmt.Sprintf(`Port %d
+ListenAddress %s
+HostKey %[3]s/host_key
+PidFile %[3]s/sshd.pid
+AuthorizedKeysFile %[3]s/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+MaxStartups 100
+`, port, address, dir)
+	return os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(config), 0o600)
 }
