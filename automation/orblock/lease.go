@@ -199,25 +199,9 @@ func (l *Lock) stopKeeping() {
 
 // renew extends the lease, within what is left of the renewal deadline.
 func (l *Lock) renew() error {
-	l.pushMu.Lock()
-	defer l.pushMu.Unlock()
-	if err := l.Err(); err != nil {
-		return err
-	}
-	l.mu.Lock()
-	head, info := l.head, l.info
-	l.mu.Unlock()
-	info.Renewed = l.opts.WallClock()
 	ctx, cancel := context.WithTimeout(l.renewing, l.renewDeadline())
 	defer cancel()
-	ok, err := l.swapLocked(ctx, head, info, nil)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return l.lostTo(ctx)
-	}
-	return nil
+	return l.Renew(ctx)
 }
 
 // Renew extends the lease now (renewals run by themselves; this is for tests and callers that want
