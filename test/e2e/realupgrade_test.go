@@ -225,8 +225,12 @@ func TestRealClusterUpgrade(t *testing.T) {
 		t.Fatalf("the package repository URL %q has no {minor}", env.apt.URL)
 	}
 	k := newRealORB(t, env, "realup", 3, 2, 0)
-	k.pushSpec("one worker at a time", func(s string) string {
-		return strings.Replace(s, "      controlPlane: {pool: control, nodes: 3}\n", "      controlPlane: {pool: control, nodes: 3}\n      maxUnavailable: 1\n", 1)
+	// One worker at a time; and the load balancer sends requests only to API servers that are
+	// ready (a TCP check keeps sending them to one whose etcd restarts, or whose authorizer has
+	// not loaded RBAC yet: "Forbidden" for the admin).
+	k.pushSpec("one worker at a time, API servers checked for readiness", func(s string) string {
+		s = strings.Replace(s, "      controlPlane: {pool: control, nodes: 3}\n", "      controlPlane: {pool: control, nodes: 3}\n      maxUnavailable: 1\n", 1)
+		return strings.Replace(s, "backendPools: [control]}", "backendPools: [control], healthCheck: {protocol: https, path: /readyz, intervalSeconds: 1}}", 1)
 	})
 	controlPlanes, workers := []string{"cp-1", "cp-2", "cp-3"}, []string{"w-1", "w-2"}
 	nodes := append(append([]string{}, controlPlanes...), workers...)
@@ -317,6 +321,22 @@ func TestRealClusterUpgrade(t *testing.T) {
 		}
 		if s.available >= 0 && s.available < 1 {
 			t.Errorf("t=%.1fs: the workload had %d available replicas", s.at.Sub(start).Seconds(), s.available)
+		}
+	}
+	// A node is uncordoned only once its new kubelet reports: never seen uncordoned, after its
+	// cordon, with the old version.
+	for _, n := range nodes {
+		cordoned := false
+		for _, s := range samples {
+			seen, ok := s.nodes[n]
+			switch {
+			case !ok:
+			case seen.cordoned:
+				cordoned = true
+			case cordoned && seen.kubelet != to:
+				t.Errorf("t=%.1fs: %s uncordoned while its kubelet is %s", s.at.Sub(start).Seconds(), n, seen.kubelet)
+				cordoned = false
+			}
 		}
 	}
 	for _, n := range nodes {
