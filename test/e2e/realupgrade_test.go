@@ -280,6 +280,13 @@ func TestRealClusterUpgrade(t *testing.T) {
 		t.Logf("  API error: %s", e)
 	}
 	t.Logf("timeline:\n%s", strings.Join(timeline(start, samples), "\n"))
+	// What the API servers denied while they restarted, for the record.
+	for _, cp := range controlPlanes {
+		out, _ := k.machines[cp].Run("grep -h -i -E 'rbac|forbidden' /var/log/pods/kube-system_kube-apiserver-*/kube-apiserver/*.log 2>/dev/null | tail -n 5")
+		if out = strings.TrimSpace(out); out != "" {
+			t.Logf("%s's API server on RBAC:\n%s", cp, out)
+		}
+	}
 	if r.code != 0 {
 		t.Fatalf("orbctl up to %s: %s", to, r)
 	}
