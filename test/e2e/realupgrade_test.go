@@ -280,11 +280,14 @@ func TestRealClusterUpgrade(t *testing.T) {
 		t.Logf("  API error: %s", e)
 	}
 	t.Logf("timeline:\n%s", strings.Join(timeline(start, samples), "\n"))
-	// What the API servers denied while they restarted, for the record.
+	// For the record: who led the controllers and etcd while the control planes restarted, and
+	// what the node lifecycle controller decided.
 	for _, cp := range controlPlanes {
-		out, _ := k.machines[cp].Run("grep -h -i -E 'rbac|forbidden' /var/log/pods/kube-system_kube-apiserver-*/kube-apiserver/*.log 2>/dev/null | tail -n 5")
+		out, _ := k.machines[cp].Run(`cd /var/log/pods 2>/dev/null || exit 0
+grep -h -E 'leaderelection|successfully acquired|node_lifecycle_controller.*(Ready|disruption|Unknown)' kube-system_kube-controller-manager-*/*/*.log | tail -n 6
+grep -h -E 'elected leader|lost leader|became leader|took too long' kube-system_etcd-*/*/*.log | tail -n 6`)
 		if out = strings.TrimSpace(out); out != "" {
-			t.Logf("%s's API server on RBAC:\n%s", cp, out)
+			t.Logf("%s: controller-manager and etcd:\n%s", cp, out)
 		}
 	}
 	if r.code != 0 {
