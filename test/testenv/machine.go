@@ -113,7 +113,8 @@ func (n *Network) NewMachine(name, dir string, o MachineOptions) (*Machine, erro
 	if err := m.start(); err != nil {
 		return nil, fmt.Errorf("test machine %s: %w", name, err)
 	}
-	return m, nil
+	// Recorded with its mount namespace, so that a sweep finds its processes.
+	return m, n.register()
 }
 
 func (m *Machine) path(p ...string) string { return filepath.Join(append([]string{m.Dir}, p...)...) }
