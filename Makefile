@@ -45,9 +45,9 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 
-## test: every test tier on real parts (installs the tools first)
+## test: every test tier on real parts (installs the tools first); the real clusters run beside the rest
 test: tools vet
-	$(GO) test -count=1 -timeout 60m ./...
+	GO=$(GO) bash hack/test.sh
 
 ## test-upgrade: a real minor upgrade (v1.31.4 -> v1.32.9) of 3 control planes and 2 workers, watched on the
 ## cluster; not in `make test` (the v1.32.9 set is a cold build of its own that CI's time cannot afford)

@@ -324,6 +324,7 @@ func (s *Spec) validateOrbiter(e *errs) {
 	}
 	validateSources(k.Sources, kp+".sources", e)
 	validatePreflight(k.IgnorePreflightErrors, kp+".ignorePreflightErrors", e)
+	validateKubelet(k.Kubelet, kp+".kubelet", e)
 	if k.CgroupDriver != "systemd" && k.CgroupDriver != "cgroupfs" {
 		e.add(kp+".cgroupDriver", nil, "must be systemd or cgroupfs, not %q", k.CgroupDriver)
 	}
