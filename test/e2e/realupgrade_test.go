@@ -225,9 +225,8 @@ func TestRealClusterUpgrade(t *testing.T) {
 		t.Fatalf("the package repository URL %q has no {minor}", env.apt.URL)
 	}
 	k := newRealORB(t, env, "realup", 3, 2, 0)
-	// One worker at a time; and the load balancer sends requests only to API servers that are
-	// ready (a TCP check keeps sending them to one whose etcd restarts, or whose authorizer has
-	// not loaded RBAC yet: "Forbidden" for the admin).
+	// One worker at a time; and the load balancer checks the API servers' readiness (the kubeapi
+	// default) every second, so that one whose etcd restarts is out within seconds.
 	k.pushSpec("one worker at a time, API servers checked for readiness", func(s string) string {
 		s = strings.Replace(s, "      controlPlane: {pool: control, nodes: 3}\n", "      controlPlane: {pool: control, nodes: 3}\n      maxUnavailable: 1\n", 1)
 		return strings.Replace(s, "backendPools: [control]}", "backendPools: [control], healthCheck: {protocol: https, path: /readyz, intervalSeconds: 1}}", 1)
