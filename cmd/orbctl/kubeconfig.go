@@ -45,8 +45,8 @@ readable only by its owner. The kubeconfig lives encrypted in the ORB's state; i
 			if err := f.Close(); err != nil {
 				return fmt.Errorf("writing the kubeconfig: %w", err)
 			}
-			if a.json() {
-				return a.printJSON(map[string]string{"file": file})
+			if a.structured() {
+				return a.print(map[string]string{"file": file})
 			}
 			fmt.Fprintf(a.out, "wrote the admin kubeconfig of %s to %s (mode 0600)\n", orb.Name(), file)
 			return nil

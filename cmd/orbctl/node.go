@@ -15,10 +15,10 @@ import (
 )
 
 func (a *app) nodeCommand() *cobra.Command {
-	c := &cobra.Command{
+	c := group(&cobra.Command{
 		Use:   "node",
 		Short: "The ORB's machines",
-	}
+	})
 	c.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the machines from the inventory in the ORB's state (no cloud access needed)",
@@ -35,8 +35,8 @@ role, zone and addresses. It works from any clone of the repository, without clo
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(inv)
+			if a.structured() {
+				return a.print(inv)
 			}
 			if len(inv) == 0 {
 				fmt.Fprintln(a.out, "no machines in the state: the ORB has no provider, or no run has created them yet")
@@ -99,8 +99,8 @@ replace), a machine presenting another key than the pinned one is refused.`,
 				}
 			}
 			if pinned == presented {
-				if a.json() {
-					return a.printJSON(map[string]string{"machine": id, "fingerprint": fp, "commit": ""})
+				if a.structured() {
+					return a.print(map[string]string{"machine": id, "fingerprint": fp, "commit": ""})
 				}
 				fmt.Fprintf(a.out, "machine %s presents the pinned host key %s: nothing to trust\n", id, fp)
 				return nil
@@ -120,8 +120,8 @@ replace), a machine presenting another key than the pinned one is refused.`,
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(map[string]string{"machine": id, "fingerprint": fp, "commit": commit})
+			if a.structured() {
+				return a.print(map[string]string{"machine": id, "fingerprint": fp, "commit": commit})
 			}
 			fmt.Fprintf(a.out, "trusted %s for %s in %.12s; the next run (orbctl up, or the reconciler) pins it\n", fp, id, commit)
 			return nil
@@ -151,8 +151,8 @@ func (a *app) nodeRequestCommand(what, short, long string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(map[string]string{"machine": args[0], "request": what, "commit": commit})
+			if a.structured() {
+				return a.print(map[string]string{"machine": args[0], "request": what, "commit": commit})
 			}
 			fmt.Fprintf(a.out, "requested %s of %s in %.12s; the next run (orbctl up, or the reconciler) carries it out\n", what, args[0], commit)
 			return nil

@@ -21,8 +21,8 @@ func (a *app) runOp(op automation.Operation, ro automation.RunOptions) error {
 	}
 	defer orb.Close()
 	res, err := orb.Run(a.ctx, op, ro)
-	if a.json() {
-		if perr := a.printJSON(res); perr != nil {
+	if a.structured() {
+		if perr := a.print(res); perr != nil {
 			return perr
 		}
 		return err
@@ -142,8 +142,8 @@ func (a *app) mockPreview(specFile string) error {
 	if err != nil {
 		return err
 	}
-	if a.json() {
-		return a.printJSON(plan)
+	if a.structured() {
+		return a.print(plan)
 	}
 	fmt.Fprint(a.out, program.FormatPlan(plan))
 	fmt.Fprintf(a.out, "plan of %s against mocks: %d resources to create\n", orbName, len(plan))

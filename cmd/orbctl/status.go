@@ -37,8 +37,8 @@ and changes, the managed resources and who holds the lock now. It needs no clust
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(struct {
+			if a.structured() {
+				return a.print(struct {
 					Orb    string             `json:"orb"`
 					Status *automation.Status `json:"status"`
 					Lock   *orblock.Info      `json:"lock"`
