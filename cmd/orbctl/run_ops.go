@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,9 @@ func (a *app) runOp(op automation.Operation, ro automation.RunOptions) error {
 	}
 	defer orb.Close()
 	res, err := orb.Run(a.ctx, op, ro)
+	if errors.Is(err, automation.ErrNotConfirmed) {
+		return err // the question was the output; the error says nothing changed
+	}
 	if a.structured() {
 		if perr := a.print(res); perr != nil {
 			return perr
@@ -46,18 +50,7 @@ func (a *app) printResult(res *automation.Result) {
 			fmt.Fprintf(a.out, "preview of %s: no changes\n", res.Orb)
 			return
 		}
-		var parts []string
-		for _, k := range []string{"create", "update", "replace", "delete"} {
-			if n := res.Changes[k]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, previewWords[k]))
-			}
-		}
-		for k, n := range res.Changes {
-			if previewWords[k] == "" {
-				parts = append(parts, fmt.Sprintf("%d to %s", n, k))
-			}
-		}
-		fmt.Fprintf(a.out, "preview of %s: %s\n", res.Orb, strings.Join(parts, ", "))
+		fmt.Fprintf(a.out, "preview of %s: %s\n", res.Orb, planWords(res.Changes))
 		return
 	}
 	changes := automation.DescribeChanges(res.Changes)
@@ -158,14 +151,28 @@ func (a *app) upCommand() *cobra.Command {
 		Long: `up takes the ORB lock, brings the checkout up to the repository, validates the desired state
 and runs the engine, printing each resource as it is created, updated or deleted. Whatever
 happens once the engine has started (success, failure, Ctrl-C), the state and status/<orb>.yaml
-are committed and pushed before the lock is released. A run that changes nothing makes no commit.`,
+are committed and pushed before the lock is released. A run that changes nothing makes no commit.
+On a terminal, up first shows the plan (with the lock held, so that it is what runs) and asks
+before changing anything; --yes skips the question. Without a terminal (scripts, CI, the
+reconciler) it never asks.`,
 		Example: `  orbctl up
+  orbctl up --yes               # apply without showing the plan first
   orbctl up --lock-wait 10m     # queue behind a run that holds the lock
   orbctl up -o json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Up, ro) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !a.s.Yes && a.interactive() {
+				cfg, err := loadConfigForPrompt(a.s.Orbconfig)
+				if err != nil {
+					return usageError{err}
+				}
+				ro.Confirm = a.confirmPlan(cfg)
+			}
+			return a.runOp(automation.Up, ro)
+		},
 	}
 	c.Flags().StringVarP(&ro.Message, "message", "m", "", "a note for the state commit")
+	c.Flags().BoolVarP(&a.s.Yes, "yes", "y", a.s.Yes, "apply without showing the plan and asking first (only a terminal is asked) [$ORBOS_YES]")
 	c.Flags().BoolVar(&ro.NoPolicy, "no-policy", false, "skip orbos's policy pack (it runs by default)")
 	return c
 }
