@@ -86,14 +86,16 @@ func exitCode(ctx context.Context, err error) int {
 		ve   *stacks.ValidationError
 		held *orblock.HeldError
 		mark *orblock.UnpushedError
-		push *automation.PushError
-		pol  *automation.PolicyError
-		ue   usageError
+		// renewed: lock break found a holder still renewing its lease.
+		renewed *orblock.RenewedError
+		push    *automation.PushError
+		pol     *automation.PolicyError
+		ue      usageError
 	)
 	switch {
 	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &pol):
 		return exitInvalid
-	case errors.As(err, &held), errors.As(err, &mark):
+	case errors.As(err, &held), errors.As(err, &mark), errors.As(err, &renewed):
 		return exitLocked
 	case errors.Is(err, automation.ErrChangesPending):
 		return exitChanges
@@ -167,7 +169,7 @@ func (a *app) rootCommand() *cobra.Command {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.unlockCommand(), a.versionCommand()} {
+	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.lockCommand(), a.unlockCommand(), a.versionCommand()} {
 		c.GroupID = "repo"
 		root.AddCommand(c)
 	}
