@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -25,16 +26,15 @@ func (o *Orb) Lock(ctx context.Context) (string, *orblock.Info, error) {
 // commit on the ORB's branch, naming who broke whose lock, pushed in one atomic push with the lock's
 // removal. It returns that commit.
 func (o *Orb) BreakLock(ctx context.Context, commit string, info orblock.Info, onWatch func(time.Duration)) (string, error) {
+	return o.breakLock(ctx, commit, info, o.Checkout(), onWatch)
+}
+
+// breakLock is BreakLock for the ORB whose own checkout is checkout.
+func (o *Orb) breakLock(ctx context.Context, commit string, info orblock.Info, checkout string, onWatch func(time.Duration)) (string, error) {
 	u := info.Unpushed
-	if u != nil {
-		has, err := o.repo.Contains(u.Commit)
-		if err != nil {
-			return "", err
-		}
-		if has {
-			return "", fmt.Errorf("this checkout holds the unpushed state the lock is marked with (commit %.12s): "+
-				"run orbctl up from here instead, which pushes it and releases the lock", u.Commit)
-		}
+	if host, _ := os.Hostname(); u != nil && u.Checkout == host+":"+checkout {
+		return "", fmt.Errorf("this machine's checkout %s holds the unpushed state the lock is marked with (commit %.12s): "+
+			"run orbctl up instead, which pushes it and releases the lock", checkout, u.Commit)
 	}
 	if err := orblock.Unrenewed(ctx, o.repo, commit, info, orblock.WatchOptions{OnWatch: onWatch}); err != nil {
 		return "", err

@@ -27,7 +27,7 @@ func (a *app) configGetCommand() *cobra.Command {
 		Example: "  orbctl config get orbos:orbiter.kubernetes.version\n  orbctl config get orbos:kubeconfig --show-secrets",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}

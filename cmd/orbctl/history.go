@@ -18,7 +18,7 @@ and every change of the desired state, newest first.`,
 		Example: "  orbctl history -n 5\n  orbctl history -o json | jq '.[] | select(.outcome==\"failed\")'",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}

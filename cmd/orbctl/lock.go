@@ -33,7 +33,7 @@ seen it unchanged for its lease; orbctl lock break removes it at once, when that
 		Example: "  orbctl lock\n  orbctl lock -o json | jq .lock.holder\n  orbctl lock break",
 		Args:    subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ break removes only the lock it showed.`,
 		Example: "  orbctl lock break\n  orbctl lock break --yes -o json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}

@@ -26,12 +26,12 @@ func (a *app) nodeCommand() *cobra.Command {
 role, zone and addresses. It works from any clone of the repository, without cloud credentials.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.openSynced()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
 			defer orb.Close()
-			inv, err := automation.Inventory(orb.Checkout(), orb.Name())
+			inv, err := orb.Inventory()
 			if err != nil {
 				return err
 			}
@@ -229,12 +229,12 @@ func (a *app) completeMachines(cmd *cobra.Command, args []string, _ string) ([]s
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
-	orb, err := a.open()
+	orb, err := a.openSnapshot()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	defer orb.Close()
-	inv, _ := automation.Inventory(orb.Checkout(), orb.Name())
+	inv, _ := orb.Inventory()
 	var names []string
 	for _, m := range inv {
 		names = append(names, str(m["name"]))

@@ -225,6 +225,18 @@ func (a *app) open() (*automation.Orb, error) {
 	})
 }
 
+// openSnapshot opens a read-only view of the ORB's repository as the remote holds it now: commands
+// that only read never wait for a run that holds the ORB's checkout, nor take the ORB lock.
+func (a *app) openSnapshot() (*automation.Snapshot, error) {
+	cfg, err := orbconfig.Load(a.s.Orbconfig)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return automation.OpenSnapshot(a.ctx, automation.Options{
+		Config: cfg, Checkout: a.s.Checkout, Progress: a.errOut, Redactor: a.redactor,
+	})
+}
+
 // openSynced opens the ORB and brings its checkout up to the remote, for commands that only read.
 func (a *app) openSynced() (*automation.Orb, error) {
 	orb, err := a.open()

@@ -25,7 +25,7 @@ func (a *app) secretsCommand() *cobra.Command {
 orbctl config get KEY --show-secrets; change one with orbctl config set --secret KEY.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}

@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/orbos/orbos/stacks/program"
 )
 
 // runOnTerminal runs orbctl on a pseudo-terminal (util-linux's script) and types answer once orbctl
@@ -118,5 +121,38 @@ func TestUpOnATerminalShowsThePlanAndAsks(t *testing.T) {
 	o.mustRun("config", "set", "orbos:orbiter.kubernetes.version", "v1.31.6")
 	if r := o.run("up"); r.code != 0 || strings.Contains(r.stderr+r.stdout, askPlan) {
 		t.Fatalf("up without a terminal:\n%s", r)
+	}
+}
+
+// Commands that only read answer while an up from the same checkout holds the ORB lock and runs the
+// engine: they read a fetched snapshot of the repository, never the run's checkout, and take no lock.
+func TestReadCommandsAnswerWhileUpRuns(t *testing.T) {
+	o := newORB(t, "readers")
+	up := o.startUntil([]string{program.SlowProgramEnv + "=30s"}, "created   kubernetes:core/v1:Namespace", "up")
+	running := func() bool {
+		select {
+		case err := <-up.done:
+			up.done <- err
+			return false
+		default:
+			return true
+		}
+	}
+	st := o.mustRun("status")
+	if !regexp.MustCompile(`(?m)^Lock:\s+held by .* \(up, since `).MatchString(st.stdout) {
+		t.Fatalf("status while up runs does not show its lock:\n%s", st)
+	}
+	for _, args := range [][]string{{"status", "-o", "yaml"}, {"history"}, {"node", "list"}, {"lock"},
+		{"config", "get", "orbos:orbiter.kubernetes.version"}, {"secrets", "list"}} {
+		o.mustRun(args...)
+	}
+	if !running() {
+		t.Fatalf("the up ended before the readers answered (they may have waited for it):\n%s", up.stderr())
+	}
+	if err := up.wait(); err != nil {
+		t.Fatalf("the up: %v\n%s", err, up.stderr())
+	}
+	if st := o.mustRun("status"); !strings.Contains(st.stdout, "up succeeded") || !lockFree.MatchString(st.stdout) {
+		t.Fatalf("status after the up:\n%s", st)
 	}
 }
