@@ -27,7 +27,14 @@ PATH. Files are written with mode 0600.`,
   orbctl kubeconfig --merge ~/.kube/orbs
   orbctl kubeconfig > orb.conf
   orbctl kubeconfig --file ~/.kube/orb.conf`,
-		Args: noArgs,
+		// --merge FILE reads as --merge and an argument: take the argument as the file.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if merge == mergeDefault && len(args) == 1 {
+				merge = args[0]
+				return nil
+			}
+			return noArgs(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if file != "" && merge != "" {
 				return usageError{fmt.Errorf("--file and --merge exclude each other")}

@@ -55,6 +55,9 @@ func TestBadInputExitsWithTwo(t *testing.T) {
 		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
 		{[]string{"status", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"version", "extra"}, "takes no arguments"},
+		{[]string{"kubeconfig", "--merge", "a", "b"}, "takes no arguments"},
+		{[]string{"kubeconfig", "extra"}, "takes no arguments"},
+		{[]string{"kubeconfig", "--merge", "a", "--file", "b", "--orbconfig", open}, "exclude each other"},
 	}
 	for _, c := range cases {
 		_, errOut, code := orbctl(t, nil, c.args...)
