@@ -3,10 +3,14 @@ package automation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/orbos/orbos/automation/gitrepo"
 	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/automation/stackconfig"
 )
 
@@ -100,4 +104,32 @@ func (s *Snapshot) Lock(ctx context.Context) (string, *orblock.Info, error) { re
 // BreakLock removes the ORB lock that was shown once its holder no longer renews it (see Orb.BreakLock).
 func (s *Snapshot) BreakLock(ctx context.Context, commit string, info orblock.Info, onWatch func(time.Duration)) (string, error) {
 	return s.orb.breakLock(ctx, commit, info, s.checkout, onWatch)
+}
+
+// RunRecord says what a run did, as the status records it (see record.RunRecord).
+type RunRecord = record.RunRecord
+
+// RunOf returns the last run the status records when that run ran the desired state of commit or a
+// later one (its desired commit is commit or descends from it); nil when no such run finished yet.
+func (s *Snapshot) RunOf(commit string) (*RunRecord, error) {
+	st, err := s.Status()
+	if err != nil || st == nil || st.DesiredCommit == "" {
+		return nil, err
+	}
+	if st.DesiredCommit == commit {
+		return &st.LastRun, nil
+	}
+	r := s.orb.repo.Git()
+	ran, err := r.CommitObject(plumbing.NewHash(st.DesiredCommit))
+	if err != nil {
+		return nil, nil // a desired commit this snapshot does not hold is not a descendant of one it does
+	}
+	asked, err := r.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return nil, fmt.Errorf("reading commit %.12s: %w", commit, err)
+	}
+	if ok, err := asked.IsAncestor(ran); err != nil || !ok {
+		return nil, err
+	}
+	return &st.LastRun, nil
 }
