@@ -45,9 +45,9 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 
-## test: every test tier on real parts (installs the tools first)
+## test: every test tier on real parts (installs the tools first); the real clusters run beside the rest
 test: tools vet
-	$(GO) test -count=1 -timeout 60m ./...
+	GO=$(GO) bash hack/test.sh
 
 ## unit: the tests that need no tool
 unit:

@@ -165,3 +165,25 @@ func (c *kubeClient) deploymentAvailable(ctx context.Context, namespace, name st
 	}
 	return d.Status.AvailableReplicas > 0, nil
 }
+
+// secretValue reads one key of a Secret; found is false when the Secret or the key is absent.
+func (c *kubeClient) secretValue(ctx context.Context, namespace, name, key string) (value []byte, found bool, err error) {
+	code, body, err := c.do(ctx, http.MethodGet, "/api/v1/namespaces/"+namespace+"/secrets/"+name, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading the Secret %s/%s: %w", namespace, name, err)
+	}
+	if code == http.StatusNotFound {
+		return nil, false, nil
+	}
+	if code != http.StatusOK {
+		return nil, false, fmt.Errorf("reading the Secret %s/%s: the API server answered HTTP %d", namespace, name, code)
+	}
+	var s struct {
+		Data map[string][]byte `json:"data"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, false, fmt.Errorf("reading the Secret %s/%s: %w", namespace, name, err)
+	}
+	v, ok := s.Data[key]
+	return v, ok, nil
+}

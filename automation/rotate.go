@@ -19,7 +19,6 @@ import (
 	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/automation/statesecrets"
-	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/stacks/program"
 )
 
@@ -90,13 +89,12 @@ func (o *Orb) RotatePassphrase(ctx context.Context, passphrase string, published
 	if err != nil {
 		return nil, err
 	}
+	// After takeoff the reconciler's orbconfig Secret holds the passphrase too.
 	var kubeconfig string
-	if spec.File.Config.Reconciler != nil && spec.File.Config.Kubeconfig.IsSet() {
-		kc, err := f.Get(stacks.KeyKubeconfig, from)
-		if err != nil {
-			return nil, err
+	if r := spec.File.Config.Reconciler; r != nil && r.Image != "" {
+		if kubeconfig, err = o.clusterKubeconfig(ctx, spec); err != nil {
+			return nil, fmt.Errorf("reading the cluster's kubeconfig, to rewrite the reconciler's orbconfig: %w", err)
 		}
-		kubeconfig = kc.Value
 	}
 	salt, err := stackconfig.NewEncryptionSalt(passphrase)
 	if err != nil {
@@ -192,14 +190,27 @@ func (o *Orb) rekeyState(ctx context.Context, to config.Encrypter, salt string) 
 	return n, err
 }
 
-// rotateClusterSecret writes the new orbconfig into the in-cluster Secret and restarts the
-// reconciler's pods, which read it at start.
+// rotateClusterSecret writes the new passphrase into the in-cluster orbconfig (which keeps its own
+// repository URL and deploy key) and restarts the reconciler's pods, which read it at start.
 func (o *Orb) rotateClusterSecret(ctx context.Context, namespace, kubeconfig string, cfg *orbconfig.Config) error {
 	client, err := newKubeClient(kubeconfig)
 	if err != nil {
 		return err
 	}
-	raw, err := yaml.Marshal(cfg)
+	inCluster := *cfg
+	current, found, err := client.secretValue(ctx, namespace, program.OrbconfigSecret, "orbconfig")
+	if err != nil {
+		return err
+	}
+	if found {
+		c, err := orbconfig.Parse(current)
+		if err != nil {
+			return fmt.Errorf("the Secret %s/%s: the orbconfig in it %w", namespace, program.OrbconfigSecret, err)
+		}
+		c.Passphrase = cfg.Passphrase
+		inCluster = *c
+	}
+	raw, err := yaml.Marshal(&inCluster)
 	if err != nil {
 		return fmt.Errorf("encoding the orbconfig: %w", err)
 	}

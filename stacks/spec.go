@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -98,6 +99,10 @@ type Tool struct {
 	Version string `yaml:"version" orbos:"required"`
 }
 
+// MinReconcileInterval is the shortest reconciler interval a spec may ask for: each check fetches
+// the repository's refs, and a Git host should not see more than that from one ORB.
+const MinReconcileInterval = 5 * time.Second
+
 // Reconciler tells the in-cluster reconciler what to do.
 type Reconciler struct {
 	APIVersion string `yaml:"apiVersion" orbos:"required"`
@@ -107,6 +112,8 @@ type Reconciler struct {
 	CorrectDrift bool `yaml:"correctDrift" doc:"undo drift instead of only reporting it"`
 	// Image of the reconciler that `orbctl takeoff` deploys into the cluster; empty: none deployed.
 	Image string `yaml:"image" doc:"container image of the in-cluster reconciler (set by orbctl takeoff)"`
+	// Interval is how often the reconciler looks for a new desired commit; empty: 30s.
+	Interval string `yaml:"interval" doc:"how often the reconciler checks the repository for a new commit, e.g. 30s (default) or 2m; at least 5s"`
 }
 
 // Zitadel is the identity-management section.
@@ -313,6 +320,11 @@ func (s *Spec) validate(e *errs) {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)
 		if r.Image != "" && !pinnedImage.MatchString(r.Image) {
 			e.add("config."+KeyReconciler+".image", nil, "%s is not a pinned image reference (name:tag or name@digest)", quoteShort(r.Image))
+		}
+		if r.Interval != "" {
+			if d, err := time.ParseDuration(r.Interval); err != nil || d < MinReconcileInterval {
+				e.add("config."+KeyReconciler+".interval", nil, "%s is not a duration of at least %s, like 30s or 2m", quoteShort(r.Interval), MinReconcileInterval)
+			}
 		}
 	}
 	if z := c.Zitadel; z != nil {

@@ -47,7 +47,14 @@ func DefaultPath() string {
 
 // Load reads and checks an orbconfig file. It refuses files other users can read, because the
 // passphrase decrypts every secret of the ORB.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return load(path, 0o077) }
+
+// LoadMounted reads an orbconfig that Kubernetes mounted from a Secret into a pod whose fsGroup
+// owns it: such a file is readable by that group (mode 0440 whatever the volume's defaultMode),
+// which holds only the pod's own user; a file readable by everyone is still refused.
+func LoadMounted(path string) (*Config, error) { return load(path, 0o007) }
+
+func load(path string, forbidden os.FileMode) (*Config, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -55,23 +62,32 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("reading orbconfig: %w", err)
 	}
-	if info.Mode().Perm()&0o077 != 0 {
+	if info.Mode().Perm()&forbidden != 0 {
 		return nil, fmt.Errorf("orbconfig %s is readable by others (mode %04o): run chmod 600 %s", path, info.Mode().Perm(), path)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading orbconfig: %w", err)
 	}
+	c, err := Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("orbconfig %s %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and checks an orbconfig. Its errors never quote the content.
+func Parse(raw []byte) (*Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
 		// yaml errors can quote the offending line, which may hold the passphrase: keep only the line number.
-		return nil, fmt.Errorf("orbconfig %s is not valid YAML or has unknown fields (%s)", path, redactYAMLError(err))
+		return nil, fmt.Errorf("is not valid YAML or has unknown fields (%s)", redactYAMLError(err))
 	}
 	c.defaults()
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("orbconfig %s: %w", path, err)
+		return nil, fmt.Errorf("is incomplete: %w", err)
 	}
 	return &c, nil
 }

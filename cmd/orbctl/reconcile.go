@@ -18,8 +18,9 @@ import (
 
 func (a *app) reconcileCommand() *cobra.Command {
 	var (
-		opts   reconciler.Options
-		listen string
+		opts       reconciler.Options
+		listen     string
+		fromSecret bool
 	)
 	c := &cobra.Command{
 		Use:   "reconcile",
@@ -33,7 +34,11 @@ orbos:reconciler.suspend pauses it. It logs JSON to stderr and serves /healthz, 
 		Example: "  orbctl reconcile --interval 30s --drift-interval 5m --listen :9090",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := orbconfig.Load(a.s.Orbconfig)
+			load := orbconfig.Load
+			if fromSecret {
+				load = orbconfig.LoadMounted
+			}
+			cfg, err := load(a.s.Orbconfig)
 			if err != nil {
 				return usageError{err}
 			}
@@ -77,6 +82,7 @@ orbos:reconciler.suspend pauses it. It logs JSON to stderr and serves /healthz, 
 	f.DurationVar(&opts.BackoffBase, "backoff", 10*time.Second, "wait after the first failure; ×3 after each further one")
 	f.DurationVar(&opts.BackoffMax, "backoff-max", 10*time.Minute, "longest wait after failures")
 	f.StringVar(&listen, "listen", ":9090", "address of /healthz, /readyz and /metrics; empty: none")
+	f.BoolVar(&fromSecret, "orbconfig-from-secret", false, "the orbconfig is a Secret mounted into the pod, readable by the pod's fsGroup (as takeoff deploys it)")
 	return c
 }
 

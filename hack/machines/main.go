@@ -5,6 +5,7 @@
 //	go run ./hack/machines up DIR NAME...   # prints the inventory as JSON (name, address, port, host key)
 //	go run ./hack/machines serve DIR        # the registry and package repository for them (runs until killed)
 //	go run ./hack/machines down DIR         # removes every process, namespace, mount, interface and rule
+//	go run ./hack/machines sweep            # the same for test networks whose test binary died before its cleanups
 //
 // DIR keeps the machines' files, their login key (DIR/id_ed25519) and DIR/network.json. Names
 // cp-N are control planes, w-N workers, lb-N load balancers (then a VIP is reserved). `up` writes
@@ -41,8 +42,18 @@ type Machine struct {
 }
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "sweep" {
+		removed, err := testenv.SweepStale()
+		for _, b := range removed {
+			fmt.Printf("removed the test network %s, whose test process is gone, with its machines\n", b)
+		}
+		if err != nil {
+			fail(err)
+		}
+		return
+	}
 	if len(os.Args) < 3 || (os.Args[1] != "up" && os.Args[1] != "down" && os.Args[1] != "serve") || (os.Args[1] == "up" && len(os.Args) < 4) {
-		fmt.Fprintln(os.Stderr, "usage: machines up DIR NAME... | machines serve DIR | machines down DIR")
+		fmt.Fprintln(os.Stderr, "usage: machines up DIR NAME... | machines serve DIR | machines down DIR | machines sweep")
 		os.Exit(2)
 	}
 	dir := os.Args[2]
@@ -81,7 +92,7 @@ func main() {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		fail(err)
 	}
-	n, err := testenv.NewNetwork()
+	n, err := testenv.NewDetachedNetwork()
 	if n != nil {
 		defer func() { _ = n.Save(state) }()
 	}

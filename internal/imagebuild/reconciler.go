@@ -24,8 +24,10 @@ func Reconciler(out, ref, contextDir string) error {
 	cfg := Config{
 		Entrypoint: []string{"/usr/local/bin/orbctl"},
 		Cmd:        []string{"reconcile"},
-		Env:        []string{"PULUMI_SKIP_UPDATE_CHECK=true", "HOME=" + nonrootHome, "SSL_CERT_FILE=" + caBundle},
-		User:       fmt.Sprintf("%d:%d", nonrootUID, nonrootUID),
+		// containerd, unlike Docker, gives a container no PATH of its own: orbctl finds the Pulumi
+		// CLI, its plugin and the policy pack on it.
+		Env:  []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PULUMI_SKIP_UPDATE_CHECK=true", "HOME=" + nonrootHome, "SSL_CERT_FILE=" + caBundle},
+		User: fmt.Sprintf("%d:%d", nonrootUID, nonrootUID),
 	}
 	return Build(out, ref, cfg, func(l *Layer) error {
 		for _, b := range ReconcilerBinaries {

@@ -52,6 +52,10 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 			out["hostKey"] = k
 		}
 	}
+	if args.TypeToken == provider.KubeadmNodeType {
+		// The first control plane's admin kubeconfig, which the footprint's provider takes.
+		out["kubeconfig"] = resource.MakeSecret(resource.NewStringProperty("(known after up)"))
+	}
 	return args.Name + "-id", out, nil
 }
 

@@ -2,6 +2,7 @@
 package program
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -30,19 +31,47 @@ const KubernetesProviderVersion = "4.25.0"
 // registering the ConfigMap, so that tests can kill a run in the middle of the engine's work.
 const SlowProgramEnv = "ORBOS_TEST_PROGRAM_PAUSE"
 
+// FailProgramEnv, set to a message, makes the program fail with it after registering every resource,
+// so that tests get a failed run that changed nothing.
+const FailProgramEnv = "ORBOS_TEST_PROGRAM_FAIL"
+
 // New returns the ORB program for spec: the machines of its provider, and, while a kubeconfig names
 // an existing cluster, the ORB's footprint in it (a namespace and a ConfigMap carrying the ORB's
 // name and desired versions).
 func New(spec *stacks.Spec) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		if err := machines(ctx, spec); err != nil {
+		if err := define(ctx, spec); err != nil {
 			return err
 		}
-		if spec.File.Config.Kubeconfig.IsSet() {
-			return footprint(ctx, spec)
+		if msg := os.Getenv(FailProgramEnv); msg != "" {
+			return errors.New(msg)
 		}
 		return nil
 	}
+}
+
+// define registers the ORB's resources.
+func define(ctx *pulumi.Context, spec *stacks.Spec) error {
+	made, err := machines(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if spec.File.Config.Kubeconfig.IsSet() {
+		return footprint(ctx, spec, config.RequireSecret(ctx, stacks.KeyKubeconfig))
+	}
+	// A cluster orbos made gets its footprint once something of orbos runs in it: the reconciler,
+	// after takeoff. The footprint's provider takes the cluster's admin kubeconfig, so the engine
+	// creates it only after the first control plane answers, and deletes it before the cluster.
+	if made != nil && wantsFootprint(spec) {
+		return footprint(ctx, spec, made.Kubeconfig)
+	}
+	return nil
+}
+
+// wantsFootprint says whether a cluster orbos made needs orbos's objects in it.
+func wantsFootprint(spec *stacks.Spec) bool {
+	r := spec.File.Config.Reconciler
+	return r != nil && r.Image != ""
 }
 
 // roles maps each pool to its Kubernetes role.
@@ -58,10 +87,12 @@ func roles(spec *stacks.Spec) map[string]string {
 	return out
 }
 
-func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
+// machines makes the ORB's machines and, unless a kubeconfig names an existing cluster, the cluster
+// on them, which it returns.
+func machines(ctx *pulumi.Context, spec *stacks.Spec) (*kubeadm.Cluster, error) {
 	o := spec.File.Config.Orbiter
 	if o.Providers == nil {
-		return nil
+		return nil, nil
 	}
 	if g := o.Providers.GCE; g != nil {
 		private := config.Get(ctx, stacks.KeySSHKey)
@@ -69,7 +100,7 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		if private != "" {
 			var err error
 			if public, err = sshkey.Public(private, "orbos-"+spec.Orb); err != nil {
-				return fmt.Errorf("%s: %w", stacks.KeySSHKey, err)
+				return nil, fmt.Errorf("%s: %w", stacks.KeySSHKey, err)
 			}
 		}
 		infra, err := gce.New(ctx, spec.Orb, gce.Args{
@@ -77,13 +108,13 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 			PodCIDR: spec.Kubernetes().Networking.PodCIDR, SSHPublicKey: public, SSHPrivateKey: pulumi.ToSecret(pulumi.String(private)).(pulumi.StringOutput),
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ctx.Export("inventory", infra.Inventory)
 		ctx.Export("vips", infra.VIPs)
 		ctx.Export("sshPrivateKey", infra.SSHPrivateKey)
 		if !spec.MakesCluster() {
-			return nil
+			return nil, nil
 		}
 		key := private
 		if key == "" {
@@ -91,14 +122,14 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 		}
 		args, err := gceClusterArgs(ctx, spec, infra, pulumi.ToSecret(pulumi.String(key)).(pulumi.StringOutput))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cluster, err := kubeadm.New(ctx, spec.Orb, args, pulumi.Parent(infra))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ctx.Export("kubeconfig", cluster.Kubeconfig)
-		return nil
+		return cluster, nil
 	}
 	staticArgs := static.Args{Static: *o.Providers.Static, Roles: roles(spec)}
 	if c := spec.Kubernetes().ControlPlane; c != nil {
@@ -106,12 +137,12 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 	}
 	m, err := static.New(ctx, spec.Orb, staticArgs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx.Export("inventory", m.Inventory)
 	// Without the kubeconfig of an existing cluster, orbos makes the cluster on the machines.
 	if !spec.MakesCluster() {
-		return nil
+		return nil, nil
 	}
 	// orbctl generates the key before the first run; plans without the ORB's secrets use a placeholder.
 	key := config.Get(ctx, stacks.KeySSHKey)
@@ -129,7 +160,7 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 			HostKey: mc.HostKey, TrustRequest: req.Trust, ReplaceRequest: req.Replace,
 		}, pulumi.Parent(m))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		pins[mc.ID] = pin
 	}
@@ -147,16 +178,16 @@ func machines(ctx *pulumi.Context, spec *stacks.Spec) error {
 			Orb: spec.Orb, Pool: lb.Pool, Inventory: inventory, Interfaces: interfaces, LoadBalancing: *lb, PrivateKey: key, Pins: pins,
 		}, pulumi.Parent(m))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		args.DependsOn = lbs.Files
 	}
 	cluster, err := kubeadm.New(ctx, spec.Orb, args, pulumi.Parent(m))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx.Export("kubeconfig", cluster.Kubeconfig)
-	return nil
+	return cluster, nil
 }
 
 // gceClusterArgs makes the cluster on the GCE instances: orbos logs in at their public addresses
@@ -262,8 +293,7 @@ func clusterArgs(spec *stacks.Spec, inventory []static.Machine, pins map[string]
 	return a
 }
 
-func footprint(ctx *pulumi.Context, spec *stacks.Spec) error {
-	kubeconfig := config.RequireSecret(ctx, stacks.KeyKubeconfig)
+func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringInput) error {
 	provider, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{
 		Kubeconfig: kubeconfig,
 		// Update ConfigMaps in place: replacing one deletes it first, and readers would see it missing.

@@ -69,15 +69,21 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 				Metadata: &metav1.ObjectMetaArgs{Labels: podLabels},
 				Spec: &corev1.PodSpecArgs{
 					ServiceAccountName: sa.Metadata.Name().Elem(),
+					// A cluster of control planes only still runs its reconciler.
+					Tolerations: corev1.TolerationArray{corev1.TolerationArgs{
+						Key: pulumi.String("node-role.kubernetes.io/control-plane"), Operator: pulumi.String("Exists"), Effect: pulumi.String("NoSchedule"),
+					}},
+					// On SIGTERM (a drain of its node, a new image) a run cancels the engine and still
+					// commits and pushes its state: give it the time to.
+					TerminationGracePeriodSeconds: pulumi.Int(120),
 					SecurityContext: &corev1.PodSecurityContextArgs{
 						RunAsNonRoot: pulumi.Bool(true), RunAsUser: pulumi.Int(65532), FsGroup: pulumi.Int(65532),
 						SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 					},
 					Containers: corev1.ContainerArray{corev1.ContainerArgs{
-						Name:  pulumi.String("reconciler"),
-						Image: pulumi.String(r.Image),
-						Args: pulumi.ToStringArray([]string{"reconcile", "--orbconfig", "/etc/orbos/orbconfig",
-							"--checkout", "/var/lib/orbos/checkout", "--listen", ":9090"}),
+						Name:           pulumi.String("reconciler"),
+						Image:          pulumi.String(r.Image),
+						Args:           pulumi.ToStringArray(reconcilerArgs(r)),
 						Env:            corev1.EnvVarArray{corev1.EnvVarArgs{Name: pulumi.String("PULUMI_HOME"), Value: pulumi.String("/var/lib/orbos/pulumi")}},
 						Ports:          corev1.ContainerPortArray{corev1.ContainerPortArgs{Name: pulumi.String("metrics"), ContainerPort: pulumi.Int(9090)}},
 						LivenessProbe:  probe("/healthz"),
@@ -129,6 +135,15 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 		}},
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{svc}))...)
 	return err
+}
+
+// reconcilerArgs are the reconciler container's arguments.
+func reconcilerArgs(r *stacks.Reconciler) []string {
+	args := []string{"reconcile", "--orbconfig", "/etc/orbos/orbconfig", "--orbconfig-from-secret", "--checkout", "/var/lib/orbos/checkout", "--listen", ":9090"}
+	if r.Interval != "" {
+		args = append(args, "--interval", r.Interval)
+	}
+	return args
 }
 
 // metricsEnabled reports whether BOOM's metrics tool is on.

@@ -42,6 +42,8 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(tmp)
 	orbctlBin = filepath.Join(tmp, "orbctl")
 	build := exec.Command("go", "build", "-o", orbctlBin, "github.com/orbos/orbos/cmd/orbctl")
+	// Static (as make image-context builds them): the real-cluster takeoff puts these very binaries into the reconciler image.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building orbctl:", err)
@@ -49,6 +51,7 @@ func testMain(m *testing.M) int {
 	}
 	// The policy pack lives next to orbctl, where orbctl finds it.
 	build = exec.Command("go", "build", "-o", filepath.Join(tmp, "orbos-policy"), "github.com/orbos/orbos/cmd/orbos-policy")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: building orbos-policy:", err)

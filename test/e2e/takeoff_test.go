@@ -5,16 +5,42 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orbos/orbos/internal/sshkey"
 )
 
 // takeoff deploys the reconciler with least privilege, puts the orbconfig into a Secret that never
 // passes through Git or the state, and leaves the workstation with nothing to do.
 func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
 	o := newORB(t, "takeoff")
+	// The workstation reaches the repository by path, which the cluster cannot: refused, nothing changed.
+	head := o.remoteHead()
 	r := o.run("takeoff", "--image", "registry.example/orbos:v0.1.0", "--wait-ready", "0")
+	if r.code == 0 || !strings.Contains(r.stderr, "cannot reach the repository") || !strings.Contains(r.stderr, "--repository") || o.remoteHead() != head {
+		t.Fatalf("takeoff with a repository only this machine reaches:\n%s", r)
+	}
+	key, _, err := sshkey.Generate("reconciler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile, knownHosts := filepath.Join(t.TempDir(), "deploy_key"), filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, hostKey, err := sshkey.Generate("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(knownHosts, []byte("git.example.invalid "+hostKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const inClusterRepo = "ssh://git@git.example.invalid/orbs/takeoff.git"
+	r = o.run("takeoff", "--image", "registry.example/orbos:v0.1.0", "--wait-ready", "0",
+		"--repository", inClusterRepo, "--deploy-key", keyFile, "--known-hosts", knownHosts)
 	if r.code != 0 || !strings.Contains(r.stdout, "the reconciler has taken over") {
 		t.Fatalf("takeoff:\n%s", r)
 	}
@@ -55,8 +81,9 @@ func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
 			passphrase = v
 		}
 	}
-	if passphrase == "" || !strings.Contains(string(got), passphrase) {
-		t.Fatal("the Secret does not hold the orbconfig")
+	if passphrase == "" || !strings.Contains(string(got), passphrase) || !strings.Contains(string(got), "repository: "+inClusterRepo) ||
+		!strings.Contains(string(got), "PRIVATE KEY") {
+		t.Fatal("the Secret does not hold the orbconfig with the repository as the cluster reaches it")
 	}
 	for _, f := range []string{".pulumi/stacks/orbos/takeoff.json", "status/takeoff.yaml", "Pulumi.takeoff.yaml"} {
 		if strings.Contains(o.remoteFile(f), passphrase) {
@@ -76,8 +103,8 @@ func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
 	}
 	_, secret = kube(t, "/api/v1/namespaces/"+o.namespace()+"/secrets/orbconfig")
 	got, _ = base64.StdEncoding.DecodeString(secret["data"].(map[string]any)["orbconfig"].(string))
-	if !strings.Contains(string(got), rotated) || strings.Contains(string(got), passphrase) {
-		t.Fatal("the in-cluster Secret does not hold the rotated passphrase")
+	if !strings.Contains(string(got), rotated) || strings.Contains(string(got), passphrase) || !strings.Contains(string(got), "repository: "+inClusterRepo) {
+		t.Fatal("the in-cluster Secret does not hold the rotated passphrase with its own repository")
 	}
 	o.mustRun("preview", "--expect-no-changes")
 

@@ -113,7 +113,8 @@ func (n *Network) NewMachine(name, dir string, o MachineOptions) (*Machine, erro
 	if err := m.start(); err != nil {
 		return nil, fmt.Errorf("test machine %s: %w", name, err)
 	}
-	return m, nil
+	// Recorded with its mount namespace, so that a sweep finds its processes.
+	return m, n.register()
 }
 
 func (m *Machine) path(p ...string) string { return filepath.Join(append([]string{m.Dir}, p...)...) }
@@ -442,3 +443,26 @@ func (m *Machine) removeCgroups() {
 }
 
 func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// Authorize lets the holder of a key (an authorized_keys line) log in as root too, e.g. a deploy
+// key when the machine serves a Git repository over SSH.
+func (m *Machine) Authorize(publicKey string) error {
+	f, err := os.OpenFile(m.path("authorized_keys"), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("testenv: authorizing a key on %s: %w", m.Name, err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintln(f, strings.TrimSpace(publicKey)); err != nil {
+		return fmt.Errorf("testenv: authorizing a key on %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+// KnownHosts is the known_hosts line that pins the machine's sshd.
+func (m *Machine) KnownHosts() string {
+	host := m.Address
+	if m.Port != 22 {
+		host = fmt.Sprintf("[%s]:%d", m.Address, m.Port)
+	}
+	return host + " " + strings.TrimSpace(m.HostKey)
+}

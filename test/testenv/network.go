@@ -33,6 +33,10 @@ type Network struct {
 	// Machines are the machines started on it, in order.
 	Machines []*Machine
 	Next     int
+	// Owner is the process that made the network (see SweepStale).
+	Owner int
+
+	detached bool // not recorded for SweepStale
 
 	mu sync.Mutex
 }
@@ -56,8 +60,15 @@ func StartNetwork(t testing.TB) *Network {
 }
 
 // NewNetwork creates a network for machines; Destroy removes it with its machines. On error, what
-// was made is in the returned network (when not nil) for Destroy to remove.
-func NewNetwork() (*Network, error) {
+// was made is in the returned network (when not nil) for Destroy to remove. The network is recorded
+// for SweepStale until Destroy.
+func NewNetwork() (*Network, error) { return newNetwork(false) }
+
+// NewDetachedNetwork is NewNetwork for machines that outlive the process that makes them (make
+// demo's): the caller keeps its record (Save) and SweepStale never takes it.
+func NewDetachedNetwork() (*Network, error) { return newNetwork(true) }
+
+func newNetwork(detached bool) (*Network, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("test machines need root (network, mount and UTS namespaces)")
 	}
@@ -65,7 +76,7 @@ func NewNetwork() (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Network{ID: randomHex(3), Next: 10, Sysctls: map[string]string{}, Prefix: prefix, Gateway: prefix.Addr().Next()}
+	n := &Network{ID: randomHex(3), Next: 10, Sysctls: map[string]string{}, Prefix: prefix, Gateway: prefix.Addr().Next(), detached: detached}
 	n.Bridge = "obr" + n.ID
 	for _, s := range globalSysctls {
 		if b, err := os.ReadFile("/proc/sys/" + s); err == nil {
@@ -82,7 +93,7 @@ func NewNetwork() (*Network, error) {
 			return n, fmt.Errorf("network %s: %w", n.Bridge, err)
 		}
 	}
-	return n, nil
+	return n, n.register()
 }
 
 // Save writes the network and its machines to path, for LoadNetwork in another process (make demo
@@ -142,6 +153,7 @@ func (n *Network) Destroy() {
 	for s, v := range n.Sysctls {
 		_ = os.WriteFile("/proc/sys/"+s, []byte(v+"\n"), 0o644)
 	}
+	n.unregister()
 }
 
 // freePrefix picks a /24 of 10.250.0.0/16 that no route of this machine covers yet, so that test
