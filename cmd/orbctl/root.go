@@ -144,7 +144,7 @@ func (a *app) rootCommand() *cobra.Command {
 			return cmd.Help()
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !validOutput(a.s.Output) {
+			if !validOutput(a.s.Output) && !(a.s.Output == outputMarkdown && cmd.Name() == "preview") {
 				return usageError{fmt.Errorf("--output must be text, json or yaml, not %q", a.s.Output)}
 			}
 			return nil

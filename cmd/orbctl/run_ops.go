@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/automation/orbconfig"
 	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/stacks/program"
 )
@@ -73,16 +74,24 @@ func (a *app) previewCommand() *cobra.Command {
 		ro       automation.RunOptions
 		mocks    bool
 		specFile string
+		ref      string
 	)
 	c := &cobra.Command{
 		Use:   "preview",
 		Short: "Show what `up` would change, as a diff, without changing anything",
 		Long: `preview validates the desired state, then lets the engine compute the plan and prints it:
 + create, ~ update (with each changed property, old => new), - delete, +- replace.
-It takes no lock and makes no commit.`,
+It takes no lock and makes no commit.
+
+--ref previews a proposal: the desired state of another branch (or a pull request's head, e.g.
+refs/pull/7/head) against the state the ORB runs now, with the policy pack, in a scratch checkout
+of its own; main and the ORB lock stay untouched. -o markdown prints a summary fit for a
+pull-request comment: the verdicts of the spec checks and the policy pack, and the changes. For CI:
+exit 0 passes, 2 an invalid desired state or a policy violation, 1 a preview that failed otherwise.`,
 		Example: `  orbctl preview
   orbctl preview --expect-no-changes   # exit 5 when the cluster differs from the repository
-  orbctl preview -o json | jq .changes`,
+  orbctl preview -o json | jq .changes
+  orbctl preview --ref "$PROPOSAL_BRANCH" -o markdown > comment.md   # in the ORB repository's CI`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if mocks {
@@ -91,9 +100,16 @@ It takes no lock and makes no commit.`,
 			if specFile != "" {
 				return usageError{fmt.Errorf("--spec needs --mocks")}
 			}
+			if ref != "" {
+				return a.previewProposal(ref, ro)
+			}
+			if a.s.Output == outputMarkdown {
+				return a.previewMarkdown(ro)
+			}
 			return a.runOp(automation.Preview, ro)
 		},
 	}
+	c.Flags().StringVar(&ref, "ref", "", "preview the desired state of this branch or ref (a proposal) against the ORB's current state")
 	c.Flags().BoolVar(&ro.ExpectNoChanges, "expect-no-changes", false, "fail with exit code 5 when the preview finds changes")
 	c.Flags().BoolVar(&ro.NoPolicy, "no-policy", false, "skip orbos's policy pack (it runs by default)")
 	c.Flags().BoolVar(&mocks, "mocks", false, "plan against mocks of every cloud (for GCE and Cloudflare where their providers cannot run): every resource with its inputs")
@@ -226,4 +242,47 @@ func (a *app) confirmDestroy() error {
 		return automation.ErrNotConfirmed
 	}
 	return nil
+}
+
+// previewProposal previews the desired state of ref against the ORB's current state.
+func (a *app) previewProposal(ref string, ro automation.RunOptions) error {
+	cfg, err := orbconfig.Load(a.s.Orbconfig)
+	if err != nil {
+		return usageError{err}
+	}
+	if _, err := automation.ProposalRef(ref); err != nil {
+		return usageError{fmt.Errorf("--ref: %w", err)}
+	}
+	p, err := automation.OpenProposal(a.ctx, automation.Options{
+		Config: cfg, Checkout: a.s.Checkout, Progress: a.errOut, Redactor: a.redactor,
+	}, ref)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	res, err := p.Preview(a.ctx, ro)
+	return a.printPreview(res, ref, err)
+}
+
+// previewMarkdown previews the ORB's own desired state, printing markdown.
+func (a *app) previewMarkdown(ro automation.RunOptions) error {
+	orb, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer orb.Close()
+	res, err := orb.Run(a.ctx, automation.Preview, ro)
+	return a.printPreview(res, "", err)
+}
+
+func (a *app) printPreview(res *automation.Result, ref string, err error) error {
+	switch {
+	case a.s.Output == outputMarkdown:
+		writeMarkdown(a.out, res, ref, err)
+	case a.structured():
+		return errors.Join(err, a.print(res))
+	default:
+		a.printResult(res)
+	}
+	return err
 }
