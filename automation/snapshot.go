@@ -98,6 +98,9 @@ func (s *Snapshot) Secrets(ctx context.Context) ([]string, error) { return s.orb
 // StackFile reads and parses the desired-state file.
 func (s *Snapshot) StackFile() (*stackconfig.File, []byte, error) { return s.orb.StackFile() }
 
+// Kubeconfig returns the admin kubeconfig of the cluster orbos made (see Orb.Kubeconfig).
+func (s *Snapshot) Kubeconfig(ctx context.Context) (string, error) { return s.orb.Kubeconfig(ctx) }
+
 // Lock returns the ORB lock as the remote holds it: its commit and what it says (nil when unlocked).
 func (s *Snapshot) Lock(ctx context.Context) (string, *orblock.Info, error) { return s.orb.Lock(ctx) }
 

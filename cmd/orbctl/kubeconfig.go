@@ -39,7 +39,7 @@ PATH. Files are written with mode 0600.`,
 			if file != "" && merge != "" {
 				return usageError{fmt.Errorf("--file and --merge exclude each other")}
 			}
-			orb, err := a.openSynced()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
