@@ -254,6 +254,9 @@ func baseClusterArgs(spec *stacks.Spec) kubeadm.Args {
 		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
 		Runtime: host.Runtime{CgroupDriver: k.CgroupDriver, SharedKernel: k.SharedKernel, IgnorePreflightErrors: k.IgnorePreflightErrors},
 	}
+	if k.Kubelet != nil && len(k.Kubelet.EvictionHard) > 0 {
+		a.Runtime.EvictionHard = k.Kubelet.EvictionHard
+	}
 	if s := k.Sources; s != nil {
 		a.Runtime.ImageRepository = s.ImageRepository
 		if r := s.PackageRepository; r != nil {

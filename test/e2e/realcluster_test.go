@@ -118,6 +118,7 @@ func newRealORB(t *testing.T, env *realEnv, name string, controlPlanes, workers,
       cgroupDriver: cgroupfs
       sharedKernel: true
       ignorePreflightErrors: [HTTPProxyCIDR]
+      kubelet: {evictionHard: {memory.available: 100Mi, nodefs.available: "1%%", imagefs.available: "1%%"}}
       sources:
         imageRepository: %s
         registries: [{host: "%s", mirrors: ["http://%s"]}]
@@ -309,6 +310,12 @@ func TestRealCluster(t *testing.T) {
 		}
 		if out := m.MustRun(t, "ctr -n k8s.io images ls -q | grep -c "+strings.SplitN(env.imageRepository, "/", 2)[0]+" || true"); strings.TrimSpace(out) == "0" {
 			t.Errorf("%s: no image pulled from the ORB's registry", name)
+		}
+	}
+	// The kubelets evict by the spec's thresholds, the joined one's from the cluster's configuration.
+	for _, node := range []string{"cp-1", "w-1"} {
+		if cfg := k.mustKubectl("get", "--raw", "/api/v1/nodes/"+node+"/proxy/configz"); !strings.Contains(cfg, `"imagefs.available":"1%"`) {
+			t.Errorf("%s's kubelet does not evict by the spec's thresholds: %s", node, cfg)
 		}
 	}
 	k.smoke(2)
