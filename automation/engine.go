@@ -52,9 +52,10 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if err != nil {
 		return err
 	}
-	if op == Up && len(packs) > 0 {
+	if op == Up && (len(packs) > 0 || ro.Confirm != nil) {
 		// Stack policies are judged when the program has finished, which in an up is after the
 		// changes were made: judge them on a preview first, so that a violation changes nothing.
+		// The same preview is the plan shown before asking.
 		if err := o.policyCheck(ctx, stack, packs, ro); err != nil {
 			return err
 		}
@@ -137,15 +138,17 @@ func (o *Orb) progressWriter() io.Writer {
 }
 
 // policyCheck previews with the policy packs and fails, before anything changes, on a violation.
+// With ro.Confirm it shows the plan and asks it.
 func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string, ro RunOptions) error {
 	w := o.progressWriter()
-	// Only what the policies say is shown; the plan itself follows as the up's progress.
+	// Only what the policies say is shown, unless the plan is asked about; else the plan itself
+	// follows as the up's progress.
 	prog := newProgress(nil, true)
 	ch := make(chan events.EngineEvent)
 	consumed := make(chan struct{})
 	go func() {
 		for ev := range ch {
-			if ev.PolicyEvent != nil {
+			if ev.PolicyEvent != nil || ro.Confirm != nil {
 				prog.w = w
 			}
 			prog.handle(ev.EngineEvent)
@@ -168,7 +171,19 @@ func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string,
 	if err != nil {
 		return o.engineError(Preview, err, prog.errors)
 	}
-	return nil
+	if ro.Confirm == nil {
+		return nil
+	}
+	changes := map[string]int{}
+	for _, s := range prog.Steps() {
+		if s.Op != "refresh" && s.Op != "same" {
+			changes[s.Op]++
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	return ro.Confirm(ctx, changes)
 }
 
 func redactAll(o *Orb, list []string) []string {

@@ -49,6 +49,8 @@ type Orb struct {
 	repo     *gitrepo.Repo
 	flock    *os.File
 	redactor *Redactor
+	// readOnly marks a Snapshot's checkout: it is brought to the remote once, when it is opened.
+	readOnly bool
 }
 
 // DefaultCheckout is the checkout orbctl keeps for an ORB: one per ORB and repository URL.
@@ -170,6 +172,9 @@ func (o *Orb) crypter(f *stackconfig.File) (config.Crypter, error) {
 // read-only commands. A checkout whose unpushed state cannot be merged keeps its own view (the next
 // run says what to do).
 func (o *Orb) Sync(ctx context.Context) error {
+	if o.readOnly {
+		return nil
+	}
 	if err := o.repo.Fetch(ctx); err != nil {
 		return err
 	}

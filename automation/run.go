@@ -42,6 +42,10 @@ type RunOptions struct {
 	Refresh bool
 	// NoPolicy skips orbos's policy pack, which previews and ups run by default; the run's commit says so.
 	NoPolicy bool
+	// Confirm, when set, is asked before an up changes anything, under the lock: the plan (the changes
+	// a preview found, each shown as progress) was just printed. An error (ErrNotConfirmed) stops the
+	// run, which then records nothing. A plan without changes is not asked about.
+	Confirm func(ctx context.Context, changes map[string]int) error
 }
 
 // Result is what a run did; it is also orbctl's JSON output.
@@ -146,8 +150,8 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	}()
 	runErr := o.engine(runCtx, op, spec, res, ro)
 	var blocked *PolicyError
-	if errors.As(runErr, &blocked) && op == Up {
-		// Refused before anything changed: like an invalid spec, nothing to record.
+	if (errors.As(runErr, &blocked) || errors.Is(runErr, ErrNotConfirmed)) && op == Up {
+		// Refused or declined before anything changed: like an invalid spec, nothing to record.
 		res.Outcome = Failed
 		return errors.Join(runErr, o.repo.Discard(txn.IsState), o.publish(saveCtx(), t, res))
 	}

@@ -21,6 +21,8 @@ const (
 	KeyValue     = "Orbos-Value"
 	// KeyPolicy says the policy pack did not run (--no-policy).
 	KeyPolicy = "Orbos-Policy"
+	// KeyLockHolder names the holder of a lock that `orbctl lock break` removed (KeyHolder broke it).
+	KeyLockHolder = "Orbos-Lock-Holder"
 )
 
 // PolicySkipped is KeyPolicy's value when the run skipped the policy pack.

@@ -8,13 +8,13 @@ import (
 )
 
 func (a *app) configCommand() *cobra.Command {
-	c := &cobra.Command{
+	c := group(&cobra.Command{
 		Use:   "config",
 		Short: "Read and change the desired state (Pulumi.<orb>.yaml)",
 		Long: `config reads and changes values of the desired state by key: a config namespace and key,
 then a path into it, e.g. orbos:orbiter.kubernetes.version. Every change is validated with the
 whole spec first, then committed and pushed as one commit; comments in the file stay.`,
-	}
+	})
 	c.AddCommand(a.configGetCommand(), a.configSetCommand())
 	return c
 }
@@ -27,7 +27,7 @@ func (a *app) configGetCommand() *cobra.Command {
 		Example: "  orbctl config get orbos:orbiter.kubernetes.version\n  orbctl config get orbos:kubeconfig --show-secrets",
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
@@ -36,8 +36,8 @@ func (a *app) configGetCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(v)
+			if a.structured() {
+				return a.print(v)
 			}
 			fmt.Fprintln(a.out, v.Value)
 			return nil
@@ -91,8 +91,8 @@ written. The value comes from the argument, from --from-file, or from stdin when
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(map[string]any{"key": args[0], "secret": secret, "commit": commit})
+			if a.structured() {
+				return a.print(map[string]any{"key": args[0], "secret": secret, "commit": commit})
 			}
 			if commit == "" {
 				fmt.Fprintf(a.out, "%s already had that value: no commit\n", args[0])

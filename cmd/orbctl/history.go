@@ -18,7 +18,7 @@ and every change of the desired state, newest first.`,
 		Example: "  orbctl history -n 5\n  orbctl history -o json | jq '.[] | select(.outcome==\"failed\")'",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
@@ -27,8 +27,8 @@ and every change of the desired state, newest first.`,
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(entries)
+			if a.structured() {
+				return a.print(entries)
 			}
 			w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "COMMIT\tWHEN\tOPERATION\tOUTCOME\tCHANGES\tSUBJECT")

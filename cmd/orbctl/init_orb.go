@@ -55,8 +55,8 @@ secret of the ORB.`,
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(res)
+			if a.structured() {
+				return a.print(res)
 			}
 			fmt.Fprintf(a.out, "created the ORB %s in %s (commit %.12s)\n", res.Orb, res.Repository, res.Commit)
 			fmt.Fprintf(a.out, "orbconfig written to %s (mode 0600): it holds the passphrase of every secret; keep it safe\n", res.Orbconfig)

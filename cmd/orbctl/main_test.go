@@ -41,18 +41,31 @@ func TestBadInputExitsWithTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"status", "--output", "yaml"}, "--output must be text or json"},
+		{[]string{"status", "--output", "xml"}, "--output must be text, json or yaml"},
 		{[]string{"up", "now"}, "takes no arguments"},
 		{[]string{"up", "--no-such-flag"}, "unknown flag"},
 		{[]string{"status", "--orbconfig", filepath.Join(dir, "missing")}, "orbctl init"},
 		{[]string{"status", "--orbconfig", open}, "chmod 600"},
 		{[]string{"init", "--orb", "Bad_Name", "--repo", "/r", "--orbconfig", filepath.Join(dir, "new")}, "--orb"},
 		{[]string{"config", "get"}, "accepts 1 arg"},
+		{[]string{"stauts"}, `unknown command "stauts" for "orbctl"; did you mean status?`},
+		{[]string{"node", "reboto", "m-1"}, `unknown command "reboto" for "orbctl node"; did you mean reboot?`},
+		{[]string{"secrets", "show"}, `unknown command "show" for "orbctl secrets"`},
+		{[]string{"completion", "tcsh"}, `unknown command "tcsh" for "orbctl completion"`},
+		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
+		{[]string{"status", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"version", "extra"}, "takes no arguments"},
+		{[]string{"kubeconfig", "--merge", "a", "b"}, "takes no arguments"},
+		{[]string{"kubeconfig", "extra"}, "takes no arguments"},
+		{[]string{"kubeconfig", "--merge", "a", "--file", "b", "--orbconfig", open}, "exclude each other"},
 	}
 	for _, c := range cases {
 		_, errOut, code := orbctl(t, nil, c.args...)
 		if code != exitInvalid || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errOut, exitInvalid, c.want)
+		}
+		if !strings.Contains(errOut, "--help' for usage.") {
+			t.Errorf("%v: no usage hint in %q", c.args, errOut)
 		}
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/spf13/cobra"
 
@@ -15,10 +18,10 @@ import (
 )
 
 func (a *app) nodeCommand() *cobra.Command {
-	c := &cobra.Command{
+	c := group(&cobra.Command{
 		Use:   "node",
 		Short: "The ORB's machines",
-	}
+	})
 	c.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the machines from the inventory in the ORB's state (no cloud access needed)",
@@ -26,17 +29,17 @@ func (a *app) nodeCommand() *cobra.Command {
 role, zone and addresses. It works from any clone of the repository, without cloud credentials.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.openSynced()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
 			defer orb.Close()
-			inv, err := automation.Inventory(orb.Checkout(), orb.Name())
+			inv, err := orb.Inventory()
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(inv)
+			if a.structured() {
+				return a.print(inv)
 			}
 			if len(inv) == 0 {
 				fmt.Fprintln(a.out, "no machines in the state: the ORB has no provider, or no run has created them yet")
@@ -99,8 +102,8 @@ replace), a machine presenting another key than the pinned one is refused.`,
 				}
 			}
 			if pinned == presented {
-				if a.json() {
-					return a.printJSON(map[string]string{"machine": id, "fingerprint": fp, "commit": ""})
+				if a.structured() {
+					return a.print(map[string]string{"machine": id, "fingerprint": fp, "commit": ""})
 				}
 				fmt.Fprintf(a.out, "machine %s presents the pinned host key %s: nothing to trust\n", id, fp)
 				return nil
@@ -120,8 +123,8 @@ replace), a machine presenting another key than the pinned one is refused.`,
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(map[string]string{"machine": id, "fingerprint": fp, "commit": commit})
+			if a.structured() {
+				return a.print(map[string]string{"machine": id, "fingerprint": fp, "commit": commit})
 			}
 			fmt.Fprintf(a.out, "trusted %s for %s in %.12s; the next run (orbctl up, or the reconciler) pins it\n", fp, id, commit)
 			return nil
@@ -132,32 +135,115 @@ replace), a machine presenting another key than the pinned one is refused.`,
 }
 
 func (a *app) nodeRequestCommand(what, short, long string) *cobra.Command {
-	return &cobra.Command{
-		Use:               what + " MACHINE",
-		Short:             short,
-		Long:              long,
+	var (
+		apply, wait bool
+		timeout     time.Duration
+	)
+	c := &cobra.Command{
+		Use:   what + " MACHINE [--apply] [--wait]",
+		Short: short,
+		Long: long + `
+
+With --apply, orbctl carries the request out at once: it runs up from here right after the request's
+commit. With --wait, it returns only once a run has carried the request out, and fails if that run
+failed: with --apply it waits for the ORB lock when another run holds it; without, it waits for the
+next run of someone else (the reconciler, or another orbctl up), up to --timeout.`,
+		Example:           fmt.Sprintf("  orbctl node %[1]s w-1\n  orbctl node %[1]s w-1 --apply\n  orbctl node %[1]s w-1 --wait --timeout 20m   # the reconciler carries it out", what),
 		Args:              exactArgs(1),
 		ValidArgsFunction: a.completeMachines,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.openSynced()
+			id := args[0]
+			if wait && apply && a.s.LockWait == 0 {
+				a.s.LockWait = timeout
+			}
+			orb, err := a.open()
 			if err != nil {
 				return err
 			}
 			defer orb.Close()
-			if _, err := orb.Machine(cmd.Context(), args[0]); err != nil && !errors.Is(err, automation.ErrHostKeyUnknown) {
+			if err := orb.Sync(cmd.Context()); err != nil {
 				return err
 			}
-			commit, err := orb.RequestNode(cmd.Context(), args[0], what)
+			if _, err := orb.Machine(cmd.Context(), id); err != nil && !errors.Is(err, automation.ErrHostKeyUnknown) {
+				return err
+			}
+			commit, err := orb.RequestNode(cmd.Context(), id, what)
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(map[string]string{"machine": args[0], "request": what, "commit": commit})
+			out := nodeRequestResult{Machine: id, Request: what, Commit: commit}
+			switch {
+			case apply:
+				if !a.structured() {
+					fmt.Fprintf(a.out, "requested %s of %s in %.12s; carrying it out with up\n", what, id, commit)
+				}
+				res, err := orb.Run(a.ctx, automation.Up, automation.RunOptions{Message: what + " " + id})
+				out.Run = res
+				if a.structured() {
+					return errors.Join(err, a.print(out))
+				}
+				a.printResult(res)
+				return err
+			case wait:
+				orb.Close() // others may run from this checkout meanwhile
+				fmt.Fprintf(a.errOut, "requested %s of %s in %.12s; waiting (up to %s) for a run, the reconciler's or an orbctl up, to carry it out\n", what, id, commit, timeout)
+				run, err := a.waitForRun(commit, timeout)
+				if err != nil {
+					return err
+				}
+				out.Ran = run
+				if a.structured() {
+					err = a.print(out)
+				} else {
+					fmt.Fprintf(a.out, "%s of %s carried out by %s run %s of %s: %s\n", what, id, run.Operation, run.RunID, run.Holder, run.Outcome)
+				}
+				if run.Outcome != automation.Succeeded {
+					return errors.Join(err, fmt.Errorf("the run that carried out the %s of %s %s: %s", what, id, run.Outcome, run.Error))
+				}
+				return err
 			}
-			fmt.Fprintf(a.out, "requested %s of %s in %.12s; the next run (orbctl up, or the reconciler) carries it out\n", what, args[0], commit)
+			if a.structured() {
+				return a.print(out)
+			}
+			fmt.Fprintf(a.out, "requested %s of %s in %.12s; the next run (orbctl up, or the reconciler) carries it out\n", what, id, commit)
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&apply, "apply", false, "carry the request out at once with an up from here")
+	c.Flags().BoolVar(&wait, "wait", false, "return once a run has carried the request out (with --apply: wait for the ORB lock too)")
+	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "with --wait: how long to wait")
+	return c
+}
+
+// nodeRequestResult is what node reboot and node replace print with -o json or yaml.
+type nodeRequestResult struct {
+	Machine string `json:"machine"`
+	Request string `json:"request"`
+	// Commit is the request's commit.
+	Commit string `json:"commit"`
+	// Run is the up that carried it out (--apply).
+	Run *automation.Result `json:"run,omitempty"`
+	// Ran is the run of somebody else that carried it out (--wait).
+	Ran *automation.RunRecord `json:"ran,omitempty"`
+}
+
+// waitForRun waits until the ORB's status records a finished run of the desired state of commit or
+// a later one, reading a fresh snapshot every few seconds.
+func (a *app) waitForRun(commit string, timeout time.Duration) (*automation.RunRecord, error) {
+	var run *automation.RunRecord
+	err := wait.PollUntilContextTimeout(a.ctx, 3*time.Second, timeout, true, func(context.Context) (bool, error) {
+		snap, err := a.openSnapshot()
+		if err != nil {
+			return false, err
+		}
+		defer snap.Close()
+		run, err = snap.RunOf(commit)
+		return run != nil, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("waiting for a run of %.12s: %w", commit, err)
+	}
+	return run, nil
 }
 
 func (a *app) nodeExecCommand() *cobra.Command {
@@ -229,12 +315,12 @@ func (a *app) completeMachines(cmd *cobra.Command, args []string, _ string) ([]s
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
-	orb, err := a.open()
+	orb, err := a.openSnapshot()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	defer orb.Close()
-	inv, _ := automation.Inventory(orb.Checkout(), orb.Name())
+	inv, _ := orb.Inventory()
 	var names []string
 	for _, m := range inv {
 		names = append(names, str(m["name"]))

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
@@ -60,10 +60,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 	}
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetIn(in)
-	root.SetOut(out)
-	root.SetErr(errOut)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -74,6 +71,13 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 	}
 	// With --output json, a run's result (with its error) is already on stdout; stderr is for humans.
 	fmt.Fprintf(errOut, "orbctl: %s\n", a.redactor.String(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) && cmd != nil {
+		if cmd.Name() == "help" {
+			cmd = root
+		}
+		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
 	return exitCode(ctx, err)
 }
 
@@ -82,14 +86,16 @@ func exitCode(ctx context.Context, err error) int {
 		ve   *stacks.ValidationError
 		held *orblock.HeldError
 		mark *orblock.UnpushedError
-		push *automation.PushError
-		pol  *automation.PolicyError
-		ue   usageError
+		// renewed: lock break found a holder still renewing its lease.
+		renewed *orblock.RenewedError
+		push    *automation.PushError
+		pol     *automation.PolicyError
+		ue      usageError
 	)
 	switch {
 	case errors.As(err, &ve), errors.As(err, &ue), errors.As(err, &pol):
 		return exitInvalid
-	case errors.As(err, &held), errors.As(err, &mark):
+	case errors.As(err, &held), errors.As(err, &mark), errors.As(err, &renewed):
 		return exitLocked
 	case errors.Is(err, automation.ErrChangesPending):
 		return exitChanges
@@ -109,7 +115,7 @@ orbctl clones it, takes the ORB lock, runs the Pulumi engine and commits and pus
 after every run, failed and interrupted ones included. Only the orbconfig file, which holds the
 repository URL and the passphrase of the secrets, lives outside the repository.
 
-Exit codes: 0 ok, 1 failed, 2 invalid flags or spec, or refused by policy (nothing done), 3 ORB locked by another run
+Exit codes: 0 ok, 1 failed, 2 unknown command, invalid flags, arguments or spec, or refused by policy (nothing done), 3 ORB locked by another run
 (or marked with state another checkout never pushed: see unlock), 4 state committed locally but not pushed, 5 preview found changes (--expect-no-changes), 130 interrupted;
 node exec exits with the remote command's code.`
 
@@ -122,6 +128,7 @@ const rootExample = `  # Create an ORB in an empty repository and deploy it
   ORBOS_CONFIG=./orbconfig orbctl status --output json`
 
 func (a *app) rootCommand() *cobra.Command {
+	var showVersion bool
 	root := &cobra.Command{
 		Use:           "orbctl",
 		Short:         "Operate ORBs: GitOps-managed Kubernetes clusters on Pulumi",
@@ -129,36 +136,82 @@ func (a *app) rootCommand() *cobra.Command {
 		Example:       rootExample,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if showVersion {
+				return a.printVersion()
+			}
+			return cmd.Help()
+		},
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if a.s.Output != "text" && a.s.Output != "json" {
-				return usageError{fmt.Errorf("--output must be text or json, not %q", a.s.Output)}
+			if !validOutput(a.s.Output) && !(a.s.Output == outputMarkdown && cmd.Name() == "preview") {
+				return usageError{fmt.Errorf("--output must be text, json or yaml, not %q", a.s.Output)}
 			}
 			return nil
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.Flags().BoolVar(&showVersion, "version", false, "show the versions of orbctl, the Pulumi engine, the providers and the spec (as orbctl version)")
 	pf := root.PersistentFlags()
 	defaultConfig := a.s.Orbconfig
 	if defaultConfig == "" {
 		defaultConfig = orbconfig.DefaultPath()
 	}
 	pf.StringVar(&a.s.Orbconfig, "orbconfig", defaultConfig, "the orbconfig file: repository URL and passphrase of the ORB [$ORBOS_CONFIG]")
-	pf.StringVarP(&a.s.Output, "output", "o", a.s.Output, "output format: text or json [$ORBOS_OUTPUT]")
+	pf.StringVarP(&a.s.Output, "output", "o", a.s.Output, "output format: text, json or yaml [$ORBOS_OUTPUT]")
 	pf.StringVar(&a.s.Checkout, "checkout", a.s.Checkout, "local checkout of the ORB repository (default: a cache directory per ORB) [$ORBOS_CHECKOUT]")
 	pf.DurationVar(&a.s.LockWait, "lock-wait", a.s.LockWait, "how long to wait for another run holding the ORB lock; 0 fails at once [$ORBOS_LOCK_WAIT]")
 	pf.DurationVar(&a.s.LockTTL, "lock-ttl", a.s.LockTTL, "lease of the ORB lock, renewed while the run lasts; a waiter takes it over once it has seen it unchanged that long [$ORBOS_LOCK_TTL]")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "run", Title: "Run the ORB:"}, &cobra.Group{ID: "repo", Title: "Read and change the ORB repository:"})
 	for _, c := range []*cobra.Command{a.initCommand(), a.previewCommand(), a.upCommand(), a.refreshCommand(), a.destroyCommand(), a.reconcileCommand(), a.takeoffCommand()} {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.unlockCommand()} {
+	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.lockCommand(), a.unlockCommand(), a.versionCommand()} {
 		c.GroupID = "repo"
 		root.AddCommand(c)
 	}
+	root.SetHelpCommand(helpCommand(root))
+	// cobra adds its completion command when it runs; add it now to refuse unknown shells too
+	// (it keeps the writer it sees now).
+	root.SetIn(a.in)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			group(c)
+		}
+	}
 	return root
+}
+
+// helpCommand is cobra's help command, except that an unknown topic is a usage error.
+func helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "help shows the help of any command, e.g. orbctl help node list.",
+		ValidArgsFunction: func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			cmd, _, _ := root.Find(args)
+			var names []string
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return usageError{fmt.Errorf("unknown help topic %q", strings.Join(args, " "))}
+			}
+			return cmd.Help()
+		},
+	}
 }
 
 // open loads the orbconfig and opens the ORB's checkout.
@@ -169,6 +222,18 @@ func (a *app) open() (*automation.Orb, error) {
 	}
 	return automation.Open(a.ctx, automation.Options{
 		Config: cfg, Checkout: a.s.Checkout, LockWait: a.s.LockWait, LockTTL: a.s.LockTTL, Progress: a.errOut, Redactor: a.redactor,
+	})
+}
+
+// openSnapshot opens a read-only view of the ORB's repository as the remote holds it now: commands
+// that only read never wait for a run that holds the ORB's checkout, nor take the ORB lock.
+func (a *app) openSnapshot() (*automation.Snapshot, error) {
+	cfg, err := orbconfig.Load(a.s.Orbconfig)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return automation.OpenSnapshot(a.ctx, automation.Options{
+		Config: cfg, Checkout: a.s.Checkout, Progress: a.errOut, Redactor: a.redactor,
 	})
 }
 
@@ -185,19 +250,34 @@ func (a *app) openSynced() (*automation.Orb, error) {
 	return orb, nil
 }
 
-// printJSON writes v as indented JSON to stdout.
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func (a *app) json() bool { return a.s.Output == "json" }
-
 // commandExit is a remote command's exit code, which orbctl exits with.
 type commandExit struct{ code int }
 
 func (c commandExit) Error() string { return fmt.Sprintf("the command exited with %d", c.code) }
+
+// subcommandArgs refuses an unknown subcommand of a command that groups others, naming the
+// closest ones; without arguments the command prints its help.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageError{errors.New(msg)}
+}
+
+// group makes c a command that only groups subcommands: alone it prints its help; with an unknown
+// subcommand it fails with exit code 2.
+func group(c *cobra.Command) *cobra.Command {
+	c.Args = subcommandArgs
+	c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	return c
+}
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orbos/orbos/automation"
+	"github.com/orbos/orbos/automation/orbconfig"
 	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/stacks/program"
 )
@@ -21,8 +23,11 @@ func (a *app) runOp(op automation.Operation, ro automation.RunOptions) error {
 	}
 	defer orb.Close()
 	res, err := orb.Run(a.ctx, op, ro)
-	if a.json() {
-		if perr := a.printJSON(res); perr != nil {
+	if errors.Is(err, automation.ErrNotConfirmed) {
+		return err // the question was the output; the error says nothing changed
+	}
+	if a.structured() {
+		if perr := a.print(res); perr != nil {
 			return perr
 		}
 		return err
@@ -46,18 +51,7 @@ func (a *app) printResult(res *automation.Result) {
 			fmt.Fprintf(a.out, "preview of %s: no changes\n", res.Orb)
 			return
 		}
-		var parts []string
-		for _, k := range []string{"create", "update", "replace", "delete"} {
-			if n := res.Changes[k]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, previewWords[k]))
-			}
-		}
-		for k, n := range res.Changes {
-			if previewWords[k] == "" {
-				parts = append(parts, fmt.Sprintf("%d to %s", n, k))
-			}
-		}
-		fmt.Fprintf(a.out, "preview of %s: %s\n", res.Orb, strings.Join(parts, ", "))
+		fmt.Fprintf(a.out, "preview of %s: %s\n", res.Orb, planWords(res.Changes))
 		return
 	}
 	changes := automation.DescribeChanges(res.Changes)
@@ -80,16 +74,24 @@ func (a *app) previewCommand() *cobra.Command {
 		ro       automation.RunOptions
 		mocks    bool
 		specFile string
+		ref      string
 	)
 	c := &cobra.Command{
 		Use:   "preview",
 		Short: "Show what `up` would change, as a diff, without changing anything",
 		Long: `preview validates the desired state, then lets the engine compute the plan and prints it:
 + create, ~ update (with each changed property, old => new), - delete, +- replace.
-It takes no lock and makes no commit.`,
+It takes no lock and makes no commit.
+
+--ref previews a proposal: the desired state of another branch (or a pull request's head, e.g.
+refs/pull/7/head) against the state the ORB runs now, with the policy pack, in a scratch checkout
+of its own; main and the ORB lock stay untouched. -o markdown prints a summary fit for a
+pull-request comment: the verdicts of the spec checks and the policy pack, and the changes. For CI:
+exit 0 passes, 2 an invalid desired state or a policy violation, 1 a preview that failed otherwise.`,
 		Example: `  orbctl preview
   orbctl preview --expect-no-changes   # exit 5 when the cluster differs from the repository
-  orbctl preview -o json | jq .changes`,
+  orbctl preview -o json | jq .changes
+  orbctl preview --ref "$PROPOSAL_BRANCH" -o markdown > comment.md   # in the ORB repository's CI`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if mocks {
@@ -98,9 +100,16 @@ It takes no lock and makes no commit.`,
 			if specFile != "" {
 				return usageError{fmt.Errorf("--spec needs --mocks")}
 			}
+			if ref != "" {
+				return a.previewProposal(ref, ro)
+			}
+			if a.s.Output == outputMarkdown {
+				return a.previewMarkdown(ro)
+			}
 			return a.runOp(automation.Preview, ro)
 		},
 	}
+	c.Flags().StringVar(&ref, "ref", "", "preview the desired state of this branch or ref (a proposal) against the ORB's current state")
 	c.Flags().BoolVar(&ro.ExpectNoChanges, "expect-no-changes", false, "fail with exit code 5 when the preview finds changes")
 	c.Flags().BoolVar(&ro.NoPolicy, "no-policy", false, "skip orbos's policy pack (it runs by default)")
 	c.Flags().BoolVar(&mocks, "mocks", false, "plan against mocks of every cloud (for GCE and Cloudflare where their providers cannot run): every resource with its inputs")
@@ -142,8 +151,8 @@ func (a *app) mockPreview(specFile string) error {
 	if err != nil {
 		return err
 	}
-	if a.json() {
-		return a.printJSON(plan)
+	if a.structured() {
+		return a.print(plan)
 	}
 	fmt.Fprint(a.out, program.FormatPlan(plan))
 	fmt.Fprintf(a.out, "plan of %s against mocks: %d resources to create\n", orbName, len(plan))
@@ -158,14 +167,28 @@ func (a *app) upCommand() *cobra.Command {
 		Long: `up takes the ORB lock, brings the checkout up to the repository, validates the desired state
 and runs the engine, printing each resource as it is created, updated or deleted. Whatever
 happens once the engine has started (success, failure, Ctrl-C), the state and status/<orb>.yaml
-are committed and pushed before the lock is released. A run that changes nothing makes no commit.`,
+are committed and pushed before the lock is released. A run that changes nothing makes no commit.
+On a terminal, up first shows the plan (with the lock held, so that it is what runs) and asks
+before changing anything; --yes skips the question. Without a terminal (scripts, CI, the
+reconciler) it never asks.`,
 		Example: `  orbctl up
+  orbctl up --yes               # apply without showing the plan first
   orbctl up --lock-wait 10m     # queue behind a run that holds the lock
   orbctl up -o json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runOp(automation.Up, ro) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !a.s.Yes && a.interactive() {
+				cfg, err := loadConfigForPrompt(a.s.Orbconfig)
+				if err != nil {
+					return usageError{err}
+				}
+				ro.Confirm = a.confirmPlan(cfg)
+			}
+			return a.runOp(automation.Up, ro)
+		},
 	}
 	c.Flags().StringVarP(&ro.Message, "message", "m", "", "a note for the state commit")
+	c.Flags().BoolVarP(&a.s.Yes, "yes", "y", a.s.Yes, "apply without showing the plan and asking first (only a terminal is asked) [$ORBOS_YES]")
 	c.Flags().BoolVar(&ro.NoPolicy, "no-policy", false, "skip orbos's policy pack (it runs by default)")
 	return c
 }
@@ -219,4 +242,47 @@ func (a *app) confirmDestroy() error {
 		return automation.ErrNotConfirmed
 	}
 	return nil
+}
+
+// previewProposal previews the desired state of ref against the ORB's current state.
+func (a *app) previewProposal(ref string, ro automation.RunOptions) error {
+	cfg, err := orbconfig.Load(a.s.Orbconfig)
+	if err != nil {
+		return usageError{err}
+	}
+	if _, err := automation.ProposalRef(ref); err != nil {
+		return usageError{fmt.Errorf("--ref: %w", err)}
+	}
+	p, err := automation.OpenProposal(a.ctx, automation.Options{
+		Config: cfg, Checkout: a.s.Checkout, Progress: a.errOut, Redactor: a.redactor,
+	}, ref)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	res, err := p.Preview(a.ctx, ro)
+	return a.printPreview(res, ref, err)
+}
+
+// previewMarkdown previews the ORB's own desired state, printing markdown.
+func (a *app) previewMarkdown(ro automation.RunOptions) error {
+	orb, err := a.open()
+	if err != nil {
+		return err
+	}
+	defer orb.Close()
+	res, err := orb.Run(a.ctx, automation.Preview, ro)
+	return a.printPreview(res, "", err)
+}
+
+func (a *app) printPreview(res *automation.Result, ref string, err error) error {
+	switch {
+	case a.s.Output == outputMarkdown:
+		writeMarkdown(a.out, res, ref, err)
+	case a.structured():
+		return errors.Join(err, a.print(res))
+	default:
+		a.printResult(res)
+	}
+	return err
 }

@@ -15,6 +15,6 @@ documentation and whether it is required. Point your editor's YAML language serv
   # yaml-language-server: $schema=./orbos.schema.json`,
 		Example: "  orbctl schema > orbos.schema.json",
 		Args:    noArgs,
-		RunE:    func(cmd *cobra.Command, args []string) error { return a.printJSON(stacks.JSONSchema()) },
+		RunE:    func(cmd *cobra.Command, args []string) error { return a.print(stacks.JSONSchema()) },
 	}
 }

@@ -14,10 +14,10 @@ import (
 )
 
 func (a *app) secretsCommand() *cobra.Command {
-	c := &cobra.Command{
+	c := group(&cobra.Command{
 		Use:   "secrets",
 		Short: "List the secrets of the desired state (names only)",
-	}
+	})
 	c.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the keys that hold encrypted values; never their values",
@@ -25,7 +25,7 @@ func (a *app) secretsCommand() *cobra.Command {
 orbctl config get KEY --show-secrets; change one with orbctl config set --secret KEY.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
@@ -34,11 +34,11 @@ orbctl config get KEY --show-secrets; change one with orbctl config set --secret
 			if err != nil {
 				return err
 			}
-			if a.json() {
+			if a.structured() {
 				if keys == nil {
 					keys = []string{}
 				}
-				return a.printJSON(keys)
+				return a.print(keys)
 			}
 			for _, k := range keys {
 				fmt.Fprintln(a.out, k)
@@ -98,8 +98,8 @@ Copies of the old orbconfig open the ORB's history, never its new commits.`,
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(rot)
+			if a.structured() {
+				return a.print(rot)
 			}
 			fmt.Fprintf(a.out, "re-encrypted %d secrets of the desired state and %d state files in %.12s; %s now holds the new passphrase\n",
 				rot.Secrets, rot.StateFiles, rot.Commit, a.s.Orbconfig)

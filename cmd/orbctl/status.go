@@ -19,26 +19,27 @@ func (a *app) statusCommand() *cobra.Command {
 		Use:   "status",
 		Short: "Show the ORB's current state from its repository alone",
 		Long: `status reads status/<orb>.yaml and the ORB lock from the repository: the last run, its outcome
-and changes, the managed resources and who holds the lock now. It needs no cluster access.`,
+and changes, the managed resources and who holds the lock now. It needs no cluster access, and
+answers while a run holds the ORB (it reads what the repository holds, never the run's checkout).`,
 		Example: `  orbctl status
   orbctl status -o json | jq .status.lastRun.outcome`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.openSynced()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
 			defer orb.Close()
-			st, err := automation.ReadStatus(orb.Checkout(), orb.Name())
+			st, err := orb.Status()
 			if err != nil {
 				return err
 			}
-			lock, err := orblock.Read(a.ctx, orb.Repo())
+			_, lock, err := orb.Lock(a.ctx)
 			if err != nil {
 				return err
 			}
-			if a.json() {
-				return a.printJSON(struct {
+			if a.structured() {
+				return a.print(struct {
 					Orb    string             `json:"orb"`
 					Status *automation.Status `json:"status"`
 					Lock   *orblock.Info      `json:"lock"`

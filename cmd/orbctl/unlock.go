@@ -28,7 +28,7 @@ unlock shows the lock and asks you to type the ORB's name; it removes only the l
   orbctl unlock --yes   # in scripts: removes whatever lock there is`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orb, err := a.open()
+			orb, err := a.openSnapshot()
 			if err != nil {
 				return err
 			}
