@@ -210,7 +210,11 @@ func (o *orb) pinnedCharts(resources []policyx.AnalyzerResource) []string {
 	var out []string
 	if o.Boom != nil {
 		for _, name := range stacks.SortedKeys(o.Boom.Tools) {
-			if v := o.Boom.Tools[name].Version; !exactVersion.MatchString(v) {
+			v := o.Boom.Tools[name].Chart.Version
+			if _, known := stacks.BoomCatalog[name]; v == "" && known {
+				continue // the catalog's chart, pinned
+			}
+			if !exactVersion.MatchString(v) {
 				out = append(out, fmt.Sprintf("BOOM tool %s has chart version %q: pin an exact version", name, v))
 			}
 		}

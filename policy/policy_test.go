@@ -65,7 +65,7 @@ func TestControlPlanesPinnedChartsBackups(t *testing.T) {
 			t.Errorf("%d nodes: %v", nodes, got)
 		}
 	}
-	boom := &stacks.Boom{Tools: map[string]stacks.Tool{"a": {Version: "1.2.3"}, "b": {Version: "^1.2"}, "c": {Version: "latest"}}}
+	boom := &stacks.Boom{Tools: map[string]stacks.Tool{"a": {Chart: stacks.Chart{Version: "1.2.3"}}, "b": {Chart: stacks.Chart{Version: "^1.2"}}, "c": {Chart: stacks.Chart{Version: "latest"}}, "metrics": {}}}
 	if got := (&orb{Boom: boom}).pinnedCharts(nil); len(got) != 2 {
 		t.Errorf("unpinned charts: %v", got)
 	}

@@ -309,7 +309,7 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 		"kubernetesVersion": pulumi.String(k.Version),
 	}
 	for _, t := range spec.Tools() {
-		data["boom."+t.Name] = pulumi.String(t.Version)
+		data["boom."+t.Name] = pulumi.String(t.Chart.Version)
 	}
 	cm, err := corev1.NewConfigMap(ctx, "orb", &corev1.ConfigMapArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("orb"), Namespace: nsName, Labels: labels, Annotations: owned},
