@@ -156,6 +156,20 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 type Spec struct {
 	Orb  string
 	File StackFile
+	// Runtime is what a run knows beyond the file; the zero value suits plans.
+	Runtime Runtime
+}
+
+// Runtime is what a run knows beyond the spec, set by the run before the program starts.
+type Runtime struct {
+	// RepoDir is the checkout of the ORB repository, where BOOM's local charts are.
+	RepoDir string
+	// Orbctl is the executable the run's Helm calls back to filter rendered charts; "" for orbctl
+	// on PATH.
+	Orbctl string
+	// NoNodes says the cluster has no node to run a pod on: the engine then does not wait for
+	// BOOM's workloads to become ready, which they never would.
+	NoNodes bool
 }
 
 // MakesCluster says whether orbos installs Kubernetes on the ORB's machines itself (machines of a

@@ -52,10 +52,11 @@ func New(spec *stacks.Spec) pulumi.RunFunc {
 	}
 }
 
-// wantsFootprint says whether a cluster orbos made needs orbos's objects in it.
+// wantsFootprint says whether a cluster orbos made needs orbos's objects in it: the reconciler, or
+// any of BOOM's tools.
 func wantsFootprint(spec *stacks.Spec) bool {
 	r := spec.File.Config.Reconciler
-	return r != nil && r.Image != ""
+	return (r != nil && r.Image != "") || len(spec.Tools()) > 0
 }
 
 // roles maps each pool to its Kubernetes role.
@@ -318,8 +319,12 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 	if err != nil {
 		return err
 	}
+	tools, err := platform(ctx, spec, ns, labels, pulumi.Provider(provider))
+	if err != nil {
+		return err
+	}
 	if r := spec.File.Config.Reconciler; r != nil && r.Image != "" {
-		if err := deployReconciler(ctx, spec, nsName, labels, pulumi.Provider(provider)); err != nil {
+		if err := deployReconciler(ctx, spec, nsName, labels, tools, pulumi.Provider(provider)); err != nil {
 			return err
 		}
 	}
