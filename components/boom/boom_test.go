@@ -42,7 +42,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 // dependsOn says whether r was registered depending on other.
 func dependsOn(r, other registered) bool {
-	return slices.ContainsFunc(r.deps, func(urn string) bool { return strings.HasSuffix(urn, "$"+other.urn) || strings.HasSuffix(urn, "::"+other.urn) })
+	return slices.ContainsFunc(r.deps, func(urn string) bool {
+		return strings.HasSuffix(urn, "$"+other.urn) || strings.HasSuffix(urn, "::"+other.urn)
+	})
 }
 
 func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) { return args.Args, nil }
