@@ -201,6 +201,13 @@ func diffs(m apitype.StepEventMetadata) []Diff {
 		if v, ok := lookupPath(newIn, path); ok {
 			d.New = render(v)
 		}
+		// A difference the provider found in what it read back (a stopped kubelet) is in the
+		// outputs, not the inputs: show what was read, and that up makes it right.
+		if _, isInput := lookupPath(oldIn, path); !isInput && m.Old != nil && d.New == "" {
+			if v, ok := lookupPath(m.Old.Outputs, path); ok {
+				d.Old, d.New = render(v), "(made right by up)"
+			}
+		}
 		out = append(out, d)
 	}
 	if len(m.DetailedDiff) == 0 && m.Op == apitype.OpUpdate {

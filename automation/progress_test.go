@@ -98,3 +98,17 @@ func TestDiffOfASecret(t *testing.T) {
 		t.Fatalf("%v", d)
 	}
 }
+
+// A difference the provider read back from the machine (a kubelet stopped behind orbos's back) is
+// no input: the diff shows what was read and that up makes it right, not an empty change.
+func TestDiffOfWhatWasReadBack(t *testing.T) {
+	d := diffs(apitype.StepEventMetadata{
+		Op:           apitype.OpUpdate,
+		Old:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"version": "v1.31.4"}, Outputs: map[string]any{"version": "v1.31.4", "kubeletActive": false}},
+		New:          &apitype.StepEventStateMetadata{Inputs: map[string]any{"version": "v1.31.4"}},
+		DetailedDiff: map[string]apitype.PropertyDiff{"kubeletActive": {Kind: apitype.DiffUpdate}},
+	})
+	if len(d) != 1 || d[0].String() != "~ kubeletActive: false => (made right by up)" {
+		t.Fatalf("%v", d)
+	}
+}

@@ -11,12 +11,13 @@ import (
 )
 
 // save writes status, commits and publishes the state of a run whose engine has started. A run that
-// succeeded without changing anything leaves no commit.
+// succeeded without changing anything leaves no commit, unless it is the up that follows a failed or
+// interrupted one: the status must not go on saying that the ORB's last up failed.
 func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Spec, runErr error) error {
 	if res.Operation == Drift {
 		return o.saveDrift(ctx, t, res, runErr)
 	}
-	if runErr == nil && res.engineChanges == 0 {
+	if runErr == nil && res.engineChanges == 0 && !o.recovers(res) {
 		if err := o.repo.Discard(txn.IsState); err != nil {
 			return err
 		}
@@ -97,6 +98,15 @@ func sameDrift(prev *record.DriftReport, now []Step) bool {
 		}
 	}
 	return true
+}
+
+// recovers reports whether res is an up that succeeded after the last recorded up did not.
+func (o *Orb) recovers(res *Result) bool {
+	if res.Operation != Up || res.Outcome != Succeeded {
+		return false
+	}
+	prev, err := record.ReadStatus(o.Checkout(), o.name())
+	return err == nil && prev != nil && prev.LastRun.Operation == string(Up) && prev.LastRun.Outcome != Succeeded
 }
 
 func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {

@@ -71,7 +71,7 @@ if ! grep -q '^    providers:' "$file" || ! grep -qF "$(sed -n 's/^        image
     skip && /^    [a-z]/ && !/^    (providers|loadBalancing):/ { skip = 0 }
     /^    loadBalancing:/ { skip = 1; next }
     skip { next }
-    /^      (controlPlane|workers|networking|cgroupDriver|sharedKernel|ignorePreflightErrors|sources):/ { ks = 1; next }
+    /^      (controlPlane|workers|networking|cgroupDriver|sharedKernel|ignorePreflightErrors|kubelet|sources):/ { ks = 1; next }
     ks && /^      [a-z]/ { ks = 0 }
     ks && /^       / { next }
     /^    kubernetes:/ { while ((getline l < providers) > 0) print l }

@@ -248,9 +248,10 @@ done
 
 cluster_packages() {
   # A real cluster's nodes: container runtime, CNI plugins, kube-proxy's and kubeadm's host tools,
-  # the control plane VIP, and a registry and copier for the images.
+  # the control plane VIP, a registry and copier for the images, and etcdctl (the etcd snapshot before
+  # an upgrade).
   apt_install containerd runc containernetworking-plugins iptables conntrack socat ebtables ethtool kmod \
-    haproxy keepalived docker-registry skopeo
+    haproxy keepalived docker-registry skopeo etcd-client
 }
 
 want="${1:-all}"

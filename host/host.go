@@ -237,10 +237,15 @@ func snapshotTag(tag string) string {
 }
 
 // UpgradeScript upgrades the machine to the node's version: kubeadm first, then `kubeadm upgrade
-// apply` (first control plane) or `kubeadm upgrade node` (the others), then kubelet and kubectl.
-// The caller drains before and uncordons after.
+// apply` (first control plane) or `kubeadm upgrade node` (the others), then kubelet and kubectl,
+// and returns once the node object reports the new kubelet Ready. The caller drains before and
+// uncordons after.
 func UpgradeScript(n Node) string {
-	return script("upgrade Kubernetes", "upgrade.sh", n.packages(), n.flags())
+	vars := struct {
+		packages
+		Node string `sh:"NODE_NAME"`
+	}{n.packages(), n.Name}
+	return script("upgrade Kubernetes", "upgrade.sh", vars, n.flags())
 }
 
 // RebootScript prints the machine's boot ID and reboots it two seconds later.

@@ -42,6 +42,7 @@ var (
 				{Host: "docker.io", Mirrors: []string{"https://mirror.example.com", "http://10.250.0.1:5001"}},
 			},
 			CgroupDriver: "cgroupfs", SharedKernel: true, IgnorePreflightErrors: []string{"HTTPProxyCIDR", "SystemVerification"},
+			EvictionHard: map[string]string{"memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%"},
 		}
 		return n
 	}()

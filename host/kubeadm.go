@@ -84,6 +84,8 @@ type kubeletConfiguration struct {
 	CgroupDriver       value `yaml:"cgroupDriver"`
 	ServerTLSBootstrap bool  `yaml:"serverTLSBootstrap"`
 	RotateCertificates bool  `yaml:"rotateCertificates"`
+	// EvictionHard, when set, replaces the kubelet's default hard eviction thresholds.
+	EvictionHard map[string]value `yaml:"evictionHard,omitempty"`
 }
 
 // kubeProxyConfiguration leaves the kernel-wide conntrack settings alone, for machines that share a
@@ -152,6 +154,12 @@ func initConfig(n Node) string {
 	kc := kubeletConfiguration{
 		typeMeta:     typeMeta{"kubelet.config.k8s.io/v1beta1", "KubeletConfiguration"},
 		CgroupDriver: value(n.Runtime.Cgroup()), RotateCertificates: true,
+	}
+	for signal, threshold := range n.Runtime.EvictionHard {
+		if kc.EvictionHard == nil {
+			kc.EvictionHard = map[string]value{}
+		}
+		kc.EvictionHard[signal] = value(threshold)
 	}
 	docs := []any{ic, cc, kc}
 	if n.Runtime.SharedKernel {

@@ -27,6 +27,10 @@ type Runtime struct {
 	SharedKernel bool `json:"sharedKernel,omitempty"`
 	// IgnorePreflightErrors are kubeadm preflight checks by name.
 	IgnorePreflightErrors []string `json:"ignorePreflightErrors,omitempty"`
+	// EvictionHard replaces the kubelet's hard eviction thresholds (signal: quantity or percentage).
+	// kubeadm puts it into the cluster's kubelet configuration when it makes the cluster; nodes that
+	// join later get it from there.
+	EvictionHard map[string]string `json:"evictionHard,omitempty"`
 }
 
 // Registry is a registry host with the mirrors tried before it (http:// for plain HTTP).

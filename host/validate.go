@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 
 	"github.com/orbos/orbos/internal/kubeversion"
@@ -50,7 +51,24 @@ func (n Node) Validate() error {
 		check("taint value", t.Value, valid.LabelValue(t.Value))
 		check("taint effect", t.Effect, valid.TaintEffect(t.Effect))
 	}
+	for signal, threshold := range n.Runtime.EvictionHard {
+		check("eviction signal", signal, matches(evictionSignal, signal, "must be a signal like memory.available"))
+		check("eviction threshold", threshold, matches(evictionThreshold, threshold, "must be a quantity like 100Mi or a percentage like 5%"))
+	}
 	return errors.Join(errs...)
+}
+
+var (
+	evictionSignal    = regexp.MustCompile(`^[a-z]+\.[a-zA-Z]+$`)
+	evictionThreshold = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(%|Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$`)
+)
+
+// matches gives reason when s does not match re.
+func matches(re *regexp.Regexp, s, reason string) []string {
+	if re.MatchString(s) {
+		return nil
+	}
+	return []string{reason}
 }
 
 // hostName is an IP address or a DNS name.

@@ -128,3 +128,36 @@ func validatePreflight(checks []string, p string, e *errs) {
 		}
 	}
 }
+
+// evictionSignals are the kubelet's hard eviction signals.
+var evictionSignals = map[string]bool{
+	"memory.available": true, "nodefs.available": true, "nodefs.inodesFree": true,
+	"imagefs.available": true, "imagefs.inodesFree": true, "pid.available": true,
+}
+
+var (
+	evictionPercent = regexp.MustCompile(`^(100|[0-9]{1,2})(\.[0-9]{1,2})?%$`)
+	// evictionQuantity is a resource quantity in the forms kubelets are given (100Mi, 1Gi, 500k, 1000).
+	evictionQuantity = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,3})?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$`)
+)
+
+// validateKubelet checks the kubelet settings: known eviction signals, each with a percentage or
+// a resource quantity.
+func validateKubelet(k *Kubelet, p string, e *errs) {
+	if k == nil {
+		return
+	}
+	for _, signal := range SortedKeys(k.EvictionHard) {
+		v, sp := k.EvictionHard[signal], join(p+".evictionHard", signal)
+		if !evictionSignals[signal] {
+			e.add(sp, nil, "is not a kubelet eviction signal (memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available)")
+			continue
+		}
+		if evictionPercent.MatchString(v) {
+			continue
+		}
+		if !evictionQuantity.MatchString(v) {
+			e.add(sp, nil, "%q is neither a percentage like 5%% nor a quantity like 100Mi", v)
+		}
+	}
+}

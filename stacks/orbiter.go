@@ -89,7 +89,7 @@ type Transport struct {
 	BackendPort   int          `yaml:"backendPort" orbos:"required" doc:"port on the backends"`
 	BackendPools  []string     `yaml:"backendPools" orbos:"required" doc:"pools receiving the traffic"`
 	Whitelist     []string     `yaml:"whitelist" doc:"source CIDRs allowed; empty: the firewall section decides"`
-	HealthCheck   *HealthCheck `yaml:"healthCheck" doc:"backend health check; default a TCP check of the backend port"`
+	HealthCheck   *HealthCheck `yaml:"healthCheck" doc:"backend health check; default a TCP check of the backend port (for the kubeapi transport: https GET /readyz)"`
 	ProxyProtocol bool         `yaml:"proxyProtocol" doc:"send the PROXY protocol header to the backends"`
 }
 
@@ -180,6 +180,12 @@ func (s *Spec) orbiterDefaults() {
 				}
 				if t.HealthCheck.Protocol == "" {
 					t.HealthCheck.Protocol = "tcp"
+					// An API server takes requests only once it is ready: until its RBAC caches
+					// have synced it denies even the admin (a control plane that has just joined
+					// or restarted). Its /readyz answers anyone.
+					if t.Name == "kubeapi" {
+						t.HealthCheck.Protocol, t.HealthCheck.Path = "https", "/readyz"
+					}
 				}
 				if t.HealthCheck.Port == 0 {
 					t.HealthCheck.Port = t.BackendPort
@@ -324,6 +330,7 @@ func (s *Spec) validateOrbiter(e *errs) {
 	}
 	validateSources(k.Sources, kp+".sources", e)
 	validatePreflight(k.IgnorePreflightErrors, kp+".ignorePreflightErrors", e)
+	validateKubelet(k.Kubelet, kp+".kubelet", e)
 	if k.CgroupDriver != "systemd" && k.CgroupDriver != "cgroupfs" {
 		e.add(kp+".cgroupDriver", nil, "must be systemd or cgroupfs, not %q", k.CgroupDriver)
 	}

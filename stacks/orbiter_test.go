@@ -150,3 +150,29 @@ func TestJSONSchemaDescribesEveryField(t *testing.T) {
 		t.Errorf("kubeconfig schema %v", kc)
 	}
 }
+
+// A load balancer sends API requests only to API servers that are ready (a control plane that has
+// just joined denies even the admin until its RBAC caches synced): the kubeapi transport's default
+// check is https /readyz; other transports default to a TCP check; a check the spec gives stays.
+func TestKubeAPIHealthCheckDefaultsToReadyz(t *testing.T) {
+	src := readExample(t, "static")
+	src = strings.Replace(src, "              healthCheck: {protocol: https, path: /readyz}\n", "", 1)
+	spec, err := Parse("static-demo", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := spec.File.Config.Orbiter.LoadBalancing.VIPs[0].Transports
+	if hc := ts[0].HealthCheck; ts[0].Name != "kubeapi" || hc.Protocol != "https" || hc.Path != "/readyz" || hc.Port != 6443 {
+		t.Errorf("kubeapi's default check: %+v", hc)
+	}
+	if hc := ts[1].HealthCheck; hc.Protocol != "tcp" || hc.Path != "" {
+		t.Errorf("https's default check: %+v", hc)
+	}
+	spec, err = Parse("static-demo", []byte(strings.Replace(readExample(t, "static"), "path: /readyz}", "path: /livez}", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc := spec.File.Config.Orbiter.LoadBalancing.VIPs[0].Transports[0].HealthCheck; hc.Path != "/livez" {
+		t.Errorf("the spec's own check was replaced: %+v", hc)
+	}
+}

@@ -84,6 +84,15 @@ type Kubernetes struct {
 	SharedKernel bool `yaml:"sharedKernel" doc:"the machines share one kernel (LXC containers, namespaces): kube-proxy leaves the kernel's conntrack settings alone"`
 	// IgnorePreflightErrors are kubeadm's, by check name.
 	IgnorePreflightErrors []string `yaml:"ignorePreflightErrors" doc:"kubeadm preflight checks whose errors are ignored, by name (e.g. SystemVerification)"`
+	// Kubelet settings of every node, given to kubeadm when it makes the cluster.
+	Kubelet *Kubelet `yaml:"kubelet" doc:"kubelet settings every node gets when kubeadm makes the cluster"`
+}
+
+// Kubelet is the part of the kubelet's configuration the spec sets.
+type Kubelet struct {
+	// EvictionHard replaces the kubelet's hard eviction thresholds (memory.available<100Mi,
+	// nodefs.available<10%, imagefs.available<15%, ...), e.g. for machines on a shared disk.
+	EvictionHard map[string]string `yaml:"evictionHard" doc:"hard eviction thresholds by signal (memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): a quantity like 100Mi or a percentage like 5%; they replace the kubelet's defaults"`
 }
 
 // MinReconcileInterval is the shortest reconciler interval a spec may ask for: each check fetches

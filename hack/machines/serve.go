@@ -105,6 +105,8 @@ func serve(dir string) error {
       cgroupDriver: cgroupfs
       sharedKernel: true
       ignorePreflightErrors: [HTTPProxyCIDR]
+      # The machines share this machine's disk, which others fill: evict only when it is nearly full.
+      kubelet: {evictionHard: {memory.available: 100Mi, nodefs.available: "1%%", imagefs.available: "1%%"}}
       sources:
         imageRepository: %s
         registries: [{host: "%s", mirrors: ["http://%s"]}]

@@ -1,12 +1,13 @@
 export KUBECONFIG=/etc/kubernetes/admin.conf
+{{template "kubectl-retry" .}}
 for label in "${LABELS[@]}"; do
-  kubectl label node "$NODE_NAME" --overwrite "$label"
+  kubectl_retry label node "$NODE_NAME" --overwrite "$label"
 done
 for key in "${REMOVE_LABELS[@]}"; do
-  kubectl label node "$NODE_NAME" "$key-"
+  kubectl_retry label node "$NODE_NAME" "$key-"
 done
 for taint in "${TAINTS[@]}"; do
-  kubectl taint node "$NODE_NAME" --overwrite "$taint"
+  kubectl_retry taint node "$NODE_NAME" --overwrite "$taint"
 done
 for taint in "${REMOVE_TAINTS[@]}"; do
   kubectl taint node "$NODE_NAME" "$taint-" || true

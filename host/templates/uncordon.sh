@@ -1,3 +1,4 @@
 export KUBECONFIG=/etc/kubernetes/admin.conf
-kubectl uncordon "$NODE_NAME"
-kubectl wait --for=condition=Ready --timeout=300s "node/$NODE_NAME"
+{{template "kubectl-retry" .}}
+kubectl_retry uncordon "$NODE_NAME"
+kubectl_retry wait --for=condition=Ready --timeout=300s "node/$NODE_NAME"

@@ -17,3 +17,14 @@ if [ "$(kubelet --version 2>/dev/null || true)" != "Kubernetes $KUBERNETES_VERSI
 fi
 systemctl daemon-reload
 systemctl restart kubelet
+# Upgraded means the new kubelet runs and the node object says so, Ready: until then the node must
+# stay cordoned and the next node must not be drained (a restarted kubelet's node keeps its old
+# version and Ready condition for a while).
+for _ in $(seq 1 150); do
+  seen=$(KUBECONFIG=/etc/kubernetes/kubelet.conf kubectl --request-timeout=5s get node "$NODE_NAME" \
+    -o 'jsonpath={.status.nodeInfo.kubeletVersion} {.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
+  [ "$seen" = "$KUBERNETES_VERSION True" ] && exit 0
+  sleep 2
+done
+echo "orbos: node $NODE_NAME did not report kubelet $KUBERNETES_VERSION Ready within 300 s (last seen: ${seen:-nothing})" >&2
+exit 1

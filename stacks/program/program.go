@@ -2,6 +2,7 @@
 package program
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -30,26 +31,41 @@ const KubernetesProviderVersion = "4.25.0"
 // registering the ConfigMap, so that tests can kill a run in the middle of the engine's work.
 const SlowProgramEnv = "ORBOS_TEST_PROGRAM_PAUSE"
 
+// FailProgramEnv, set to a message, makes the program fail with it after registering every resource,
+// so that tests get a failed run that changed nothing.
+const FailProgramEnv = "ORBOS_TEST_PROGRAM_FAIL"
+
 // New returns the ORB program for spec: the machines of its provider, and, while a kubeconfig names
 // an existing cluster, the ORB's footprint in it (a namespace and a ConfigMap carrying the ORB's
 // name and desired versions).
 func New(spec *stacks.Spec) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		made, err := machines(ctx, spec)
-		if err != nil {
+		if err := define(ctx, spec); err != nil {
 			return err
 		}
-		if spec.File.Config.Kubeconfig.IsSet() {
-			return footprint(ctx, spec, config.RequireSecret(ctx, stacks.KeyKubeconfig))
-		}
-		// A cluster orbos made gets its footprint once something of orbos runs in it: the reconciler,
-		// after takeoff. The footprint's provider takes the cluster's admin kubeconfig, so the engine
-		// creates it only after the first control plane answers, and deletes it before the cluster.
-		if made != nil && wantsFootprint(spec) {
-			return footprint(ctx, spec, made.Kubeconfig)
+		if msg := os.Getenv(FailProgramEnv); msg != "" {
+			return errors.New(msg)
 		}
 		return nil
 	}
+}
+
+// define registers the ORB's resources.
+func define(ctx *pulumi.Context, spec *stacks.Spec) error {
+	made, err := machines(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if spec.File.Config.Kubeconfig.IsSet() {
+		return footprint(ctx, spec, config.RequireSecret(ctx, stacks.KeyKubeconfig))
+	}
+	// A cluster orbos made gets its footprint once something of orbos runs in it: the reconciler
+	// after takeoff, or BOOM's tools. The footprint's provider takes the cluster's admin kubeconfig, so the engine
+	// creates it only after the first control plane answers, and deletes it before the cluster.
+	if made != nil && wantsFootprint(spec) {
+		return footprint(ctx, spec, made.Kubeconfig)
+	}
+	return nil
 }
 
 // wantsFootprint says whether a cluster orbos made needs orbos's objects in it: the reconciler, or
@@ -238,6 +254,9 @@ func baseClusterArgs(spec *stacks.Spec) kubeadm.Args {
 		CNI: k.Networking.CNI, MaxUnavailable: k.MaxUnavailable,
 		Labels: map[string]map[string]string{}, Taints: map[string][]host.Taint{},
 		Runtime: host.Runtime{CgroupDriver: k.CgroupDriver, SharedKernel: k.SharedKernel, IgnorePreflightErrors: k.IgnorePreflightErrors},
+	}
+	if k.Kubelet != nil && len(k.Kubelet.EvictionHard) > 0 {
+		a.Runtime.EvictionHard = k.Kubelet.EvictionHard
 	}
 	if s := k.Sources; s != nil {
 		a.Runtime.ImageRepository = s.ImageRepository

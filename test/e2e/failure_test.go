@@ -73,3 +73,32 @@ func TestFailedUpIsRecordedWithoutSecrets(t *testing.T) {
 		t.Fatalf("history:\n%s", hist)
 	}
 }
+
+// An up that fails without changing anything, then one that succeeds without changing anything:
+// the second is recorded, so that the status stops reporting the failure (as after a reconciler's
+// run cut short by its own restart); from then on a no-op up makes no commit again.
+func TestUpAfterAFailedOneRecordsTheRecovery(t *testing.T) {
+	o := newORB(t, "recovery")
+	o.mustRun("up")
+	before := o.remoteHead()
+	if r := o.runEnv([]string{program.FailProgramEnv + "=an injected failure"}, "up"); r.code != 1 || !strings.Contains(r.stderr, "an injected failure") {
+		t.Fatalf("up with a failing program:\n%s", r)
+	}
+	failed := o.remoteHead()
+	if failed == before || !strings.Contains(o.remoteFile("status/recovery.yaml"), "outcome: failed") {
+		t.Fatalf("the failed up is not recorded:\n%s", o.remoteFile("status/recovery.yaml"))
+	}
+	o.mustRun("up")
+	if o.remoteHead() == failed {
+		t.Fatal("the up after the failed one left no record: the status still says failed")
+	}
+	if status := o.remoteFile("status/recovery.yaml"); !strings.Contains(status, "outcome: succeeded") {
+		t.Fatalf("status after the recovering up:\n%s", status)
+	}
+	recovered := o.remoteHead()
+	o.mustRun("up")
+	if o.remoteHead() != recovered {
+		t.Fatal("a no-op up after the recovery made a commit")
+	}
+	o.mustRun("destroy", "--yes")
+}

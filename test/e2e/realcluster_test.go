@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/orbos/orbos/internal/tools"
+	"github.com/orbos/orbos/stacks"
 	"github.com/orbos/orbos/test/testenv"
 )
 
@@ -27,31 +28,45 @@ type realEnv struct {
 	smokeImage      string
 }
 
-func startRealEnv(t *testing.T) *realEnv {
+// startRealEnv serves the cluster set of each version (testenv.KubernetesVersion when none is
+// named): all images in the one registry, and with more than one version the packages of each
+// minor version under /vX.Y/ of the one apt server, whose URL then holds {minor}.
+func startRealEnv(t *testing.T, versions ...string) *realEnv {
 	t.Helper()
+	if len(versions) == 0 {
+		versions = []string{testenv.KubernetesVersion}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	e := &realEnv{net: testenv.StartNetwork(t)}
 	gw := e.net.Gateway.String()
-	images, err := testenv.ArtifactDir("images-" + testenv.KubernetesVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	debs, err := testenv.ArtifactDir("debs-" + testenv.KubernetesVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	if e.registry, err = testenv.StartRegistry(ctx, t.TempDir(), gw); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.registry.Stop() })
-	if e.imageRepository, _, err = e.registry.PushKubernetesImages(ctx, images); err != nil {
-		t.Fatal(err)
+	debs := map[string]string{}
+	for _, v := range versions {
+		images, err := testenv.ArtifactDir("images-" + v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if debs[stacks.MinorOf(v)], err = testenv.ArtifactDir("debs-" + v); err != nil {
+			t.Fatal(err)
+		}
+		if e.imageRepository, _, err = e.registry.PushKubernetesImages(ctx, images); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if e.smokeImage, err = e.registry.PushSmokeImage(ctx, t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	if e.apt, err = testenv.ServeAptRepo(debs, gw); err != nil {
+	if len(versions) == 1 {
+		e.apt, err = testenv.ServeAptRepo(debs[stacks.MinorOf(versions[0])], gw)
+	} else {
+		e.apt, err = testenv.ServeAptRepos(debs, gw)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.apt.Stop() })
@@ -118,6 +133,7 @@ func newRealORB(t *testing.T, env *realEnv, name string, controlPlanes, workers,
       cgroupDriver: cgroupfs
       sharedKernel: true
       ignorePreflightErrors: [HTTPProxyCIDR]
+      kubelet: {evictionHard: {memory.available: 100Mi, nodefs.available: "1%%", imagefs.available: "1%%"}}
       sources:
         imageRepository: %s
         registries: [{host: "%s", mirrors: ["http://%s"]}]
@@ -309,6 +325,12 @@ func TestRealCluster(t *testing.T) {
 		}
 		if out := m.MustRun(t, "ctr -n k8s.io images ls -q | grep -c "+strings.SplitN(env.imageRepository, "/", 2)[0]+" || true"); strings.TrimSpace(out) == "0" {
 			t.Errorf("%s: no image pulled from the ORB's registry", name)
+		}
+	}
+	// The kubelets evict by the spec's thresholds, the joined one's from the cluster's configuration.
+	for _, node := range []string{"cp-1", "w-1"} {
+		if cfg := k.mustKubectl("get", "--raw", "/api/v1/nodes/"+node+"/proxy/configz"); !strings.Contains(cfg, `"imagefs.available":"1%"`) {
+			t.Errorf("%s's kubelet does not evict by the spec's thresholds: %s", node, cfg)
 		}
 	}
 	k.smoke(2)

@@ -66,18 +66,7 @@ func TestRealClusterTakeoff(t *testing.T) {
 		return strings.Replace(s, "      workers: [{pool: workers}]\n", "      workers: [{pool: workers, labels: {orbos.io/handed-over: \"yes\"}}]\n", 1)
 	})
 	pushed := k.remoteHead()
-	start := time.Now()
-	for {
-		label, err := k.kubectl("get", "node", "w-1", "-o", `jsonpath={.metadata.labels.orbos\.io/handed-over}`)
-		if err == nil && label == "yes" {
-			break
-		}
-		if time.Since(start) > 6*time.Minute {
-			t.Fatalf("the reconciler did not label w-1 within 6 minutes (last: %q, %v)\n%s", label, err, k.reconcilerDiagnostics())
-		}
-		time.Sleep(3 * time.Second)
-	}
-	t.Logf("the reconciler applied the pushed label after %.1f s", time.Since(start).Seconds())
+	k.waitLabel("yes")
 	// ... and committed its run's state back, as itself.
 	var log string
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Second) {
@@ -95,6 +84,34 @@ func TestRealClusterTakeoff(t *testing.T) {
 	if status := k.remoteFile("status/realto.yaml"); !strings.Contains(status, pushed) {
 		t.Fatalf("the status does not name the applied commit %s:\n%s", pushed, status)
 	}
+
+	// A passphrase rotation from the workstation rewrites the reconciler's Secret (its own
+	// repository URL and deploy key kept) and restarts it; it goes on applying what is pushed.
+	r = k.mustRun("secrets", "rotate")
+	if !strings.Contains(r.stdout, "the in-cluster orbconfig Secret holds it too") {
+		t.Fatalf("secrets rotate after takeoff:\n%s", r)
+	}
+	k.pushSpec("relabel the workers", func(s string) string {
+		return strings.Replace(s, `orbos.io/handed-over: "yes"`, `orbos.io/handed-over: "rotated"`, 1)
+	})
+	k.waitLabel("rotated")
+}
+
+// waitLabel waits for the reconciler to put the pushed value of the label orbos.io/handed-over on w-1.
+func (k *realORB) waitLabel(want string) {
+	k.t.Helper()
+	start := time.Now()
+	for {
+		label, err := k.kubectl("get", "node", "w-1", "-o", `jsonpath={.metadata.labels.orbos\.io/handed-over}`)
+		if err == nil && label == want {
+			break
+		}
+		if time.Since(start) > 6*time.Minute {
+			k.t.Fatalf("the reconciler did not label w-1 %q within 6 minutes (last: %q, %v)\n%s", want, label, err, k.reconcilerDiagnostics())
+		}
+		time.Sleep(3 * time.Second)
+	}
+	k.t.Logf("the reconciler applied the pushed label %q after %.1f s", want, time.Since(start).Seconds())
 }
 
 // reconcilerDiagnostics is what a failing takeoff test shows of the reconciler's pod.

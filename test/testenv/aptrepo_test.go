@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -189,5 +190,133 @@ func TestAptGetUpdateTrustsTheSignedRepo(t *testing.T) {
 	out, _ = exec.Command("apt-get", append(opts, "update", "-q")...).CombinedOutput()
 	if !bytes.Contains(out, []byte("NO_PUBKEY")) && !bytes.Contains(out, []byte("is not signed")) {
 		t.Errorf("apt-get update accepted a repository signed by another key:\n%s", out)
+	}
+}
+
+// stubDebs writes a flat repository of kubeadm, kubelet and kubectl at version whose binaries are
+// scripts: enough for apt's index and signatures, no tool build needed.
+func stubDebs(t *testing.T, version string) string {
+	t.Helper()
+	bins, out := t.TempDir(), t.TempDir()
+	for _, n := range []string{"kubeadm", "kubelet", "kubectl"} {
+		if err := os.WriteFile(filepath.Join(bins, n), []byte("#!/bin/sh\necho "+version+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range debrepo.KubernetesPackages() {
+		if _, err := debrepo.Build(p, version, bins, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := debrepo.WriteIndex(out, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// One server, one key, a repository per minor version under /v1.31/ and /v1.32/ as a pkgs.k8s.io
+// mirror lays them out: each Release is signed by the served key and vouches for its own
+// Packages, apt finds each minor's packages at their version through the {minor} URL, and a minor
+// that is not served, or the root, is not found.
+func TestAptReposServeEachMinorUnderItsPath(t *testing.T) {
+	dirs := map[string]string{"v1.31": stubDebs(t, "v1.31.4"), "v1.32": stubDebs(t, "v1.32.9")}
+	a := ServeAptReposForTest(t, dirs, "127.0.0.1")
+	if !strings.HasSuffix(a.URL, "/{minor}/") || a.MinorURL("v1.32") != strings.Replace(a.URL, "{minor}", "v1.32", 1) {
+		t.Fatalf("URL %q, MinorURL(v1.32) %q", a.URL, a.MinorURL("v1.32"))
+	}
+	ring, err := openpgp.ReadKeyRing(bytes.NewReader(a.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for minor, want := range map[string]string{"v1.31": "1.31.4-1.1", "v1.32": "1.32.9-1.1"} {
+		url := a.MinorURL(minor)
+		in, _ := clearsign.Decode(get(t, url+debrepo.InReleaseFile))
+		if in == nil {
+			t.Fatalf("%s: InRelease is not clear-signed", minor)
+		}
+		if _, err := in.VerifySignature(ring, nil); err != nil {
+			t.Errorf("%s: InRelease: %v", minor, err)
+		}
+		release := get(t, url+debrepo.ReleaseFile)
+		if _, err := openpgp.CheckArmoredDetachedSignature(ring, bytes.NewReader(release), bytes.NewReader(get(t, url+debrepo.ReleaseGPGFile)), nil); err != nil {
+			t.Errorf("%s: Release.gpg: %v", minor, err)
+		}
+		packages := get(t, url+debrepo.PackagesFile)
+		sum := sha256.Sum256(packages)
+		if !bytes.Contains(in.Plaintext, []byte(hex.EncodeToString(sum[:]))) {
+			t.Errorf("%s: the signed Release does not vouch for the served Packages", minor)
+		}
+		stanzas, err := debrepo.Stanzas(packages)
+		if err != nil || len(stanzas) != 3 {
+			t.Fatalf("%s: %d stanzas, %v", minor, len(stanzas), err)
+		}
+		for _, s := range stanzas {
+			if s["Version"] != want {
+				t.Errorf("%s: %s at %s, want %s", minor, s["Package"], s["Version"], want)
+			}
+			if deb := get(t, url+s["Filename"]); len(deb) == 0 {
+				t.Errorf("%s: %s is empty", minor, s["Filename"])
+			}
+		}
+	}
+	root := strings.TrimSuffix(a.URL, "{minor}/")
+	for _, missing := range []string{a.MinorURL("v1.33") + debrepo.ReleaseFile, root + debrepo.ReleaseFile, root + debrepo.InReleaseFile} {
+		resp, err := http.Get(missing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %s, want 404", missing, resp.Status)
+		}
+	}
+
+	// apt itself, one minor at a time as a node's source list has it.
+	for minor, want := range map[string]string{"v1.31": "1.31.4-1.1", "v1.32": "1.32.9-1.1"} {
+		opts := aptSandbox(t, a.PublicKey, fmt.Sprintf("deb [signed-by=%%s] %s /", a.MinorURL(minor)))
+		out, err := exec.Command("apt-get", append(opts, "update", "-q")...).CombinedOutput()
+		if err != nil || bytes.Contains(out, []byte("NO_PUBKEY")) || bytes.Contains(out, []byte("not signed")) || bytes.Contains(out, []byte("W: ")) {
+			t.Fatalf("%s: apt-get update: %v\n%s", minor, err, out)
+		}
+		out, err = exec.Command("apt-cache", append(opts, "policy", "kubelet")...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Candidate: "+want) {
+			t.Errorf("%s: apt-cache policy kubelet: %v\n%s", minor, err, out)
+		}
+	}
+
+	if _, err := ServeAptRepos(map[string]string{"1.31": dirs["v1.31"]}, "127.0.0.1"); err == nil {
+		t.Error("a minor version without its v was served")
+	}
+	if _, err := ServeAptRepos(map[string]string{"v1.31/../x": dirs["v1.31"]}, "127.0.0.1"); err == nil {
+		t.Error("a minor version that is a path was served")
+	}
+}
+
+// aptSandbox writes key and a sources list of one line (format's %s is the key file) into a
+// temporary directory and returns the apt options that use them and nothing of this machine's apt state.
+func aptSandbox(t *testing.T, key []byte, format string) []string {
+	t.Helper()
+	tmp := t.TempDir()
+	keyFile := filepath.Join(tmp, "orbos.gpg")
+	if err := os.WriteFile(keyFile, key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sources := filepath.Join(tmp, "orbos.list")
+	if err := os.WriteFile(sources, []byte(fmt.Sprintf(format, keyFile)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"lists/partial", "cache/archives/partial"} {
+		if err := os.MkdirAll(filepath.Join(tmp, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := filepath.Join(tmp, "status")
+	if err := os.WriteFile(status, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"-o", "Dir::Etc::SourceList=" + sources, "-o", "Dir::Etc::SourceParts=-",
+		"-o", "Dir::State::Lists=" + filepath.Join(tmp, "lists"), "-o", "Dir::Cache=" + filepath.Join(tmp, "cache"),
+		"-o", "Dir::State::status=" + status, "-o", "APT::Sandbox::User=root",
 	}
 }

@@ -267,3 +267,7 @@ func (r *Registry) PushKubernetesImages(ctx context.Context, imagesDir string) (
 // KubernetesVersion is the version hack/tools.sh builds by default (KUBERNETES_VERSION): its
 // images-VERSION and debs-VERSION directories are what PushKubernetesImages and ServeAptRepo take.
 const KubernetesVersion = "v1.31.4"
+
+// KubernetesNextVersion is the upgrade target hack/tools.sh builds with `kubernetes-next`
+// (KUBERNETES_NEXT_VERSION), one minor version above KubernetesVersion.
+const KubernetesNextVersion = "v1.32.9"

@@ -34,6 +34,9 @@ func TestKubernetesVersionIsToolsShs(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^KUBERNETES_VERSION=` + regexp.QuoteMeta(KubernetesVersion) + `$`).Match(script) {
 		t.Errorf("hack/tools.sh does not build KubernetesVersion %s", KubernetesVersion)
 	}
+	if !regexp.MustCompile(`(?m)^KUBERNETES_NEXT_VERSION=` + regexp.QuoteMeta(KubernetesNextVersion) + `$`).Match(script) {
+		t.Errorf("hack/tools.sh kubernetes-next does not build KubernetesNextVersion %s", KubernetesNextVersion)
+	}
 }
 
 func TestRegistryServesWhatWasPushed(t *testing.T) {
