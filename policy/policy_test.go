@@ -4,8 +4,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
 	"github.com/orbos/orbos/stacks"
 )
+
+// A Chart v4's outputs are its objects: its version is checked on its BOOM tool; a Release and a
+// tool carry theirs.
+func TestPinnedChartsOfHelmResources(t *testing.T) {
+	version := func(v string) property.Map { return property.NewMap(map[string]property.Value{"version": property.New(v)}) }
+	res := []policyx.AnalyzerResource{
+		{Type: "kubernetes:helm.sh/v4:Chart", Name: "metrics", Properties: property.NewMap(nil)},
+		{Type: "orbos:boom:Tool", Name: "metrics", Properties: version("88.5.3")},
+		{Type: "kubernetes:helm.sh/v3:Release", Name: "gateway", Properties: version("1.9.0")},
+	}
+	if got := (&orb{}).pinnedCharts(res); len(got) != 0 {
+		t.Errorf("pinned charts refused: %v", got)
+	}
+	res[1].Properties, res[2].Properties = version("^88"), property.NewMap(nil)
+	if got := (&orb{}).pinnedCharts(res); len(got) != 2 {
+		t.Errorf("an unpinned tool and a release without a version: %v", got)
+	}
+}
 
 func orbiter(version string, nodes int, fw *stacks.Firewall) *stacks.Orbiter {
 	return &stacks.Orbiter{
