@@ -13,7 +13,9 @@ import (
 // A Chart v4's outputs are its objects: its version is checked on its BOOM tool; a Release and a
 // tool carry theirs.
 func TestPinnedChartsOfHelmResources(t *testing.T) {
-	version := func(v string) property.Map { return property.NewMap(map[string]property.Value{"version": property.New(v)}) }
+	version := func(v string) property.Map {
+		return property.NewMap(map[string]property.Value{"version": property.New(v)})
+	}
 	res := []policyx.AnalyzerResource{
 		{Type: "kubernetes:helm.sh/v4:Chart", Name: "metrics", Properties: property.NewMap(nil)},
 		{Type: "orbos:boom:Tool", Name: "metrics", Properties: version("88.5.3")},

@@ -36,6 +36,7 @@ func FilterManifests(in io.Reader, out io.Writer, part string) error {
 	dec := yaml.NewDecoder(in)
 	enc := yaml.NewEncoder(out)
 	enc.SetIndent(2)
+	wrote := false
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
@@ -61,6 +62,10 @@ func FilterManifests(in io.Reader, out io.Writer, part string) error {
 		if err := enc.Encode(&doc); err != nil {
 			return err
 		}
+		wrote = true
+	}
+	if !wrote {
+		return nil // closing an encoder that wrote nothing fails ("expected STREAM-START")
 	}
 	return enc.Close()
 }

@@ -81,6 +81,13 @@ func TestFilterManifestsSplitsTheCRDs(t *testing.T) {
 	if rest[0]["data"].(map[string]any)["a"] != "1" {
 		t.Errorf("the ConfigMap's data changed: %v", rest[0])
 	}
+	// A chart of CRDs only renders nothing for the main step (a real chart did: "expected STREAM-START").
+	for _, empty := range []string{"", "\n", "---\n"} {
+		var out bytes.Buffer
+		if err := FilterManifests(strings.NewReader(empty), &out, WithoutCRDs); err != nil || strings.TrimSpace(out.String()) != "" {
+			t.Errorf("rendered %q: %q %v", empty, out.String(), err)
+		}
+	}
 	if err := FilterManifests(strings.NewReader(rendered), &bytes.Buffer{}, "all"); err == nil {
 		t.Error("an unknown part was accepted")
 	}
