@@ -48,6 +48,7 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	} else if ro.NoPolicy {
 		o.progressf("policy checks are off (--no-policy)\n")
 	}
+	o.runtime(ctx, spec)
 	stack, err := ws.stack(ctx, o.name(), program.New(spec), o.Redact)
 	if err != nil {
 		return err

@@ -204,22 +204,44 @@ func (o *orb) worldOpen([]policyx.AnalyzerResource) []string {
 	return out
 }
 
+// The types whose chart version the pinned-charts policy finds elsewhere than in their outputs (the
+// policy pack does not import components, which would pull the Kubernetes SDK into it).
+const (
+	helmChartV4  = "kubernetes:helm.sh/v4:Chart"
+	boomToolType = "orbos:boom:Tool"
+)
+
 var exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
 
 func (o *orb) pinnedCharts(resources []policyx.AnalyzerResource) []string {
 	var out []string
 	if o.Boom != nil {
 		for _, name := range stacks.SortedKeys(o.Boom.Tools) {
-			if v := o.Boom.Tools[name].Version; !exactVersion.MatchString(v) {
+			v := o.Boom.Tools[name].Chart.Version
+			if _, known := stacks.BoomCatalog[name]; v == "" && known {
+				continue // the catalog's chart, pinned
+			}
+			if !exactVersion.MatchString(v) {
 				out = append(out, fmt.Sprintf("BOOM tool %s has chart version %q: pin an exact version", name, v))
 			}
 		}
 	}
 	for _, r := range resources {
+		v, ok := r.Properties.GetOk("version")
+		switch r.Type {
+		case helmChartV4:
+			// A Chart v4 is a component whose outputs are its objects, not its inputs: its version
+			// is its BOOM tool's, checked on the spec above and on the tool's outputs.
+			continue
+		case boomToolType:
+			if ok && (!v.IsString() || !exactVersion.MatchString(v.AsString())) {
+				out = append(out, fmt.Sprintf("BOOM tool %s has no pinned chart version", r.Name))
+			}
+			continue
+		}
 		if !strings.HasPrefix(r.Type, "kubernetes:helm.sh/") {
 			continue
 		}
-		v, ok := r.Properties.GetOk("version")
 		if !ok || !v.IsString() || !exactVersion.MatchString(v.AsString()) {
 			out = append(out, fmt.Sprintf("Helm release %s has no pinned chart version", r.Name))
 		}

@@ -4,8 +4,31 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
 	"github.com/orbos/orbos/stacks"
 )
+
+// A Chart v4's outputs are its objects: its version is checked on its BOOM tool; a Release and a
+// tool carry theirs.
+func TestPinnedChartsOfHelmResources(t *testing.T) {
+	version := func(v string) property.Map {
+		return property.NewMap(map[string]property.Value{"version": property.New(v)})
+	}
+	res := []policyx.AnalyzerResource{
+		{Type: "kubernetes:helm.sh/v4:Chart", Name: "metrics", Properties: property.NewMap(nil)},
+		{Type: "orbos:boom:Tool", Name: "metrics", Properties: version("88.5.3")},
+		{Type: "kubernetes:helm.sh/v3:Release", Name: "gateway", Properties: version("1.9.0")},
+	}
+	if got := (&orb{}).pinnedCharts(res); len(got) != 0 {
+		t.Errorf("pinned charts refused: %v", got)
+	}
+	res[1].Properties, res[2].Properties = version("^88"), property.NewMap(nil)
+	if got := (&orb{}).pinnedCharts(res); len(got) != 2 {
+		t.Errorf("an unpinned tool and a release without a version: %v", got)
+	}
+}
 
 func orbiter(version string, nodes int, fw *stacks.Firewall) *stacks.Orbiter {
 	return &stacks.Orbiter{
@@ -65,7 +88,7 @@ func TestControlPlanesPinnedChartsBackups(t *testing.T) {
 			t.Errorf("%d nodes: %v", nodes, got)
 		}
 	}
-	boom := &stacks.Boom{Tools: map[string]stacks.Tool{"a": {Version: "1.2.3"}, "b": {Version: "^1.2"}, "c": {Version: "latest"}}}
+	boom := &stacks.Boom{Tools: map[string]stacks.Tool{"a": {Chart: stacks.Chart{Version: "1.2.3"}}, "b": {Chart: stacks.Chart{Version: "^1.2"}}, "c": {Chart: stacks.Chart{Version: "latest"}}, "metrics": {}}}
 	if got := (&orb{Boom: boom}).pinnedCharts(nil); len(got) != 2 {
 		t.Errorf("unpinned charts: %v", got)
 	}

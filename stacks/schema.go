@@ -15,7 +15,10 @@ func JSONSchema() map[string]any {
 	return s
 }
 
-var secretType = reflect.TypeOf(Secret{})
+var (
+	secretType = reflect.TypeOf(Secret{})
+	valuesType = reflect.TypeOf(Values{})
+)
 
 func schemaOf(t reflect.Type) map[string]any {
 	if t == secretType {
@@ -24,6 +27,9 @@ func schemaOf(t reflect.Type) map[string]any {
 			"properties":  map[string]any{"secure": map[string]any{"type": "string"}},
 			"description": "a secret, encrypted by `orbctl config set --secret`",
 		}
+	}
+	if t == valuesType {
+		return map[string]any{"type": "object"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"sort"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -96,18 +95,6 @@ type Kubelet struct {
 	EvictionHard map[string]string `yaml:"evictionHard" doc:"hard eviction thresholds by signal (memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): a quantity like 100Mi or a percentage like 5%; they replace the kubelet's defaults"`
 }
 
-// Boom is the platform tools section.
-type Boom struct {
-	APIVersion string          `yaml:"apiVersion" orbos:"required"`
-	Tools      map[string]Tool `yaml:"tools"`
-}
-
-// Tool is one platform tool, installed as a Helm release.
-type Tool struct {
-	Enabled bool   `yaml:"enabled"`
-	Version string `yaml:"version" orbos:"required"`
-}
-
 // MinReconcileInterval is the shortest reconciler interval a spec may ask for: each check fetches
 // the repository's refs, and a Git host should not see more than that from one ORB.
 const MinReconcileInterval = 5 * time.Second
@@ -178,6 +165,20 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 type Spec struct {
 	Orb  string
 	File StackFile
+	// Runtime is what a run knows beyond the file; the zero value suits plans.
+	Runtime Runtime
+}
+
+// Runtime is what a run knows beyond the spec, set by the run before the program starts.
+type Runtime struct {
+	// RepoDir is the checkout of the ORB repository, where BOOM's local charts are.
+	RepoDir string
+	// Orbctl is the executable the run's Helm calls back to filter rendered charts; "" for orbctl
+	// on PATH.
+	Orbctl string
+	// NoNodes says the cluster has no node to run a pod on: the engine then does not wait for
+	// BOOM's workloads to become ready, which they never would.
+	NoNodes bool
 }
 
 // MakesCluster says whether orbos installs Kubernetes on the ORB's machines itself (machines of a
@@ -190,23 +191,6 @@ func (s *Spec) MakesCluster() bool {
 
 // Kubernetes returns the desired cluster with defaults applied.
 func (s *Spec) Kubernetes() Kubernetes { return s.File.Config.Orbiter.Kubernetes }
-
-// Tools returns the enabled platform tools and their versions, sorted by name.
-func (s *Spec) Tools() []NamedTool {
-	var out []NamedTool
-	if b := s.File.Config.Boom; b != nil {
-		for name, t := range b.Tools {
-			if t.Enabled {
-				out = append(out, NamedTool{Name: name, Version: t.Version})
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// NamedTool is an enabled tool.
-type NamedTool struct{ Name, Version string }
 
 // StackFileName is the name of an ORB's desired-state file.
 func StackFileName(orb string) string { return "Pulumi." + orb + ".yaml" }
@@ -251,11 +235,12 @@ func (s *Spec) applyDefaults() {
 		k.MaxUnavailable = 1
 	}
 	s.orbiterDefaults()
+	if b := s.File.Config.Boom; b != nil {
+		b.applyDefaults()
+	}
 }
 
 var (
-	toolName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)
-	chartVer = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
 	// A public domain: DNS labels and a top-level domain of letters.
 	domainRE = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$`)
 	// Five fields of numbers, names (JAN, MON), *, /, - and commas.
@@ -310,20 +295,7 @@ func (s *Spec) validate(e *errs) {
 		e.add("config."+KeyKubeconfig, nil, "is in plaintext: a kubeconfig holds credentials; set it with `orbctl config set --secret %s --from-file FILE`", KeyKubeconfig)
 	}
 	if b := c.Boom; b != nil {
-		const boom = "config." + KeyBoom
-		if b.APIVersion != "" && b.APIVersion != APIVersion {
-			e.add(boom+".apiVersion", nil, "unsupported version %q (this orbctl reads %s)", b.APIVersion, APIVersion)
-		}
-		for _, name := range SortedKeys(b.Tools) {
-			t := b.Tools[name]
-			p := join(boom+".tools", name)
-			if !toolName.MatchString(name) {
-				e.add(p, nil, "tool names are lower-case letters, digits and dashes")
-			}
-			if t.Version != "" && !chartVer.MatchString(t.Version) {
-				e.add(p+".version", nil, "%s is not a pinned chart version like 1.2.3", quoteShort(t.Version))
-			}
-		}
+		b.validate("config."+KeyBoom, e)
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)

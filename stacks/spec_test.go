@@ -21,10 +21,11 @@ config:
     tools:
       ingress:
         enabled: true
-        version: 4.11.3
+        chart: {repository: https://kubernetes.github.io/ingress-nginx, name: ingress-nginx, version: 4.11.3}
+        namespace: ingress
       metrics:
         enabled: false
-        version: 65.1.1
+        chart: {version: 65.1.1}
   orbos:kubeconfig:
     secure: v1:xyz
 `
@@ -37,7 +38,7 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 	if got := s.Kubernetes().Namespace; got != "orbos-system" {
 		t.Errorf("namespace default %q", got)
 	}
-	if tools := s.Tools(); len(tools) != 1 || tools[0] != (NamedTool{"ingress", "4.11.3"}) {
+	if tools := s.Tools(); len(tools) != 1 || tools[0].Name != "ingress" || tools[0].Chart.Version != "4.11.3" || tools[0].Namespace != "ingress" {
 		t.Errorf("enabled tools %v", tools)
 	}
 	if s.File.Config.Kubeconfig.Ciphertext != "v1:xyz" {
@@ -76,7 +77,7 @@ func TestValidationNamesEveryWrongField(t *testing.T) {
 			[]string{"config.orbos:orbiter.apiVersion"}},
 		{"kubernetes is a list", "    kubernetes:\n      version: v1.31.4\n", "    kubernetes: [a]\n",
 			[]string{"config.orbos:orbiter.kubernetes"}},
-		{"unpinned chart", "version: 4.11.3", "version: latest", []string{"config.orbos:boom.tools.ingress.version"}},
+		{"unpinned chart", "version: 4.11.3", "version: latest", []string{"config.orbos:boom.tools.ingress.chart.version"}},
 		{"enabled not a bool", "enabled: true", "enabled: yes please", []string{"config.orbos:boom.tools.ingress.enabled"}},
 		{"bad tool name", "      ingress:", "      Ingress_Tool:", []string{"config.orbos:boom.tools.Ingress_Tool"}},
 		{"plaintext kubeconfig", "  orbos:kubeconfig:\n    secure: v1:xyz\n", "  orbos:kubeconfig: |\n    apiVersion: v1\n",

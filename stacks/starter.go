@@ -32,16 +32,18 @@ config:
       version: {{.KubernetesVersion}}
       # Namespace for orbos's own objects.
       namespace: orbos-system
-  # BOOM: platform tools installed as Helm releases, each with a pinned chart version.
+  # BOOM: platform tools, each a pinned Helm chart with orbos's production defaults. A tool's
+  # chart, namespace, values, nodeSelector, tolerations and resources override the defaults.
   orbos:boom:
     apiVersion: ` + APIVersion + `
     tools:
-      ingress:
+      gateway:
         enabled: false
-        version: 4.11.3
+      certificates:
+        enabled: false
       metrics:
         enabled: false
-        version: 65.1.1
+        chart: {version: 88.5.3}
 {{- if .KubeconfigCiphertext}}
   # Kubeconfig of the cluster the ORB deploys to (encrypted).
   orbos:kubeconfig:

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/provider"
 )
 
@@ -18,6 +19,15 @@ func main() {
 	if filepath.Base(os.Args[0]) == provider.PluginBinary {
 		if err := provider.Serve(context.Background()); err != nil {
 			fmt.Fprintln(os.Stderr, "orbos provider:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	// Helm, inside the kubernetes provider, runs orbctl as the post-renderer of BOOM's charts (see
+	// components/boom): it is a filter of stdin to stdout, not a command for people.
+	if len(os.Args) == 3 && os.Args[1] == boom.ManifestsCommand {
+		if err := boom.FilterManifests(os.Stdin, os.Stdout, os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "orbctl "+boom.ManifestsCommand+":", err)
 			os.Exit(1)
 		}
 		return

@@ -94,13 +94,23 @@ func TestCompletionScripts(t *testing.T) {
 	}
 }
 
-// The example GCE ORB planned against mocks: every resource with every input.
+// The example ORBs planned against mocks: every resource with every input (BOOM's: every tool's
+// chart with its pinned version).
 func TestMockPreviewOfTheGCEExample(t *testing.T) {
-	for _, ex := range []string{"gce", "static"} {
+	for _, ex := range []string{"gce", "static", "boom"} {
 		out, errOut, code := orbctl(t, nil, "preview", "--mocks", "--spec", "../../examples/"+ex+"/Pulumi."+ex+"-demo.yaml")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", ex, code, errOut)
 		}
 		golden.Assert(t, "preview-mocks-"+ex, out)
 	}
+}
+
+// The JSON Schema of the desired state, as editors get it: a change of the spec shows here.
+func TestSchemaGolden(t *testing.T) {
+	out, errOut, code := orbctl(t, nil, "schema")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden.Assert(t, "schema", out)
 }

@@ -59,8 +59,8 @@ func define(ctx *pulumi.Context, spec *stacks.Spec) error {
 	if spec.File.Config.Kubeconfig.IsSet() {
 		return footprint(ctx, spec, config.RequireSecret(ctx, stacks.KeyKubeconfig))
 	}
-	// A cluster orbos made gets its footprint once something of orbos runs in it: the reconciler,
-	// after takeoff. The footprint's provider takes the cluster's admin kubeconfig, so the engine
+	// A cluster orbos made gets its footprint once something of orbos runs in it: the reconciler
+	// after takeoff, or BOOM's tools. The footprint's provider takes the cluster's admin kubeconfig, so the engine
 	// creates it only after the first control plane answers, and deletes it before the cluster.
 	if made != nil && wantsFootprint(spec) {
 		return footprint(ctx, spec, made.Kubeconfig)
@@ -68,10 +68,11 @@ func define(ctx *pulumi.Context, spec *stacks.Spec) error {
 	return nil
 }
 
-// wantsFootprint says whether a cluster orbos made needs orbos's objects in it.
+// wantsFootprint says whether a cluster orbos made needs orbos's objects in it: the reconciler, or
+// any of BOOM's tools.
 func wantsFootprint(spec *stacks.Spec) bool {
 	r := spec.File.Config.Reconciler
-	return r != nil && r.Image != ""
+	return (r != nil && r.Image != "") || len(spec.Tools()) > 0
 }
 
 // roles maps each pool to its Kubernetes role.
@@ -328,7 +329,7 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 		"kubernetesVersion": pulumi.String(k.Version),
 	}
 	for _, t := range spec.Tools() {
-		data["boom."+t.Name] = pulumi.String(t.Version)
+		data["boom."+t.Name] = pulumi.String(t.Chart.Version)
 	}
 	cm, err := corev1.NewConfigMap(ctx, "orb", &corev1.ConfigMapArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("orb"), Namespace: nsName, Labels: labels, Annotations: owned},
@@ -337,8 +338,12 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 	if err != nil {
 		return err
 	}
+	tools, err := platform(ctx, spec, ns, labels, pulumi.Provider(provider))
+	if err != nil {
+		return err
+	}
 	if r := spec.File.Config.Reconciler; r != nil && r.Image != "" {
-		if err := deployReconciler(ctx, spec, nsName, labels, pulumi.Provider(provider)); err != nil {
+		if err := deployReconciler(ctx, spec, nsName, labels, tools, pulumi.Provider(provider)); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -21,7 +22,7 @@ const ReconcilerName = "orbos-reconciler"
 
 // deployReconciler runs the reconciler in the cluster: a ServiceAccount allowed only to read its
 // orbconfig Secret, a Deployment of one non-root, read-only replica, and a Service for its metrics.
-func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.StringInput, labels pulumi.StringMap, opts ...pulumi.ResourceOption) error {
+func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.StringInput, labels pulumi.StringMap, tools map[string]*boom.Tool, opts ...pulumi.ResourceOption) error {
 	r := spec.File.Config.Reconciler
 	// The engine does not wait for the reconciler's pod: orbctl takeoff waits for its readiness
 	// itself, and a cluster without nodes yet must not stall the run that creates them.
@@ -121,10 +122,12 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 			Ports:    corev1.ServicePortArray{corev1.ServicePortArgs{Name: pulumi.String("metrics"), Port: pulumi.Int(9090), TargetPort: pulumi.String("metrics")}},
 		},
 	}, opts...)
-	if err != nil || !metricsEnabled(spec) {
+	metrics := tools["metrics"]
+	if err != nil || metrics == nil {
 		return err
 	}
-	// BOOM's metrics stack scrapes the reconciler through a ServiceMonitor.
+	// BOOM's metrics stack scrapes the reconciler through a ServiceMonitor, once the metrics tool's
+	// CRDs are there.
 	_, err = apiextensions.NewCustomResource(ctx, ReconcilerName, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("monitoring.coreos.com/v1"),
 		Kind:       pulumi.String("ServiceMonitor"),
@@ -133,7 +136,7 @@ func deployReconciler(ctx *pulumi.Context, spec *stacks.Spec, namespace pulumi.S
 			"selector":  pulumi.Map{"matchLabels": selector},
 			"endpoints": pulumi.Array{pulumi.Map{"port": pulumi.String("metrics"), "interval": pulumi.String("30s")}},
 		}},
-	}, append(opts, pulumi.DependsOn([]pulumi.Resource{svc}))...)
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{svc, metrics.CRDs}))...)
 	return err
 }
 
@@ -144,14 +147,4 @@ func reconcilerArgs(r *stacks.Reconciler) []string {
 		args = append(args, "--interval", r.Interval)
 	}
 	return args
-}
-
-// metricsEnabled reports whether BOOM's metrics tool is on.
-func metricsEnabled(spec *stacks.Spec) bool {
-	for _, t := range spec.Tools() {
-		if t.Name == "metrics" {
-			return true
-		}
-	}
-	return false
 }

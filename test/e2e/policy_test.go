@@ -71,7 +71,7 @@ func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 		return auto.ConfigValue{Value: `{"apiVersion":"orbos.io/v1alpha1","kubernetes":{"version":"v1.31.4","controlPlane":{"pool":"cp","nodes":` + nodes + `}}}`}
 	}
 	boom := func(v string) auto.ConfigValue {
-		return auto.ConfigValue{Value: `{"apiVersion":"orbos.io/v1alpha1","tools":{"ingress":{"enabled":true,"version":"` + v + `"}}}`}
+		return auto.ConfigValue{Value: `{"apiVersion":"orbos.io/v1alpha1","tools":{"ingress":{"enabled":true,"chart":{"version":"` + v + `"}}}}`}
 	}
 	key, _ := os.ReadFile(filepath.Join(apiserver.Dir, "sa.key"))
 	cases := []struct {

@@ -18,7 +18,7 @@ func TestInvalidSpecIsRefusedWithEveryPath(t *testing.T) {
 	f := filepath.Join(user, "Pulumi.invalid.yaml")
 	raw, _ := os.ReadFile(f)
 	s := strings.Replace(string(raw), "version: v1.31.4", "version: 1.31\n      replicas: 3", 1)
-	s = strings.Replace(s, "version: 4.11.3", "version: latest", 1)
+	s = strings.Replace(s, "chart: {version: 88.5.3}", "chart: {version: latest}", 1)
 	s = strings.Replace(s, "apiVersion: orbos.io/v1alpha1", "apiVersion: orbos.io/v9", 1)
 	if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestInvalidSpecIsRefusedWithEveryPath(t *testing.T) {
 		}
 		for _, want := range []string{
 			"config.orbos:orbiter.apiVersion", "config.orbos:orbiter.kubernetes.version",
-			"config.orbos:orbiter.kubernetes.replicas", "unknown field", "config.orbos:boom.tools.ingress.version",
+			"config.orbos:orbiter.kubernetes.replicas", "unknown field", "config.orbos:boom.tools.metrics.chart.version",
 		} {
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("%v: the error does not name %s:\n%s", op, want, r.stderr)

@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/orbos/orbos/internal/sshkey"
 )
@@ -108,21 +106,12 @@ func TestTakeoffHandsOverToTheReconciler(t *testing.T) {
 	}
 	o.mustRun("preview", "--expect-no-changes")
 
-	// With BOOM's metrics on (and its ServiceMonitor CRD in the cluster), the reconciler is scraped.
-	crd := `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"servicemonitors.monitoring.coreos.com"},
-"spec":{"group":"monitoring.coreos.com","scope":"Namespaced","names":{"plural":"servicemonitors","singular":"servicemonitor","kind":"ServiceMonitor"},
-"versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}`
-	if code, body, err := apiserver.Post(context.Background(), "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", []byte(crd)); err != nil || (code != 201 && code != 409) {
-		t.Fatalf("creating the ServiceMonitor CRD: %d %v %s", code, err, body)
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if code, _ := kube(t, "/apis/monitoring.coreos.com/v1/servicemonitors"); code == 200 {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatal("the ServiceMonitor CRD was never served")
-		}
-	}
-	o.mustRun("config", "set", "orbos:boom.tools.metrics.enabled", "true")
+	// With BOOM's metrics on, the reconciler is scraped through a ServiceMonitor, applied after the
+	// metrics tool's CRDs (here a local chart of the ServiceMonitor CRD only).
+	o.pushChart("monitoring-crds", "boom: metrics from a local chart", func(s string) string {
+		return strings.Replace(s, "      metrics:\n        enabled: false\n        chart: {version: 88.5.3}\n",
+			"      metrics:\n        enabled: true\n        chart: {repository: charts/monitoring-crds, name: monitoring-crds, version: 0.1.0}\n", 1)
+	})
 	o.mustRun("up")
 	code, sm := kube(t, "/apis/monitoring.coreos.com/v1/namespaces/"+o.namespace()+"/servicemonitors/orbos-reconciler")
 	if code != 200 || !strings.Contains(fmt.Sprint(sm["spec"]), "metrics") {
