@@ -38,7 +38,7 @@ fi
 step "orbctl preview"
 $orbctl preview
 step "orbctl up"
-$orbctl up
+$orbctl up --yes
 step "orbctl status"
 $orbctl status
 step "orbctl history"
@@ -49,6 +49,6 @@ cat <<EOT
 The ORB's repository is $demo/orb-demo.git; clone it to read Pulumi.demo.yaml, .pulumi/ and status/.
 Go on by hand with:
   export ORBOS_CONFIG=$ORBOS_CONFIG ORBOS_CHECKOUT=$ORBOS_CHECKOUT PULUMI_HOME=$PULUMI_HOME
-  $orbctl config set orbos:orbiter.kubernetes.version v1.31.5 && $orbctl preview && $orbctl up
+  $orbctl config set orbos:orbiter.kubernetes.version v1.31.5 && $orbctl preview && $orbctl up --yes
 Stop the local cluster with: go run ./hack/localcluster stop $demo/apiserver
 EOT

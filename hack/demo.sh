@@ -93,7 +93,7 @@ fi
 step "orbctl preview"
 "$orbctl" preview
 step "orbctl up"
-"$orbctl" up
+"$orbctl" up --yes
 step "orbctl kubeconfig, kubectl get nodes -o wide"
 "$orbctl" kubeconfig --file "$demo/admin.conf"
 kubectl get nodes -o wide
