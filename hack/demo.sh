@@ -104,11 +104,27 @@ sed -e "s|IMAGE|$(cat "$machines/smoke-image")|" -e "s|REPLICAS|$n|" hack/smoke.
 kubectl -n default rollout status deployment/smoke --timeout=180s
 pods=$(kubectl -n default get pods -l app=smoke -o jsonpath='{range .items[*]}{.metadata.name}={.status.podIP}@{.spec.nodeName} {end}')
 first=${pods%% *}
+# get URL from the first pod; a node that has just joined may need a few seconds before its
+# kube-proxy knows the Service's endpoints: try for 30 s, then fail the demo.
+get() {
+  local out i
+  for i in $(seq 1 15); do
+    if out=$(kubectl -n default exec "${first%%=*}" -- /smoke get "$1" 2>&1); then
+      echo "$out"
+      return 0
+    fi
+    sleep 2
+  done
+  echo "demo: ${first%%=*} could not reach $1: $out" >&2
+  return 1
+}
 for p in $pods; do
   target="http://${p#*=}"; target="${target%@*}:8080/"
-  printf '  %s -> pod on %-5s %s\n' "${first%%=*}" "${p##*@}" "$(kubectl -n default exec "${first%%=*}" -- /smoke get "$target")"
+  answer=$(get "$target")
+  printf '  %s -> pod on %-5s %s\n' "${first%%=*}" "${p##*@}" "$answer"
 done
-printf '  %s -> Service smoke.default.svc: %s\n' "${first%%=*}" "$(kubectl -n default exec "${first%%=*}" -- /smoke get http://smoke.default.svc.cluster.local/)"
+answer=$(get http://smoke.default.svc.cluster.local/)
+printf '  %s -> Service smoke.default.svc: %s\n' "${first%%=*}" "$answer"
 
 step "orbctl status"
 "$orbctl" status
