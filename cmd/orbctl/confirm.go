@@ -75,3 +75,17 @@ func planWords(changes map[string]int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// confirmTyped asks question and goes on only when want (the ORB's name, or yes) is typed back;
+// without an answer it says how to skip the question: "pass --yes to SKIP without asking".
+func (a *app) confirmTyped(question, want, skip string) error {
+	fmt.Fprint(a.errOut, question)
+	line, err := bufio.NewReader(a.in).ReadString('\n')
+	if strings.TrimSpace(line) != want {
+		if err != nil {
+			return fmt.Errorf("%w (no answer; pass --yes to %s without asking)", automation.ErrNotConfirmed, skip)
+		}
+		return automation.ErrNotConfirmed
+	}
+	return nil
+}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/orbos/orbos/automation"
 	"github.com/orbos/orbos/automation/orblock"
 )
 
@@ -115,13 +112,8 @@ break removes only the lock it showed.`,
 					u.Commit, u.RunID, u.Checkout, u.Reason)
 			}
 			if !a.s.Yes {
-				fmt.Fprintf(a.errOut, "Type the ORB's name to break the lock: ")
-				line, rerr := bufio.NewReader(a.in).ReadString('\n')
-				if strings.TrimSpace(line) != orb.Name() {
-					if rerr != nil {
-						return fmt.Errorf("%w (no answer; pass --yes to break it without asking)", automation.ErrNotConfirmed)
-					}
-					return automation.ErrNotConfirmed
+				if err := a.confirmTyped("Type the ORB's name to break the lock: ", orb.Name(), "break it"); err != nil {
+					return err
 				}
 			}
 			record, err := orb.BreakLock(a.ctx, commit, *info, func(lease time.Duration) {

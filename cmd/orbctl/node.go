@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -110,13 +109,8 @@ replace), a machine presenting another key than the pinned one is refused.`,
 			}
 			fmt.Fprintf(a.errOut, "machine %s presents the host key %s\n  (%s)\nthe ORB's state pins %s\n", id, fp, strings.Fields(presented)[0], was)
 			if !a.s.Yes {
-				fmt.Fprintf(a.errOut, "Trust %s for %s from the next run on? Type yes to confirm: ", fp, id)
-				line, rerr := bufio.NewReader(a.in).ReadString('\n')
-				if strings.TrimSpace(line) != "yes" {
-					if rerr != nil {
-						return fmt.Errorf("%w (no answer; pass --yes to trust without asking)", automation.ErrNotConfirmed)
-					}
-					return automation.ErrNotConfirmed
+				if err := a.confirmTyped(fmt.Sprintf("Trust %s for %s from the next run on? Type yes to confirm: ", fp, id), "yes", "trust"); err != nil {
+					return err
 				}
 			}
 			commit, err := orb.TrustHostKey(cmd.Context(), id, fp)

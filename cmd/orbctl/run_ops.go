@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -233,15 +232,7 @@ func (a *app) confirmDestroy() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.errOut, "This deletes every resource of the ORB %s. Type its name to confirm: ", cfg)
-	line, err := bufio.NewReader(a.in).ReadString('\n')
-	if strings.TrimSpace(line) != cfg {
-		if err != nil {
-			return fmt.Errorf("%w (no answer; pass --yes to run without asking)", automation.ErrNotConfirmed)
-		}
-		return automation.ErrNotConfirmed
-	}
-	return nil
+	return a.confirmTyped(fmt.Sprintf("This deletes every resource of the ORB %s. Type its name to confirm: ", cfg), cfg, "run")
 }
 
 // previewProposal previews the desired state of ref against the ORB's current state.

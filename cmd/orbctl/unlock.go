@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/orbos/orbos/automation"
 	"github.com/orbos/orbos/automation/orblock"
 )
 
@@ -47,13 +44,8 @@ unlock shows the lock and asks you to type the ORB's name; it removes only the l
 					u.Commit, u.RunID, u.Checkout, u.Reason)
 			}
 			if !a.s.Yes {
-				fmt.Fprintf(a.errOut, "Type the ORB's name to remove the lock: ")
-				line, rerr := bufio.NewReader(a.in).ReadString('\n')
-				if strings.TrimSpace(line) != orb.Name() {
-					if rerr != nil {
-						return fmt.Errorf("%w (no answer; pass --yes to run without asking)", automation.ErrNotConfirmed)
-					}
-					return automation.ErrNotConfirmed
+				if err := a.confirmTyped("Type the ORB's name to remove the lock: ", orb.Name(), "run"); err != nil {
+					return err
 				}
 			}
 			if err := orblock.Break(a.ctx, orb.Repo(), commit); err != nil {

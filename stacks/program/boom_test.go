@@ -1,7 +1,6 @@
 package program
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -11,23 +10,7 @@ import (
 
 func boomPlan(t *testing.T, edit func(string) string) map[string][]string {
 	t.Helper()
-	raw, err := os.ReadFile("../../examples/boom/Pulumi.boom-demo.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := stacks.Parse("boom-demo", []byte(edit(string(raw))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := MockPlan(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, p := range plan {
-		out[p.Type+" "+p.Name] = p.Inputs
-	}
-	return out
+	return examplePlan(t, "boom", edit)
 }
 
 // The example ORB with every tool on plans every tool's pinned chart, the namespaces they need but

@@ -8,14 +8,14 @@ import (
 	"github.com/orbos/orbos/stacks"
 )
 
-// planOf plans the static example ORB with extra top-level config appended.
-func planOf(t *testing.T, extra string) map[string][]string {
+// examplePlan plans the example ORB examples/NAME as edit changes it, by resource "TYPE NAME".
+func examplePlan(t *testing.T, name string, edit func(string) string) map[string][]string {
 	t.Helper()
-	raw, err := os.ReadFile("../../examples/static/Pulumi.static-demo.yaml")
+	raw, err := os.ReadFile("../../examples/" + name + "/Pulumi." + name + "-demo.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, err := stacks.Parse("static-demo", append(raw, []byte(extra)...))
+	spec, err := stacks.Parse(name+"-demo", []byte(edit(string(raw))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +28,12 @@ func planOf(t *testing.T, extra string) map[string][]string {
 		out[p.Type+" "+p.Name] = p.Inputs
 	}
 	return out
+}
+
+// planOf plans the static example ORB with extra top-level config appended.
+func planOf(t *testing.T, extra string) map[string][]string {
+	t.Helper()
+	return examplePlan(t, "static", func(s string) string { return s + extra })
 }
 
 // A cluster orbos makes gets nothing of orbos inside it until takeoff names the reconciler's image;
