@@ -87,7 +87,8 @@ func TestRealClusterTakeoff(t *testing.T) {
 
 	// A passphrase rotation from the workstation rewrites the reconciler's Secret (its own
 	// repository URL and deploy key kept) and restarts it; it goes on applying what is pushed.
-	r = k.mustRun("secrets", "rotate")
+	// The reconciler may hold the ORB's lock (a run, a drift note): the rotation waits for it.
+	r = k.mustRun("secrets", "rotate", "--lock-wait", "5m")
 	if !strings.Contains(r.stdout, "the in-cluster orbconfig Secret holds it too") {
 		t.Fatalf("secrets rotate after takeoff:\n%s", r)
 	}

@@ -249,7 +249,8 @@ func (h *Host) Start() error {
 	}
 	h.cmd = cmd
 	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	// sshd starts in well under a second, but under load (CI beside real clusters) it took longer.
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
 			return nil
