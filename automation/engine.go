@@ -30,37 +30,56 @@ import (
 // engine runs op on the ORB's stack with the file backend inside the checkout, reporting progress.
 func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *Result, ro RunOptions) error {
 	var packs []string
-	ws, err := o.workspace()
-	if err != nil {
-		return err
-	}
-	defer ws.close()
 	if (op == Preview || op == Up) && !ro.NoPolicy {
 		pack, err := tools.Find(PolicyPackBinary)
 		if err != nil {
 			return fmt.Errorf("the policy pack: %w; it is built next to orbctl by `make build` (or pass --no-policy)", err)
 		}
 		packs = []string{pack}
-		// The version-step policy compares with what the ORB runs now.
-		if st, _ := record.ReadStatus(o.Checkout(), o.name()); st != nil && st.LastSuccess != nil {
-			ws.extraEnv = map[string]string{policy.CurrentVersionEnv: st.Kubernetes.DesiredVersion}
-		}
 	} else if ro.NoPolicy {
 		o.progressf("policy checks are off (--no-policy)\n")
 	}
-	o.runtime(ctx, spec)
-	stack, err := ws.stack(ctx, o.name(), program.New(spec), o.Redact)
-	if err != nil {
-		return err
+	// The version-step policy compares with what the ORB runs now.
+	var current string
+	if st, _ := record.ReadStatus(o.Checkout(), o.name()); st != nil && st.LastSuccess != nil {
+		current = st.Kubernetes.DesiredVersion
 	}
-	if op == Up && (len(packs) > 0 || ro.Confirm != nil) {
-		// Stack policies are judged when the program has finished, which in an up is after the
-		// changes were made: judge them on a preview first, so that a violation changes nothing.
-		// The same preview is the plan shown before asking.
-		if err := o.policyCheck(ctx, stack, packs, ro); err != nil {
+	if len(packs) > 0 {
+		// The rules over the whole ORB are judged here, before the engine starts, so that a violation
+		// changes nothing without a preview of its own; the engine checks the rules over single
+		// resources before it changes each one (the pack's resource policies).
+		done := res.timed(PhasePolicy)
+		err := o.judge(op, current)
+		done()
+		if err != nil {
 			return err
 		}
 	}
+	done := res.timed(PhaseWorkspace)
+	ws, err := o.workspace()
+	if err != nil {
+		return err
+	}
+	defer ws.close()
+	if len(packs) > 0 && current != "" {
+		ws.extraEnv = map[string]string{policy.CurrentVersionEnv: current}
+	}
+	o.runtime(ctx, spec)
+	stack, err := ws.stack(ctx, o.name(), program.New(spec), o.Redact)
+	done()
+	if err != nil {
+		return err
+	}
+	if op == Up && ro.Confirm != nil {
+		// On a terminal the plan is shown, with what the policies say, and asked about first.
+		done := res.timed(PhasePlan)
+		err := o.policyCheck(ctx, stack, packs, ro)
+		done()
+		if err != nil {
+			return err
+		}
+	}
+	defer res.timed(PhaseEngine)()
 	w := o.progressWriter()
 	cp, err := record.ReadCheckpoint(o.Checkout(), o.name())
 	if err != nil {
@@ -138,8 +157,8 @@ func (o *Orb) progressWriter() io.Writer {
 	return o.redactor.Writer(o.opts.Progress)
 }
 
-// policyCheck previews with the policy packs and fails, before anything changes, on a violation.
-// With ro.Confirm it shows the plan and asks it.
+// policyCheck previews with the policy packs and fails, before anything changes, on a violation;
+// then it shows the plan and asks ro.Confirm.
 func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string, ro RunOptions) error {
 	w := o.progressWriter()
 	// Only what the policies say is shown, unless the plan is asked about; else the plan itself
@@ -171,9 +190,6 @@ func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string,
 	}
 	if err != nil {
 		return o.engineError(Preview, err, prog.errors)
-	}
-	if ro.Confirm == nil {
-		return nil
 	}
 	changes := map[string]int{}
 	for _, s := range prog.Steps() {
@@ -387,4 +403,26 @@ func (w *workspace) ensurePlugin(ctx context.Context, name, version string) erro
 		return fmt.Errorf("installing the %s provider plugin %s from %s: %v\n%s", name, version, src, err, out)
 	}
 	return nil
+}
+
+// judge applies the policy pack's rules over the whole ORB to the desired state, in-process.
+func (o *Orb) judge(op Operation, current string) error {
+	raw, err := os.ReadFile(filepath.Join(o.Checkout(), stacks.StackFileName(o.name())))
+	if err != nil {
+		return fmt.Errorf("reading the desired state: %w", err)
+	}
+	in, err := policy.InputFromStackFile(raw, current)
+	if err != nil {
+		return err
+	}
+	found := policy.Judge(in)
+	if len(found) == 0 {
+		return nil
+	}
+	list := make([]string, len(found))
+	for i, v := range found {
+		list[i] = o.Redact(v.String())
+		o.progressf("  policy %s/%s (mandatory): %s\n", policy.PackName, v.Policy, o.Redact(v.Message))
+	}
+	return &PolicyError{Operation: op, Violations: list}
 }

@@ -51,6 +51,9 @@ type Orb struct {
 	redactor *Redactor
 	// readOnly marks a Snapshot's checkout: it is brought to the remote once, when it is opened.
 	readOnly bool
+	// opening is when Open began and opened how long it took, until the first run counts them.
+	opening time.Time
+	opened  time.Duration
 }
 
 // DefaultCheckout is the checkout orbctl keeps for an ORB: one per ORB and repository URL.
@@ -66,6 +69,7 @@ func DefaultCheckout(c *orbconfig.Config) string {
 // Open clones or fetches the ORB's repository into the checkout and takes the checkout for this
 // process (a second orbctl on the same checkout waits for it).
 func Open(ctx context.Context, opts Options) (*Orb, error) {
+	start := time.Now()
 	if opts.Config == nil {
 		return nil, errors.New("automation: no orbconfig")
 	}
@@ -96,7 +100,7 @@ func Open(ctx context.Context, opts Options) (*Orb, error) {
 	if opts.Redactor == nil {
 		opts.Redactor = &Redactor{}
 	}
-	o := &Orb{opts: opts, repo: repo, flock: flock, redactor: opts.Redactor}
+	o := &Orb{opts: opts, repo: repo, flock: flock, redactor: opts.Redactor, opening: start, opened: time.Since(start)}
 	o.redactor.Add(opts.Config.Passphrase)
 	return o, nil
 }

@@ -70,7 +70,9 @@ type Result struct {
 	// engineChanges counts every step the engine took, the stack's and providers' included.
 	engineChanges int
 	Seconds       float64 `json:"seconds"`
-	Error         string  `json:"error,omitempty"`
+	// Phases are the parts of the run and their times (see PhasePolicy...), in order.
+	Phases []Phase `json:"phases,omitempty"`
+	Error  string  `json:"error,omitempty"`
 }
 
 // ChangeCount is the number of resources the run changed (or, for a preview, would change).
@@ -95,6 +97,12 @@ func (o *Orb) Run(ctx context.Context, op Operation, ro RunOptions) (*Result, er
 	now := time.Now()
 	res := &Result{Orb: o.name(), Operation: op, RunID: newRunID(now), Started: now, Changes: map[string]int{},
 		NoPolicy: ro.NoPolicy && (op == Up || op == Preview)}
+	if o.opened > 0 {
+		// The first run of an opened ORB counts the opening: it is part of what the command took.
+		now = o.opening
+		res.addPhase(PhaseOpen, o.opened)
+		o.opened = 0
+	}
 	err := o.run(ctx, op, ro, res)
 	res.Seconds = time.Since(now).Round(time.Millisecond).Seconds()
 	if err != nil {
@@ -110,12 +118,18 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	if op == Preview {
 		return o.preview(ctx, ro, res)
 	}
+	done := res.timed(PhaseLock)
 	t, err := o.begin(ctx, string(op), res.RunID)
+	done()
 	if err != nil {
 		return err
 	}
 	res.TookOver, res.Recovered = t.TookOver, t.Recovered
-	defer func() { err = errors.Join(err, t.End(ctx)) }()
+	defer func() {
+		done := res.timed(PhaseUnlock)
+		err = errors.Join(err, t.End(ctx))
+		done()
+	}()
 	// Publishing goes on when the caller's context is done: that is when it matters most. Its time
 	// starts when publishing does, not with the run (a real cluster's first up takes minutes).
 	saveCtx := func() context.Context {
@@ -125,6 +139,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	}
 
 	// Until the engine starts, a failure changes nothing; afterwards, the state is always saved.
+	done = res.timed(PhaseSpec)
 	spec, err := o.loadSpec()
 	if err == nil && op != Destroy {
 		spec, err = o.ensureSSHKey(spec)
@@ -132,6 +147,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	if err == nil && op != Destroy {
 		err = o.preflight(ctx, spec)
 	}
+	done()
 	if err != nil {
 		return errors.Join(err, o.publish(saveCtx(), t, res))
 	}
@@ -163,6 +179,8 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 	default:
 		res.Outcome = Failed
 	}
+	done = res.timed(PhaseRecord)
+	defer done()
 	return errors.Join(runErr, o.save(saveCtx(), t, res, spec, runErr))
 }
 
@@ -188,7 +206,10 @@ func (o *Orb) publish(ctx context.Context, t *txn.Txn, res *Result) error {
 }
 
 func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
-	if err := o.Sync(ctx); err != nil {
+	done := res.timed(PhaseFetch)
+	err := o.Sync(ctx)
+	done()
+	if err != nil {
 		return err
 	}
 	changed, err := o.repo.Changed()
@@ -201,7 +222,9 @@ func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
 		// A preview changes nothing: drop whatever the engine wrote.
 		defer o.repo.Discard(txn.IsState)
 	}
+	done = res.timed(PhaseSpec)
 	spec, err := o.loadSpec()
+	done()
 	if err != nil {
 		return err
 	}

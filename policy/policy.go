@@ -35,67 +35,50 @@ const (
 	PlaintextSecrets = "no-plaintext-secrets"
 	WorldOpen        = "ssh-and-kubeapi-not-world-open"
 	PinnedCharts     = "helm-charts-pinned"
+	PinnedReleases   = "helm-releases-pinned"
 	ZitadelBackups   = "zitadel-backups"
 )
 
-// orb is what the policies read from the stack config.
-type orb struct {
-	Orbiter *stacks.Orbiter `json:"orbos:orbiter"`
-	Boom    *stacks.Boom    `json:"orbos:boom"`
-	Zitadel *stacks.Zitadel `json:"orbos:zitadel"`
-	// config holds every plain value, secrets marks the encrypted keys.
-	config  map[string]string
-	secrets map[string]bool
-	current string
-}
-
-// Pack builds the policy pack for one stack.
+// Pack builds the policy pack for one stack. The rules over the whole ORB are stack policies, judged
+// when the program has finished; orbctl also judges them in-process (Judge) before the engine
+// starts, so that an up needs no preview of its own to refuse a bad desired state. The rules over
+// single resources are resource policies, which the engine checks before it changes each resource.
 func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
-	o := &orb{config: map[string]string{}, secrets: map[string]bool{}, current: current}
-	for _, key := range []string{stacks.KeyOrbiter, stacks.KeyBoom, stacks.KeyZitadel} {
-		raw := config.Get(ctx, key)
-		if raw == "" {
-			continue
-		}
-		var into any
-		switch key {
-		case stacks.KeyOrbiter:
-			o.Orbiter = &stacks.Orbiter{}
-			into = o.Orbiter
-		case stacks.KeyBoom:
-			o.Boom = &stacks.Boom{}
-			into = o.Boom
-		case stacks.KeyZitadel:
-			o.Zitadel = &stacks.Zitadel{}
-			into = o.Zitadel
-		}
-		if err := json.Unmarshal([]byte(raw), into); err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
-		}
-	}
-	for _, key := range []string{stacks.KeyKubeconfig, stacks.KeySSHKey, stacks.KeyOrbiter, stacks.KeyBoom, stacks.KeyZitadel, stacks.KeyNetworking} {
+	values, secret := map[string]string{}, map[string]bool{}
+	for _, key := range judgedKeys {
 		if v := config.Get(ctx, key); v != "" {
-			o.config[key] = v
-			o.secrets[key] = ctx.IsConfigSecret(key)
+			values[key] = v
+			secret[key] = ctx.IsConfigSecret(key)
 		}
 	}
-	return policyx.NewPolicyPack(PackName, semver.MustParse("0.1.0"), policyx.EnforcementLevelMandatory, []policyx.Policy{
-		stackPolicy(VersionStep, "Kubernetes moves at most one minor version per run, and never down", o.versionStep),
-		stackPolicy(ControlPlanes, "The control plane has 1, 3 or 5 nodes", o.controlPlanes),
-		stackPolicy(PlaintextSecrets, "No secret-looking value is stored in plaintext", o.plaintextSecrets),
-		stackPolicy(WorldOpen, "SSH and the Kubernetes API are not open to the whole internet unless the spec says so", o.worldOpen),
-		stackPolicy(PinnedCharts, "Every Helm chart version is pinned", o.pinnedCharts),
-		stackPolicy(ZitadelBackups, "Zitadel has scheduled backups", o.zitadelBackups),
-	})
+	in, err := NewInput(values, secret, current)
+	if err != nil {
+		return nil, err
+	}
+	policies := []policyx.Policy{}
+	for _, r := range stackRules {
+		policies = append(policies, stackPolicy(r, in))
+	}
+	policies = append(policies, policyx.NewResourceValidationPolicy(PinnedReleases, policyx.ResourceValidationPolicyArgs{
+		Description:      "Every Helm release the program deploys names an exact chart version",
+		EnforcementLevel: policyx.EnforcementLevelMandatory,
+		ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
+			if v := pinnedRelease(args.Resource); v != "" {
+				args.Manager.ReportViolation(v, "")
+			}
+			return nil
+		},
+	}))
+	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
 }
 
-// stackPolicy is a mandatory policy over the whole ORB; check returns the violations.
-func stackPolicy(name, description string, check func([]policyx.AnalyzerResource) []string) policyx.Policy {
-	return policyx.NewStackValidationPolicy(name, policyx.StackValidationPolicyArgs{
-		Description:      description,
+// stackPolicy is a mandatory policy over the whole ORB.
+func stackPolicy(r rule, in *Input) policyx.Policy {
+	return policyx.NewStackValidationPolicy(r.name, policyx.StackValidationPolicyArgs{
+		Description:      r.description,
 		EnforcementLevel: policyx.EnforcementLevelMandatory,
 		ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
-			for _, v := range check(args.Resources) {
+			for _, v := range r.check(in) {
 				args.Manager.ReportViolation(v, "")
 			}
 			return nil
@@ -103,17 +86,17 @@ func stackPolicy(name, description string, check func([]policyx.AnalyzerResource
 	})
 }
 
-func (o *orb) versionStep([]policyx.AnalyzerResource) []string {
+func (o *Input) versionStep() []string {
 	if o.Orbiter == nil {
 		return nil
 	}
-	if err := kubeversion.Step(o.current, o.Orbiter.Kubernetes.Version); err != nil {
+	if err := kubeversion.Step(o.Current, o.Orbiter.Kubernetes.Version); err != nil {
 		return []string{err.Error()}
 	}
 	return nil
 }
 
-func (o *orb) controlPlanes([]policyx.AnalyzerResource) []string {
+func (o *Input) controlPlanes() []string {
 	if o.Orbiter == nil || o.Orbiter.Kubernetes.ControlPlane == nil {
 		return nil
 	}
@@ -128,10 +111,10 @@ var (
 	secretValue = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----|(?i)\btoken:\s*\S{16,}|client-key-data:|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{30,}`)
 )
 
-func (o *orb) plaintextSecrets(resources []policyx.AnalyzerResource) []string {
+func (o *Input) plaintextSecrets() []string {
 	var out []string
-	for key, v := range o.config {
-		if o.secrets[key] {
+	for key, v := range o.Values {
+		if o.Secret[key] {
 			continue
 		}
 		if secretName.MatchString(key) || secretValue.MatchString(v) {
@@ -175,7 +158,7 @@ func world(cidrs []string) bool {
 	return false
 }
 
-func (o *orb) worldOpen([]policyx.AnalyzerResource) []string {
+func (o *Input) worldOpen() []string {
 	if o.Orbiter == nil || o.Orbiter.Firewall == nil {
 		return nil
 	}
@@ -213,7 +196,7 @@ const (
 
 var exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
 
-func (o *orb) pinnedCharts(resources []policyx.AnalyzerResource) []string {
+func (o *Input) pinnedCharts() []string {
 	var out []string
 	if o.Boom != nil {
 		for _, name := range stacks.SortedKeys(o.Boom.Tools) {
@@ -226,30 +209,31 @@ func (o *orb) pinnedCharts(resources []policyx.AnalyzerResource) []string {
 			}
 		}
 	}
-	for _, r := range resources {
-		v, ok := r.Properties.GetOk("version")
-		switch r.Type {
-		case helmChartV4:
-			// A Chart v4 is a component whose outputs are its objects, not its inputs: its version
-			// is its BOOM tool's, checked on the spec above and on the tool's outputs.
-			continue
-		case boomToolType:
-			if ok && (!v.IsString() || !exactVersion.MatchString(v.AsString())) {
-				out = append(out, fmt.Sprintf("BOOM tool %s has no pinned chart version", r.Name))
-			}
-			continue
-		}
-		if !strings.HasPrefix(r.Type, "kubernetes:helm.sh/") {
-			continue
-		}
-		if !ok || !v.IsString() || !exactVersion.MatchString(v.AsString()) {
-			out = append(out, fmt.Sprintf("Helm release %s has no pinned chart version", r.Name))
-		}
-	}
 	return out
 }
 
-func (o *orb) zitadelBackups([]policyx.AnalyzerResource) []string {
+// pinnedRelease says what is wrong with one resource's chart version, "" when nothing is.
+func pinnedRelease(r policyx.AnalyzerResource) string {
+	v, ok := r.Properties.GetOk("version")
+	switch {
+	case r.Type == helmChartV4:
+		// A Chart v4 is a component whose outputs are its objects, not its inputs: its version
+		// is its BOOM tool's, checked on the spec and on the tool.
+		return ""
+	case r.Type == boomToolType:
+		if ok && (!v.IsString() || !exactVersion.MatchString(v.AsString())) {
+			return fmt.Sprintf("BOOM tool %s has no pinned chart version", r.Name)
+		}
+		return ""
+	case !strings.HasPrefix(r.Type, "kubernetes:helm.sh/"):
+		return ""
+	case !ok || !v.IsString() || !exactVersion.MatchString(v.AsString()):
+		return fmt.Sprintf("Helm release %s has no pinned chart version", r.Name)
+	}
+	return ""
+}
+
+func (o *Input) zitadelBackups() []string {
 	if o.Zitadel == nil || !o.Zitadel.Enabled {
 		return nil
 	}

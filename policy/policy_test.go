@@ -21,11 +21,11 @@ func TestPinnedChartsOfHelmResources(t *testing.T) {
 		{Type: "orbos:boom:Tool", Name: "metrics", Properties: version("88.5.3")},
 		{Type: "kubernetes:helm.sh/v3:Release", Name: "gateway", Properties: version("1.9.0")},
 	}
-	if got := (&orb{}).pinnedCharts(res); len(got) != 0 {
+	if got := releaseViolations(res); len(got) != 0 {
 		t.Errorf("pinned charts refused: %v", got)
 	}
 	res[1].Properties, res[2].Properties = version("^88"), property.NewMap(nil)
-	if got := (&orb{}).pinnedCharts(res); len(got) != 2 {
+	if got := releaseViolations(res); len(got) != 2 {
 		t.Errorf("an unpinned tool and a release without a version: %v", got)
 	}
 }
@@ -49,8 +49,8 @@ func TestVersionStep(t *testing.T) {
 		{"v1.31.4", "v1.30.9", "never downgraded"},
 		{"", "v1.40.0", ""}, // nothing runs yet
 	} {
-		o := &orb{Orbiter: orbiter(c.want, 1, nil), current: c.current}
-		got := strings.Join(o.versionStep(nil), " ")
+		o := &Input{Orbiter: orbiter(c.want, 1, nil), Current: c.current}
+		got := strings.Join(o.versionStep(), " ")
 		if (c.violation == "") != (got == "") || !strings.Contains(got, c.violation) {
 			t.Errorf("%s -> %s: %q, want %q", c.current, c.want, got, c.violation)
 		}
@@ -69,50 +69,50 @@ func TestWorldOpen(t *testing.T) {
 		{&stacks.Firewall{SSH: []string{"0.0.0.0/0"}, KubeAPI: []string{"0.0.0.0/0"}, AllowWorld: []string{"ssh"}}, 1},
 		{&stacks.Firewall{SSH: []string{"0.0.0.0/0"}, KubeAPI: []string{"0.0.0.0/0"}, AllowWorld: []string{"ssh", "kubeAPI"}}, 0},
 	} {
-		o := &orb{Orbiter: orbiter("v1.31.4", 1, c.fw)}
-		if got := o.worldOpen(nil); len(got) != c.wants {
+		o := &Input{Orbiter: orbiter("v1.31.4", 1, c.fw)}
+		if got := o.worldOpen(); len(got) != c.wants {
 			t.Errorf("%+v: %v", c.fw, got)
 		}
 	}
 	// A kubeapi transport whitelist counts as Kubernetes API access.
-	o := &orb{Orbiter: orbiter("v1.31.4", 1, &stacks.Firewall{})}
+	o := &Input{Orbiter: orbiter("v1.31.4", 1, &stacks.Firewall{})}
 	o.Orbiter.LoadBalancing = &stacks.LoadBalancing{VIPs: []stacks.VIP{{Transports: []stacks.Transport{{Name: "kubeapi", Whitelist: []string{"0.0.0.0/0"}}}}}}
-	if got := o.worldOpen(nil); len(got) != 1 {
+	if got := o.worldOpen(); len(got) != 1 {
 		t.Errorf("kubeapi whitelist: %v", got)
 	}
 }
 
 func TestControlPlanesPinnedChartsBackups(t *testing.T) {
 	for nodes, bad := range map[int]bool{1: false, 2: true, 3: false, 4: true, 5: false, 7: true} {
-		if got := (&orb{Orbiter: orbiter("v1.31.4", nodes, nil)}).controlPlanes(nil); (len(got) > 0) != bad {
+		if got := (&Input{Orbiter: orbiter("v1.31.4", nodes, nil)}).controlPlanes(); (len(got) > 0) != bad {
 			t.Errorf("%d nodes: %v", nodes, got)
 		}
 	}
 	boom := &stacks.Boom{Tools: map[string]stacks.Tool{"a": {Chart: stacks.Chart{Version: "1.2.3"}}, "b": {Chart: stacks.Chart{Version: "^1.2"}}, "c": {Chart: stacks.Chart{Version: "latest"}}, "metrics": {}}}
-	if got := (&orb{Boom: boom}).pinnedCharts(nil); len(got) != 2 {
+	if got := (&Input{Boom: boom}).pinnedCharts(); len(got) != 2 {
 		t.Errorf("unpinned charts: %v", got)
 	}
 	z := &stacks.Zitadel{Enabled: true}
-	if got := (&orb{Zitadel: z}).zitadelBackups(nil); len(got) != 1 {
+	if got := (&Input{Zitadel: z}).zitadelBackups(); len(got) != 1 {
 		t.Errorf("zitadel without backups: %v", got)
 	}
 	z.Backups = &stacks.Backups{Schedule: "0 3 * * *", Bucket: "b"}
-	if got := (&orb{Zitadel: z}).zitadelBackups(nil); len(got) != 0 {
+	if got := (&Input{Zitadel: z}).zitadelBackups(); len(got) != 0 {
 		t.Errorf("zitadel with backups: %v", got)
 	}
 }
 
 func TestPlaintextSecrets(t *testing.T) {
-	o := &orb{
-		config: map[string]string{
+	o := &Input{
+		Values: map[string]string{
 			"orbos:kubeconfig": "apiVersion: v1\nusers:\n- user:\n    token: abcdefghijklmnopqrstuvwxyz",
 			"orbos:sshKey":     "-----BEGIN OPENSSH PRIVATE KEY-----\n...",
 			"orbos:boom":       `{"tools":{"grafana":{"adminPassword":"hunter2"}}}`,
 			"orbos:orbiter":    `{"kubernetes":{"version":"v1.31.4"}}`,
 		},
-		secrets: map[string]bool{"orbos:kubeconfig": true},
+		Secret: map[string]bool{"orbos:kubeconfig": true},
 	}
-	got := strings.Join(o.plaintextSecrets(nil), "\n")
+	got := strings.Join(o.plaintextSecrets(), "\n")
 	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
@@ -121,4 +121,14 @@ func TestPlaintextSecrets(t *testing.T) {
 	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") {
 		t.Errorf("false positives or a leaked value:\n%s", got)
 	}
+}
+
+func releaseViolations(res []policyx.AnalyzerResource) []string {
+	var out []string
+	for _, r := range res {
+		if v := pinnedRelease(r); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

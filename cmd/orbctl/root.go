@@ -36,6 +36,7 @@ type settings struct {
 	LockWait  time.Duration `env:"ORBOS_LOCK_WAIT, default=0s"`
 	LockTTL   time.Duration `env:"ORBOS_LOCK_TTL, default=2m"`
 	Yes       bool          `env:"ORBOS_YES, default=false"`
+	Verbose   bool          `env:"ORBOS_VERBOSE, default=false"`
 }
 
 // app is one invocation of orbctl.
@@ -162,6 +163,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.s.Checkout, "checkout", a.s.Checkout, "local checkout of the ORB repository (default: a cache directory per ORB) [$ORBOS_CHECKOUT]")
 	pf.DurationVar(&a.s.LockWait, "lock-wait", a.s.LockWait, "how long to wait for another run holding the ORB lock; 0 fails at once [$ORBOS_LOCK_WAIT]")
 	pf.DurationVar(&a.s.LockTTL, "lock-ttl", a.s.LockTTL, "lease of the ORB lock, renewed while the run lasts; a waiter takes it over once it has seen it unchanged that long [$ORBOS_LOCK_TTL]")
+	pf.BoolVarP(&a.s.Verbose, "verbose", "v", a.s.Verbose, "after a run, print where its time went, phase by phase (open, lock, spec, policy, workspace, engine, record, unlock) to stderr [$ORBOS_VERBOSE]")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "run", Title: "Run the ORB:"}, &cobra.Group{ID: "repo", Title: "Read and change the ORB repository:"})

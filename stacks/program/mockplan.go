@@ -99,12 +99,18 @@ func MockPlan(spec *stacks.Spec) ([]Planned, error) {
 	if spec.File.Config.Kubeconfig.IsSet() {
 		cfg[stacks.KeyKubeconfig] = "placeholder"
 	}
+	return mockPlan(New(spec), spec.Orb, cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig})
+}
+
+// mockPlan runs prog against mocks with the stack config cfg, of which secretKeys are secrets.
+func mockPlan(prog pulumi.RunFunc, orb string, cfg map[string]string, secretKeys []string) ([]Planned, error) {
 	raw, _ := json.Marshal(cfg)
+	secrets, _ := json.Marshal(secretKeys)
 	// The mock runtime reads the stack config from the environment.
-	restore := setEnv(map[string]string{"PULUMI_CONFIG": string(raw), "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeySSHKey + `","` + stacks.KeyKubeconfig + `"]`})
+	restore := setEnv(map[string]string{"PULUMI_CONFIG": string(raw), "PULUMI_CONFIG_SECRET_KEYS": string(secrets)})
 	defer restore()
 	m := &mockCloud{}
-	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
+	if err := pulumi.RunErr(prog, pulumi.WithMocks(stacks.Project, orb, m)); err != nil {
 		return nil, err
 	}
 	// Registration is concurrent; order the plan so that it reads the same every time.
