@@ -42,6 +42,13 @@ root="${ORBOS_TOOLS:-$HOME/.cache/orbos/tools}"
 bin="$root/bin"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$root" "$bin"
+# One build at a time per cache: a second clone, worktree or CI run on this machine waits for the first
+# and then finds its results, instead of building the same directories beside it.
+exec 9>"$root/.lock"
+if ! flock -n 9; then
+  printf 'tools: waiting for another build of %s to finish\n' "$root" >&2
+  flock 9
+fi
 log() { printf 'tools: %s\n' "$*" >&2; }
 
 # link NAME TARGET: expose a cached, versioned binary under bin/.
