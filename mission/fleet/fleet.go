@@ -272,3 +272,13 @@ func (r *Repo) lockState(now time.Time) *LockState {
 	l.Stale = l.Lease > 0 && l.Unchanged > l.Lease
 	return l
 }
+
+// PollOne re-reads one ORB now (after MISSION wrote to it).
+func (f *Fleet) PollOne(ctx context.Context, name string) {
+	if r, ok := f.orbs[name]; ok {
+		r.poll(ctx, f)
+	}
+}
+
+// Now is the fleet's clock.
+func (f *Fleet) Now() time.Time { return f.now() }
