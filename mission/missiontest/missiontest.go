@@ -119,7 +119,7 @@ func Repo(t testing.TB, orb string, k Kind) string {
 	if k == Outdated {
 		version = Older
 	}
-	when := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	when := Clock.Add(-26 * time.Hour)
 	runs := []Run{
 		{Files: map[string]string{stacks.StackFileName(orb): Spec(version, 2, false)}, Message: "orbctl init " + orb, Author: "alice"},
 		{Files: map[string]string{record.StatusPath(orb): Status(orb, version, Healthy, when)},

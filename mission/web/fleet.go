@@ -118,19 +118,17 @@ func (s *Server) row(o *fleet.ORB, role string) Row {
 	return row
 }
 
-// age says how long ago, coarsely: "3h", "2d".
+// age says how long ago, coarsely: "3h ago", "2d ago".
 func age(d time.Duration) string {
 	switch {
-	case d < 0:
-		return "just now"
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
+		return "just now" // or a clock ahead of MISSION's
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
 var secure = regexp.MustCompile(`(secure:\s*)\S+`)
