@@ -6,7 +6,6 @@
 package commit
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,8 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/internal/kubeversion"
 	"github.com/orbos/orbos/stacks"
 )
@@ -44,55 +42,61 @@ type Result struct {
 	Errors []stacks.FieldError
 }
 
-// Apply applies e to the desired-state file raw of orb. allowedVersions are the Kubernetes versions
-// the form offered (the catalog's next versions); another version is refused.
+// Apply applies e to the desired-state file raw of orb with orbctl's own editor (stackconfig: the
+// comments, the secrets' ciphertexts and every value not named stay as they are; nothing is
+// decrypted). allowedVersions are the Kubernetes versions the form offered (the catalog's next
+// versions); another version is refused.
 func Apply(orb string, raw []byte, e Edit, allowedVersions []string) (*Result, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil || doc.Kind != yaml.DocumentNode {
-		return nil, fmt.Errorf("the desired state of %s is not a YAML document", orb)
+	f, err := stackconfig.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the desired state of %s: %w", orb, err)
 	}
 	res := &Result{Before: string(raw)}
-	root := doc.Content[0]
-	orbiter := []string{"config", stacks.KeyOrbiter}
-	set := func(path []string, value string, tag string) {
-		old, err := setScalar(root, path, value, tag)
-		if err != nil {
-			res.Errors = append(res.Errors, stacks.FieldError{Path: strings.Join(path, "."), Message: err.Error()})
+	set := func(key, value string) {
+		old := ""
+		if v, err := f.Get(key, nil); err == nil {
+			if v.Secret || strings.Contains(v.Value, "\n") {
+				res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + key, Message: "is not a single value"})
+				return
+			}
+			old = v.Value
+		}
+		if old == value {
 			return
 		}
-		if old != value {
-			res.Fields = append(res.Fields, Field{Path: strings.Join(path[1:], "."), Old: old, New: value})
+		if err := f.Set(key, value, false, nil); err != nil {
+			res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + key, Message: err.Error()})
+			return
 		}
+		res.Fields = append(res.Fields, Field{Path: key, Old: old, New: value})
 	}
+	orbiter := stacks.KeyOrbiter + "."
 	if v := e.KubernetesVersion; v != "" {
-		path := append(slices.Clone(orbiter), "kubernetes", "version")
 		if !slices.Contains(allowedVersions, v) {
-			res.Errors = append(res.Errors, stacks.FieldError{Path: strings.Join(path, "."),
+			res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + orbiter + "kubernetes.version",
 				Message: fmt.Sprintf("%q is not offered: choose one of %s", v, strings.Join(allowedVersions, ", "))})
 		} else {
-			set(path, v, "!!str")
+			set(orbiter+"kubernetes.version", v)
 		}
 	}
 	if n := e.ControlPlaneNodes; n != nil {
-		set(append(slices.Clone(orbiter), "kubernetes", "controlPlane", "nodes"), strconv.Itoa(*n), "!!int")
+		set(orbiter+"kubernetes.controlPlane.nodes", strconv.Itoa(*n))
 	}
 	for _, pool := range sortedKeys(e.PoolCounts) {
-		set(append(slices.Clone(orbiter), "providers", "gce", "pools", pool, "count"), strconv.Itoa(e.PoolCounts[pool]), "!!int")
+		set(orbiter+"providers.gce.pools."+pool+".count", strconv.Itoa(e.PoolCounts[pool]))
 	}
 	for _, tool := range sortedKeys(e.Tools) {
-		set([]string{"config", stacks.KeyBoom, "tools", tool, "enabled"}, strconv.FormatBool(e.Tools[tool]), "!!bool")
+		set(stacks.KeyBoom+".tools."+tool+".enabled", strconv.FormatBool(e.Tools[tool]))
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, fmt.Errorf("encoding the desired state: %w", err)
+	after, err := f.Bytes()
+	if err != nil {
+		return nil, err
 	}
-	res.After = b.String()
+	res.After = string(after)
 	if len(res.Errors) > 0 {
 		return res, nil
 	}
-	_, err := stacks.Parse(orb, b.Bytes())
+	_, err = stacks.Parse(orb, after)
 	var ve *stacks.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -103,7 +107,7 @@ func Apply(orb string, raw []byte, e Edit, allowedVersions []string) (*Result, e
 	if e.KubernetesVersion != "" && len(res.Errors) == 0 {
 		if old := fieldOld(res.Fields, "kubernetes.version"); old != "" {
 			if err := kubeversion.Step(old, e.KubernetesVersion); err != nil {
-				res.Errors = append(res.Errors, stacks.FieldError{Path: "config.orbos:orbiter.kubernetes.version", Message: err.Error()})
+				res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + orbiter + "kubernetes.version", Message: err.Error()})
 			}
 		}
 	}
@@ -117,41 +121,6 @@ func fieldOld(fs []Field, suffix string) string {
 		}
 	}
 	return ""
-}
-
-// setScalar sets the scalar at path under a mapping, creating missing mappings on the way; it returns
-// the old value ("" when there was none). It never touches a value it does not set.
-func setScalar(n *yaml.Node, path []string, value, tag string) (string, error) {
-	for i, key := range path {
-		if n.Kind != yaml.MappingNode {
-			return "", fmt.Errorf("%s is not a mapping", strings.Join(path[:i], "."))
-		}
-		var next *yaml.Node
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == key {
-				next = n.Content[j+1]
-			}
-		}
-		last := i == len(path)-1
-		if next == nil {
-			if last {
-				next = &yaml.Node{Kind: yaml.ScalarNode}
-			} else {
-				next = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-			}
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, next)
-		}
-		n = next
-	}
-	if n.Kind != yaml.ScalarNode {
-		return "", errors.New("is not a single value")
-	}
-	if n.Tag == "!!str" && n.Value != "" && tag != "!!str" {
-		return "", errors.New("holds text where a number or true/false belongs")
-	}
-	old := n.Value
-	n.Value, n.Tag, n.Style = value, tag, 0
-	return old, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
