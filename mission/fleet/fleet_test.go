@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbos/orbos/internal/gittest"
 	"github.com/orbos/orbos/mission/catalog"
 	"github.com/orbos/orbos/mission/config"
 	"github.com/orbos/orbos/mission/missiontest"
@@ -105,5 +106,43 @@ func TestPollUnreadable(t *testing.T) {
 	f.Poll(context.Background())
 	if o := f.Snapshot()[0]; !o.Has("unreadable") || o.Severity() != Critical {
 		t.Fatalf("%+v", o)
+	}
+}
+
+// The lock's lease is measured on MISSION's own clock from when it first saw the lock commit: a
+// lock unchanged for longer than its lease is stale; a renewed lock starts over.
+func TestStaleLock(t *testing.T) {
+	bare := missiontest.Repo(t, "o", missiontest.Healthy)
+	clock := now
+	cfg := &config.Config{DataDir: t.TempDir(), Orbs: []config.Orb{{Name: "o", URL: bare, Branch: "main"}}}
+	f := New(cfg, catalog.Embedded(), func() time.Time { return clock })
+	lock := func(renewed string) {
+		work := t.TempDir()
+		gittest.Git(t, work, "init", "-q")
+		tree := strings.TrimSpace(gittest.Git(t, work, "write-tree"))
+		info := `{"holder":"ci@runner","purpose":"up","runID":"r-1","leaseSeconds":120,"renewed":"` + renewed + `"}`
+		c := strings.TrimSpace(gittest.Git(t, work, "commit-tree", tree, "-m", info))
+		gittest.Git(t, work, "push", "-q", "-f", bare, c+":refs/orbos/lock")
+	}
+	lock("2026-05-01T00:00:00Z")
+	f.Poll(context.Background())
+	o := f.Snapshot()[0]
+	if o.Lock == nil || o.Lock.Holder != "ci@runner" || o.Lock.Stale || o.Has("stale-lock") {
+		t.Fatalf("fresh lock %+v", o.Lock)
+	}
+	clock = clock.Add(3 * time.Minute)
+	f.Poll(context.Background())
+	if o := f.Snapshot()[0]; !o.Has("stale-lock") {
+		t.Fatalf("a lock unchanged past its lease: %+v", o.Problems)
+	}
+	lock("2026-05-01T00:03:00Z") // renewed
+	f.Poll(context.Background())
+	if o := f.Snapshot()[0]; o.Has("stale-lock") || o.Lock == nil {
+		t.Fatalf("a renewed lock: %+v", o.Problems)
+	}
+	gittest.Git(t, bare, "update-ref", "-d", "refs/orbos/lock")
+	f.Poll(context.Background())
+	if o := f.Snapshot()[0]; o.Lock != nil {
+		t.Fatal("a released lock is still shown")
 	}
 }
