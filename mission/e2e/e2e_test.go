@@ -165,6 +165,10 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("fleet order %s, want the failing, drifted, outdated, healthy ORB", got)
 	}
 	shot(t, ctx, "fleet")
+	do(t, ctx, "open the inbox", chromedp.Navigate(m.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox")),
+		chromedp.WaitVisible(chromedp.Search(`//button[text()="Propose v1.34.3"]`)))
+	shot(t, ctx, "inbox")
+	do(t, ctx, "back to the fleet", chromedp.Navigate(m.url+"/"), chromedp.WaitVisible(chromedp.CSS("#fleet")))
 
 	// The timeline of the failing ORB and the diff of the desired-state change in it.
 	do(t, ctx, "open the timeline",

@@ -63,7 +63,12 @@ func (s *Server) edit(r *http.Request, o *fleet.ORB) (commit.Edit, []stacks.Fiel
 			e.PoolCounts[p.Name] = n
 		}
 	}
+	// An unchecked box is not sent: only a form that shows the tools (it says so with "tools") turns
+	// them off. A notice's single-field form leaves them alone.
 	for _, t := range form.Tools {
+		if !r.PostForm.Has("tools") {
+			break
+		}
 		on := r.PostForm.Get("tool."+t.Name) == "on"
 		if on != t.Enabled {
 			if e.Tools == nil {

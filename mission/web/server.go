@@ -32,6 +32,7 @@ type Server struct {
 	sessions *auth.Sessions
 	oidc     *auth.OIDC
 	pages    map[string]*template.Template
+	inbox    dismissed
 	log      *slog.Logger
 	// origin is the scheme://host browsers send in Origin; "" accepts the request's own host.
 	origin string
@@ -58,7 +59,7 @@ func New(cfg *config.Config, f *fleet.Fleet, o Options) (*Server, error) {
 		}
 		s.origin = u.Scheme + "://" + u.Host
 	}
-	for _, page := range []string{"login", "fleet", "orb", "change", "edit", "message"} {
+	for _, page := range []string{"login", "fleet", "orb", "change", "edit", "message", "inbox"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, err
@@ -81,6 +82,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.signedIn(s.fleetPage))
 	mux.HandleFunc("GET /orbs/{orb}", s.signedIn(s.orbPage))
 	mux.HandleFunc("GET /orbs/{orb}/commits/{commit}", s.signedIn(s.changePage))
+	mux.HandleFunc("GET /inbox", s.signedIn(s.inboxPage))
+	mux.HandleFunc("POST /inbox/dismiss", s.signedIn(s.inboxDismiss))
 	mux.HandleFunc("POST /orbs/{orb}/edit", s.signedIn(s.editPreview))
 	mux.HandleFunc("POST /orbs/{orb}/commit", s.signedIn(s.editCommit))
 	return securityHeaders(mux)

@@ -245,3 +245,37 @@ func TestLocalAdminSignIn(t *testing.T) {
 		t.Fatal("the admin does not see every ORB")
 	}
 }
+
+// The inbox lists the problems of the ORBs the user may see; an update notice offers the proposal
+// (the edit preview of the offered version); a dismissed notice stays away until the ORB's next commit.
+func TestInbox(t *testing.T) {
+	e := start(t)
+	op, csrf := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	code, body := get(t, op, e.srv.URL+"/inbox")
+	if code != 200 || !strings.Contains(body, `class="notice failed" data-orb="bravo"`) || !strings.Contains(body, `class="notice update" data-orb="charlie"`) {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if !strings.Contains(body, "Propose v1.34.3") {
+		t.Fatal("the update notice offers no proposal")
+	}
+	viewer, _ := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
+	if _, vbody := get(t, viewer, e.srv.URL+"/inbox"); strings.Contains(vbody, "Propose") || !strings.Contains(vbody, `data-orb="bravo"`) {
+		t.Fatal("a viewer's inbox offers a proposal, or misses a notice")
+	}
+	r, _ := e.fleet.Repo("charlie")
+	base := r.Snapshot().Head
+	// The proposal is the edit preview of the version alone: the tools are left as they are.
+	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {"v1.34.3"}}, "")
+	if code != 200 || !strings.Contains(body, "-      version: v1.34.1") || !strings.Contains(body, "+      version: v1.34.3") || strings.Contains(body, "boom.tools") {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if code, _ := post(t, op, e.srv.URL+"/inbox/dismiss", url.Values{"csrf": {csrf}, "key": {"bravo|failed|" + e.fleet.Snapshot()[0].Head}}, ""); code != http.StatusSeeOther {
+		t.Fatalf("dismiss: %d", code)
+	}
+	if _, body := get(t, op, e.srv.URL+"/inbox"); strings.Contains(body, `class="notice failed" data-orb="bravo"`) {
+		t.Fatal("the dismissed notice is still there")
+	}
+	if _, vbody := get(t, viewer, e.srv.URL+"/inbox"); !strings.Contains(vbody, `data-orb="bravo"`) {
+		t.Fatal("one user's dismissal hid another's notice")
+	}
+}
