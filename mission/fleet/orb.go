@@ -150,7 +150,8 @@ func (o *ORB) problems(cat *catalog.Catalog, now time.Time) {
 			add(Critical, "failed", "last %s %s", s.LastRun.Operation, s.LastRun.Outcome)
 		}
 		if s.Drift != nil && len(s.Drift.Resources) > 0 {
-			add(Warning, "drift", "%d resources drifted", len(s.Drift.Resources))
+			n := len(s.Drift.Resources)
+			add(Warning, "drift", "%d %s drifted", n, map[bool]string{true: "resource", false: "resources"}[n == 1])
 		}
 		if s.Reconciler != "" {
 			add(Warning, "reconciler", "reconciler: %s", s.Reconciler)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/config"
@@ -178,7 +179,7 @@ func (s *Server) message(w http.ResponseWriter, status int, sess *auth.Session, 
 
 // ListenAndServe serves until ctx ends, with TLS when configured.
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	srv := &http.Server{Addr: s.cfg.Listen, Handler: s.Handler(), ReadHeaderTimeout: 10_000_000_000}
+	srv := &http.Server{Addr: s.cfg.Listen, Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Close()
