@@ -146,3 +146,24 @@ func TestStaleLock(t *testing.T) {
 		t.Fatal("a released lock is still shown")
 	}
 }
+
+// A desired state committed after the commit the last run applied is pending until a run applies it.
+func TestPending(t *testing.T) {
+	bare := missiontest.Repo(t, "o", missiontest.Healthy)
+	first := strings.TrimSpace(gittest.Git(t, bare, "rev-parse", "main~3"))
+	status := func(desired string) string {
+		return strings.Replace(missiontest.Status("o", missiontest.Newest, missiontest.Healthy, now), "orb: o\n", "orb: o\ndesiredCommit: "+desired+"\n", 1)
+	}
+	missiontest.Push(t, bare, map[string]string{"status/o.yaml": status(first)}, "a run of the first desired state")
+	f := newFleet(t, map[string]string{"o": bare})
+	f.Poll(context.Background())
+	if o := f.Snapshot()[0]; !o.Pending || !o.Has("pending") {
+		t.Fatalf("not pending: %+v", o.Problems)
+	}
+	head := strings.TrimSpace(gittest.Git(t, bare, "rev-parse", "main"))
+	missiontest.Push(t, bare, map[string]string{"status/o.yaml": status(head)}, "a run of the newest desired state")
+	f.Poll(context.Background())
+	if o := f.Snapshot()[0]; o.Pending || o.Error != "" {
+		t.Fatalf("still pending: %+v %s", o.Problems, o.Error)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/orbos/orbos/automation/gitrepo"
 	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/mission/catalog"
@@ -25,6 +27,8 @@ type ORB struct {
 	Checked time.Time
 	// Error is why the repository could not be read on the last poll ("" when it could).
 	Error string
+	// Pending is set when the desired state changed since the commit the last run applied.
+	Pending bool
 	// Desired is the raw desired-state file; Spec its parsed form, nil when SpecErrors are set.
 	Desired    string
 	Spec       *stacks.Spec
@@ -113,6 +117,9 @@ func read(repo *gitrepo.Repo, name string) (*ORB, error) {
 	if o.Status, err = record.ReadStatus(repo.Dir(), name); err != nil {
 		return nil, err
 	}
+	if o.Status != nil && o.Status.DesiredCommit != "" {
+		o.Pending = desiredChanged(repo, name, o.Status.DesiredCommit, head)
+	}
 	log, err := repo.Log(HistoryDepth)
 	if err != nil {
 		return nil, err
@@ -160,6 +167,9 @@ func (o *ORB) problems(cat *catalog.Catalog, now time.Time) {
 			add(Warning, "certificate", "certificate expires %s", exp.Format(time.DateOnly))
 		}
 	}
+	if o.Pending && o.Status != nil {
+		add(Notice, "pending", "desired state changed since the last run applied %.10s", o.Status.DesiredCommit)
+	}
 	if l := o.Lock; l != nil {
 		if l.Unpushed {
 			add(Critical, "unpushed", "state exists only in %s's checkout", l.Holder)
@@ -195,4 +205,23 @@ func earliestCert(s *record.Status) time.Time {
 		consider(n.CertExpiry)
 	}
 	return out
+}
+
+// desiredChanged reports whether the desired-state file at head differs from the one at applied (the
+// commit the last run applied); false when applied is not in the checkout.
+func desiredChanged(repo *gitrepo.Repo, orb, applied string, head plumbing.Hash) bool {
+	blob := func(h plumbing.Hash) (plumbing.Hash, bool) {
+		c, err := repo.Git().CommitObject(h)
+		if err != nil {
+			return plumbing.ZeroHash, false
+		}
+		f, err := c.File(stacks.StackFileName(orb))
+		if err != nil {
+			return plumbing.ZeroHash, false
+		}
+		return f.Hash, true
+	}
+	then, ok1 := blob(plumbing.NewHash(applied))
+	now, ok2 := blob(head)
+	return ok1 && ok2 && then != now
 }
