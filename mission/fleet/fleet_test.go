@@ -167,3 +167,18 @@ func TestPending(t *testing.T) {
 		t.Fatalf("still pending: %+v %s", o.Problems, o.Error)
 	}
 }
+
+func TestFigures(t *testing.T) {
+	f := newFleet(t, map[string]string{"o": missiontest.Repo(t, "o", missiontest.Failing)})
+	f.Poll(context.Background())
+	fig := f.Snapshot()[0].Figures()
+	if fig.Runs != 2 || fig.Failed != 1 || fig.Changes != 2 || fig.LastSuccess.IsZero() {
+		t.Fatalf("%+v", fig)
+	}
+	if len(fig.Resources) != 1 || fig.Resources[0] != (OpCount{"create", 8}) {
+		t.Fatalf("resources %+v", fig.Resources)
+	}
+	if len(fig.Authors) != 2 {
+		t.Fatalf("authors %+v", fig.Authors)
+	}
+}

@@ -38,7 +38,7 @@ func (s *Server) orbPage(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 	}
 	o := repo.Snapshot()
 	data := map[string]any{"Session": sess, "Row": s.row(o, role), "ORB": o, "Conf": conf,
-		"CanEdit": config.AtLeast(role, config.RoleOperator) && o.Spec != nil, "Desired": mask(o.Desired)}
+		"CanEdit": config.AtLeast(role, config.RoleOperator) && o.Spec != nil, "Desired": mask(o.Desired), "Figures": o.Figures()}
 	if o.Spec != nil {
 		data["Form"] = s.form(o.Spec)
 	}

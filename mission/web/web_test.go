@@ -138,7 +138,7 @@ func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
 		t.Fatal("a viewer got the edit form, or no timeline")
 	}
 	_, body = get(t, op, e.srv.URL+"/orbs/bravo")
-	if !strings.Contains(body, `id="edit"`) || !strings.Contains(body, "kubeadm join failed") || strings.Contains(body, "c2VjcmV0LWNpcGhlcnRleHQ") {
+	if !strings.Contains(body, `id="edit"`) || !strings.Contains(body, "kubeadm join failed") || !strings.Contains(body, `id="figures"`) || strings.Contains(body, "c2VjcmV0LWNpcGhlcnRleHQ") {
 		t.Fatal("operator page: no form, no error, or a ciphertext shown")
 	}
 	if !strings.Contains(body, "[encrypted]") {
