@@ -31,7 +31,10 @@ type env struct {
 	fleet    *fleet.Fleet
 }
 
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { return startWith(t, false) }
+
+// startWith serves three fixture ORBs; review makes every ORB ask for review.
+func startWith(t *testing.T, review bool) *env {
 	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
 	if err != nil {
@@ -42,7 +45,7 @@ func start(t *testing.T) *env {
 	grants := []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}, {Group: "watchers", Role: config.RoleViewer}}
 	for name, kind := range map[string]missiontest.Kind{"alpha": missiontest.Healthy, "bravo": missiontest.Failing, "charlie": missiontest.Outdated} {
 		e.bare[name] = missiontest.Repo(t, name, kind)
-		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants}
+		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants, Review: review}
 		if name == "alpha" {
 			o.Grants = []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}} // hidden from watchers
 		}
@@ -277,5 +280,24 @@ func TestInbox(t *testing.T) {
 	}
 	if _, vbody := get(t, viewer, e.srv.URL+"/inbox"); !strings.Contains(vbody, `data-orb="bravo"`) {
 		t.Fatal("one user's dismissal hid another's notice")
+	}
+}
+
+// An ORB that asks for review gets the edit on a proposal branch; its branch stays.
+func TestEditOnAProposalBranch(t *testing.T) {
+	e := startWith(t, true)
+	op, csrf := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	r, _ := e.fleet.Repo("bravo")
+	base := r.Snapshot().Head
+	code, body := post(t, op, e.srv.URL+"/orbs/bravo/commit", editForm(csrf, base, "4"), "")
+	if code != 200 || !strings.Contains(body, "to mission/bravo/") || !strings.Contains(body, "merge the proposal branch") {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if got := strings.TrimSpace(gittest.Git(t, e.bare["bravo"], "rev-parse", "main")); got != base {
+		t.Fatal("the ORB's branch moved")
+	}
+	branches := gittest.Git(t, e.bare["bravo"], "for-each-ref", "--format=%(refname)", "refs/heads/mission/bravo/")
+	if strings.Count(branches, "\n") != 1 {
+		t.Fatalf("proposal branches: %q", branches)
 	}
 }
