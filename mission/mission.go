@@ -13,6 +13,7 @@ import (
 	"github.com/orbos/orbos/mission/catalog"
 	"github.com/orbos/orbos/mission/config"
 	"github.com/orbos/orbos/mission/fleet"
+	"github.com/orbos/orbos/mission/notify"
 	"github.com/orbos/orbos/mission/web"
 )
 
@@ -20,7 +21,8 @@ import (
 type Options struct {
 	// Config is mission.yaml's path.
 	Config string
-	// Catalog is a release catalog file replacing the embedded one; "" keeps the embedded one.
+	// Catalog is a release catalog file replacing the embedded one (and mission.yaml's catalogFile);
+	// "" keeps the configured or embedded one.
 	Catalog string
 	Log     *slog.Logger
 	// Ready, when set, is called with the address once the server is about to listen.
@@ -32,6 +34,9 @@ func Serve(ctx context.Context, o Options) error {
 	cfg, err := config.Load(o.Config)
 	if err != nil {
 		return err
+	}
+	if o.Catalog == "" {
+		o.Catalog = cfg.CatalogFile
 	}
 	cat, err := catalog.Load(o.Catalog)
 	if err != nil {
@@ -52,7 +57,8 @@ func Serve(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("preparing the pages: %w", err)
 	}
-	go f.Run(ctx, cfg.PollInterval.Duration)
+	hooks := notify.New(cfg.Webhooks, o.Log)
+	go f.Run(ctx, cfg.PollInterval.Duration, func() { hooks.Notify(ctx, f.Snapshot()) })
 	o.Log.Info("MISSION serving", "listen", cfg.Listen, "orbs", len(cfg.Orbs))
 	if o.Ready != nil {
 		o.Ready(cfg.Listen)

@@ -46,6 +46,10 @@ type Config struct {
 	Admin     *Admin `yaml:"admin"`
 	OIDC      *OIDC  `yaml:"oidc"`
 	Orbs      []Orb  `yaml:"orbs"`
+	// Webhooks receive a JSON POST for every new problem of an ORB.
+	Webhooks []string `yaml:"webhooks"`
+	// CatalogFile replaces the embedded Kubernetes release catalog.
+	CatalogFile string `yaml:"catalogFile"`
 }
 
 // TLS names the server's certificate and key files.
@@ -148,6 +152,7 @@ func (c *Config) defaults(base string) {
 		c.DataDir = "mission-data"
 	}
 	abs(&c.DataDir)
+	abs(&c.CatalogFile)
 	if c.TLS != nil {
 		abs(&c.TLS.CertFile)
 		abs(&c.TLS.KeyFile)
@@ -203,6 +208,11 @@ func (c *Config) validate() []string {
 		}
 		if c.PublicURL == "" {
 			add("publicURL", "required with oidc: the issuer redirects users back to it")
+		}
+	}
+	for i, w := range c.Webhooks {
+		if u, err := url.Parse(w); err != nil || u.Host == "" || (u.Scheme != "https" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") {
+			add(fmt.Sprintf("webhooks[%d]", i), "must be an https URL (http only on loopback)")
 		}
 	}
 	if len(c.Orbs) == 0 {

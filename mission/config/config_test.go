@@ -55,6 +55,7 @@ listen: nowhere
 pollInterval: 1s
 admin: {user: "ad min", passwordHash: plain}
 oidc: {issuer: http://id.example.com, clientID: "a b"}
+webhooks: [http://hooks.example.com/x]
 orbs:
   - name: Prod_1
     url: git@git.example.com:ops/prod.git
@@ -70,7 +71,7 @@ orbs:
 		t.Fatal("accepted")
 	}
 	for _, path := range []string{"listen:", "pollInterval:", "admin.user:", "admin.passwordHash:", "oidc.issuer:", "oidc.clientID:", "publicURL:",
-		"orbs[0].name:", "orbs[0].branch:", "orbs[0].deployKeyFile:", "orbs[0].knownHosts:", "orbs[0].grants[0]:", "orbs[0].grants[0].role:", "orbs[2].name:"} {
+		"webhooks[0]:", "orbs[0].name:", "orbs[0].branch:", "orbs[0].deployKeyFile:", "orbs[0].knownHosts:", "orbs[0].grants[0]:", "orbs[0].grants[0].role:", "orbs[2].name:"} {
 		if !strings.Contains(err.Error(), "\n  "+path) {
 			t.Errorf("no error for %s in\n%v", path, err)
 		}

@@ -69,12 +69,15 @@ func (f *Fleet) Repo(name string) (*Repo, bool) {
 	return r, ok
 }
 
-// Run polls every ORB now and then every interval until ctx ends.
-func (f *Fleet) Run(ctx context.Context, interval time.Duration) {
+// Run polls every ORB now and then every interval until ctx ends; after, when set, runs after each poll.
+func (f *Fleet) Run(ctx context.Context, interval time.Duration, after func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		f.Poll(ctx)
+		if after != nil {
+			after()
+		}
 		select {
 		case <-ctx.Done():
 			return
