@@ -178,3 +178,16 @@ func TestWriteRefusesInvalidEditsAndUsers(t *testing.T) {
 		t.Fatal("a user name with a newline authored a commit")
 	}
 }
+
+// A chart version is pinned where the spec says; a range is refused by the spec's validation, by path.
+func TestApplyChartVersion(t *testing.T) {
+	raw := []byte(missiontest.Spec(missiontest.Newest, 2, true))
+	res, err := Apply("o", raw, Edit{ChartVersions: map[string]string{"metrics": "88.6.0"}}, nil)
+	if err != nil || len(res.Errors) > 0 || !strings.Contains(res.After, "version: 88.6.0") {
+		t.Fatalf("%v %v\n%s", res.Errors, err, res.After)
+	}
+	res, err = Apply("o", raw, Edit{ChartVersions: map[string]string{"metrics": "^88"}}, nil)
+	if err != nil || len(res.Errors) != 1 || res.Errors[0].Path != "config.orbos:boom.tools.metrics.chart.version" {
+		t.Fatalf("a range: %v %v", res.Errors, err)
+	}
+}

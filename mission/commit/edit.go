@@ -27,6 +27,8 @@ type Edit struct {
 	PoolCounts map[string]int
 	// Tools are BOOM tools to enable (true) or disable (false) by name.
 	Tools map[string]bool
+	// ChartVersions pin BOOM tools' chart versions by tool name.
+	ChartVersions map[string]string
 }
 
 // Field is one changed value, for the commit's trailers and the page.
@@ -87,6 +89,9 @@ func Apply(orb string, raw []byte, e Edit, allowedVersions []string) (*Result, e
 	}
 	for _, tool := range sortedKeys(e.Tools) {
 		set(stacks.KeyBoom+".tools."+tool+".enabled", strconv.FormatBool(e.Tools[tool]))
+	}
+	for _, tool := range sortedKeys(e.ChartVersions) {
+		set(stacks.KeyBoom+".tools."+tool+".chart.version", e.ChartVersions[tool])
 	}
 	after, err := f.Bytes()
 	if err != nil {

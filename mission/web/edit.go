@@ -76,6 +76,12 @@ func (s *Server) edit(r *http.Request, o *fleet.ORB) (commit.Edit, []stacks.Fiel
 			}
 			e.Tools[t.Name] = on
 		}
+		if v := strings.TrimSpace(r.PostForm.Get("chart." + t.Name)); v != "" && v != t.Chart {
+			if e.ChartVersions == nil {
+				e.ChartVersions = map[string]string{}
+			}
+			e.ChartVersions[t.Name] = v
+		}
 	}
 	return e, errs
 }

@@ -14,6 +14,8 @@ import (
 type ToolToggle struct {
 	Name    string
 	Enabled bool
+	// Chart is the pinned chart version (the spec's, or the catalog's default).
+	Chart string
 }
 
 // Pool is one GCE pool on the edit form.
@@ -64,18 +66,18 @@ func (s *Server) form(sp *stacks.Spec) Form {
 
 // toolStates lists the catalog's tools and the spec's own, with whether each is enabled.
 func toolStates(sp *stacks.Spec) []ToolToggle {
-	enabled := map[string]bool{}
+	tools := map[string]ToolToggle{}
 	for _, name := range stacks.CatalogNames() {
-		enabled[name] = false
+		tools[name] = ToolToggle{Name: name, Chart: stacks.BoomCatalog[name].Chart.Version}
 	}
 	if b := sp.File.Config.Boom; b != nil {
 		for name, t := range b.Tools {
-			enabled[name] = t.Enabled
+			tools[name] = ToolToggle{Name: name, Enabled: t.Enabled, Chart: t.Chart.Version}
 		}
 	}
 	var out []ToolToggle
-	for name, on := range enabled {
-		out = append(out, ToolToggle{name, on})
+	for _, t := range tools {
+		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
