@@ -247,7 +247,7 @@ link_kubernetes() {
 }
 
 command -v go >/dev/null || { log "go is missing: install Go 1.26 (https://go.dev/dl)"; exit 1; }
-apt_install etcd-server openssh-server openssh-client openssl util-linux sudo git iproute2 ca-certificates
+apt_install etcd-server openssh-server openssh-client openssl util-linux sudo git iproute2 ca-certificates chromium
 for b in etcd sshd; do
   p=$(command -v "$b" 2>/dev/null || ls /usr/sbin/$b /usr/bin/$b 2>/dev/null | head -1)
   [ -n "$p" ] && link "$b" "$p"

@@ -171,7 +171,7 @@ func (a *app) rootCommand() *cobra.Command {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.lockCommand(), a.unlockCommand(), a.versionCommand()} {
+	for _, c := range []*cobra.Command{a.statusCommand(), a.configCommand(), a.secretsCommand(), a.historyCommand(), a.nodeCommand(), a.schemaCommand(), a.kubeconfigCommand(), a.lockCommand(), a.unlockCommand(), a.missionCommand(), a.versionCommand()} {
 		c.GroupID = "repo"
 		root.AddCommand(c)
 	}

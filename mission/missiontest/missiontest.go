@@ -1,0 +1,181 @@
+// Package missiontest makes fixture ORB repositories for MISSION's tests and benchmark: real bare Git
+// repositories whose commits are what orbctl writes (a desired-state file, status/<orb>.yaml and
+// commits with orbos's trailers).
+package missiontest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/orbos/orbos/automation/record"
+	"github.com/orbos/orbos/internal/gittest"
+	"github.com/orbos/orbos/stacks"
+)
+
+// Spec is a valid desired-state file of a GCE ORB with a control pool and a workers pool.
+func Spec(version string, workers int, metrics bool) string {
+	return fmt.Sprintf(`# Desired state of a fixture ORB.
+encryptionsalt: v1:ZXhhbXBsZQ==:v1:placeholder:placeholder
+config:
+  orbos:orbiter:
+    apiVersion: orbos.io/v1alpha1
+    providers:
+      gce:
+        project: acme-fixture
+        region: europe-west1
+        zones: [europe-west1-b]
+        pools:
+          control:
+            machineType: e2-standard-4
+            count: 1
+          workers:
+            machineType: e2-standard-4
+            # Scaled by hand when needed.
+            count: %d
+    loadBalancing:
+      vips:
+        - name: default
+          transports:
+            - name: kubeapi
+              frontendPort: 6443
+              backendPort: 6443
+              backendPools: [control]
+    kubernetes:
+      version: %s
+      controlPlane: {pool: control, nodes: 1}
+      workers:
+        - pool: workers
+  orbos:boom:
+    apiVersion: orbos.io/v1alpha1
+    tools:
+      metrics:
+        enabled: %t
+  orbos:sshKey:
+    secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=
+`, workers, version, metrics)
+}
+
+// Kind is what a fixture ORB's last run shows.
+type Kind int
+
+// Fixture kinds.
+const (
+	Healthy Kind = iota
+	Failing
+	Drifted
+	Outdated // an older Kubernetes patch: an update is available
+)
+
+// Run is one commit of a fixture: files to write and the commit message.
+type Run struct {
+	Files   map[string]string
+	Message string
+	Author  string
+}
+
+// Status is a fixture's status/<orb>.yaml.
+func Status(orb, version string, k Kind, when time.Time) string {
+	s := record.Status{Orb: orb, Kubernetes: record.KubeStatus{DesiredVersion: version, Namespace: "orbos-system",
+		CertExpiry: when.Add(300 * 24 * time.Hour).UTC().Format(time.RFC3339)},
+		LastRun: record.RunRecord{Operation: "up", RunID: "run-1", Holder: "ci@runner", Started: when.Add(-2 * time.Minute), Finished: when, Outcome: "succeeded",
+			Changes: map[string]int{"update": 1}},
+		Nodes: []record.NodeStatus{{Name: orb + "-cp-0", Role: "init", Kubelet: version, Joined: true, Prepared: true},
+			{Name: orb + "-w-0", Role: "worker", Kubelet: version, Joined: true, Prepared: true}},
+	}
+	switch k {
+	case Failing:
+		s.LastRun.Outcome = "failed"
+		s.LastRun.Error = "kubeadm join failed on " + orb + "-w-1"
+	case Drifted:
+		s.Drift = &record.DriftReport{Checked: when, Resources: []record.Step{{Op: "update", Type: "orbos:host:File", Name: "haproxy.cfg", Status: "planned",
+			Diffs: []record.Diff{{Path: "content", Kind: "update", Old: "a", New: "b"}}}}}
+	}
+	out := "# Written by orbctl after every run that changed something; read it with `orbctl status`.\n"
+	raw, err := yamlMarshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return out + raw
+}
+
+// Kubernetes versions of the fixtures: Newest has nothing newer in the embedded catalog; Older has
+// a newer patch (v1.34.3) and a next minor (Newest). Tests run at Clock, before v1.34's end of life.
+const (
+	Newest = "v1.35.0"
+	Older  = "v1.34.1"
+)
+
+// Clock is the time fixtures are looked at.
+var Clock = time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+
+// Repo makes a bare repository for orb with a history: the first desired state, a run of up, a
+// change of the worker count and a second run whose outcome is kind's. It returns the bare path.
+func Repo(t testing.TB, orb string, k Kind) string {
+	t.Helper()
+	version := Newest
+	if k == Outdated {
+		version = Older
+	}
+	when := Clock.Add(-26 * time.Hour)
+	runs := []Run{
+		{Files: map[string]string{stacks.StackFileName(orb): Spec(version, 2, false)}, Message: "orbctl init " + orb, Author: "alice"},
+		{Files: map[string]string{record.StatusPath(orb): Status(orb, version, Healthy, when)},
+			Message: record.Message("orbos up "+orb+": succeeded", "", record.Trailers{record.KeyOperation: "up", record.KeyOutcome: "succeeded",
+				record.KeyRun: "run-1", record.KeyHolder: "ci@runner", record.KeyChanges: "create=7"}), Author: "orbos"},
+		{Files: map[string]string{stacks.StackFileName(orb): Spec(version, 3, false)}, Message: "scale workers to 3", Author: "bob"},
+		{Files: map[string]string{record.StatusPath(orb): Status(orb, version, k, when.Add(time.Hour))},
+			Message: record.Message("orbos up "+orb+": "+outcome(k), "", record.Trailers{record.KeyOperation: "up", record.KeyOutcome: outcome(k),
+				record.KeyRun: "run-2", record.KeyHolder: "ci@runner", record.KeyChanges: "create=1"}), Author: "orbos"},
+	}
+	return Build(t, runs)
+}
+
+func outcome(k Kind) string {
+	if k == Failing {
+		return "failed"
+	}
+	return "succeeded"
+}
+
+// Build makes a bare repository whose main branch has one commit per run.
+func Build(t testing.TB, runs []Run) string {
+	t.Helper()
+	bare := gittest.BareRemote(t, nil)
+	work := filepath.Join(filepath.Dir(bare), "seed")
+	gittest.Git(t, filepath.Dir(bare), "clone", "-q", bare, work)
+	for _, r := range runs {
+		for p, c := range r.Files {
+			full := filepath.Join(work, p)
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gittest.Git(t, work, "add", "-A")
+		gittest.Git(t, work, "-c", "user.name="+r.Author, "-c", "user.email="+r.Author+"@example.com",
+			"commit", "-q", "--author", r.Author+" <"+r.Author+"@example.com>", "-m", r.Message)
+	}
+	gittest.Git(t, work, "push", "-q", "origin", "HEAD:main")
+	return bare
+}
+
+// Push commits files onto the bare repository's main branch from a fresh clone (someone else's push).
+func Push(t testing.TB, bare string, files map[string]string, msg string) {
+	t.Helper()
+	work := t.TempDir()
+	gittest.Git(t, work, "clone", "-q", bare, "c")
+	dir := filepath.Join(work, "c")
+	for p, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gittest.Git(t, dir, "add", "-A")
+	gittest.Git(t, dir, "commit", "-q", "-m", msg)
+	gittest.Git(t, dir, "push", "-q", "origin", "HEAD:main")
+}

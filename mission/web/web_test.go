@@ -1,0 +1,303 @@
+package web
+
+import (
+	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/orbos/orbos/internal/gittest"
+	"github.com/orbos/orbos/mission/auth"
+	"github.com/orbos/orbos/mission/catalog"
+	"github.com/orbos/orbos/mission/config"
+	"github.com/orbos/orbos/mission/fleet"
+	"github.com/orbos/orbos/mission/missiontest"
+	"github.com/orbos/orbos/stacks"
+)
+
+type env struct {
+	srv      *httptest.Server
+	sessions *auth.Sessions
+	bare     map[string]string
+	fleet    *fleet.Fleet
+}
+
+func start(t *testing.T) *env { return startWith(t, false) }
+
+// startWith serves three fixture ORBs; review makes every ORB ask for review.
+func startWith(t *testing.T, review bool) *env {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{bare: map[string]string{}}
+	cfg := &config.Config{DataDir: t.TempDir(), Admin: &config.Admin{User: "admin", PasswordHash: string(hash)}}
+	grants := []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}, {Group: "watchers", Role: config.RoleViewer}}
+	for name, kind := range map[string]missiontest.Kind{"alpha": missiontest.Healthy, "bravo": missiontest.Failing, "charlie": missiontest.Outdated} {
+		e.bare[name] = missiontest.Repo(t, name, kind)
+		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants, Review: review}
+		if name == "alpha" {
+			o.Grants = []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}} // hidden from watchers
+		}
+		cfg.Orbs = append(cfg.Orbs, o)
+	}
+	e.fleet = fleet.New(cfg, catalog.Embedded(), func() time.Time { return missiontest.Clock })
+	e.fleet.Poll(context.Background())
+	e.sessions = auth.NewSessions(false)
+	s, err := New(cfg, e.fleet, Options{Sessions: e.sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(s.Handler())
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// client is a browser signed in as u: its session cookie and CSRF token.
+func (e *env) client(t *testing.T, u auth.User) (*http.Client, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	sess := e.sessions.Start(rec, u)
+	jar, _ := cookiejar.New(nil)
+	su, _ := url.Parse(e.srv.URL)
+	jar.SetCookies(su, rec.Result().Cookies())
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, sess.CSRF
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, html.UnescapeString(string(b))
+}
+
+func post(t *testing.T, c *http.Client, u string, form url.Values, origin string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, html.UnescapeString(string(b))
+}
+
+var orbOrder = regexp.MustCompile(`data-orb="([a-z]+)"`)
+
+func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
+	e := start(t)
+	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if code, _ := get(t, anon, e.srv.URL+"/"); code != http.StatusSeeOther {
+		t.Fatalf("signed out: %d", code)
+	}
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	code, body := get(t, op, e.srv.URL+"/")
+	if code != http.StatusOK {
+		t.Fatalf("%d", code)
+	}
+	var order []string
+	for _, m := range orbOrder.FindAllStringSubmatch(body, -1) {
+		order = append(order, m[1])
+	}
+	if strings.Join(order, ",") != "bravo,charlie,alpha" {
+		t.Fatalf("order %v", order)
+	}
+	if code, body := get(t, op, e.srv.URL+"/?problem=failed"); code != 200 || strings.Count(body, `data-orb=`) != 1 || !strings.Contains(body, `data-orb="bravo"`) {
+		t.Fatalf("filter: %d", code)
+	}
+	if _, body := get(t, op, e.srv.URL+"/?q=charl"); strings.Count(body, `data-orb=`) != 1 {
+		t.Fatal("search")
+	}
+	// A viewer by group sees only the ORBs granted to the group, and no edit form.
+	viewer, _ := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
+	_, body = get(t, viewer, e.srv.URL+"/")
+	if strings.Contains(body, `data-orb="alpha"`) || !strings.Contains(body, `data-orb="bravo"`) {
+		t.Fatal("viewer sees the wrong ORBs")
+	}
+	if code, _ := get(t, viewer, e.srv.URL+"/orbs/alpha"); code != http.StatusNotFound {
+		t.Fatalf("a hidden ORB answered %d", code)
+	}
+	_, body = get(t, viewer, e.srv.URL+"/orbs/bravo")
+	if strings.Contains(body, `id="edit"`) || !strings.Contains(body, `id="timeline"`) {
+		t.Fatal("a viewer got the edit form, or no timeline")
+	}
+	_, body = get(t, op, e.srv.URL+"/orbs/bravo")
+	if !strings.Contains(body, `id="edit"`) || !strings.Contains(body, "kubeadm join failed") || !strings.Contains(body, `id="figures"`) || strings.Contains(body, "c2VjcmV0LWNpcGhlcnRleHQ") {
+		t.Fatal("operator page: no form, no error, or a ciphertext shown")
+	}
+	if !strings.Contains(body, "[encrypted]") {
+		t.Fatal("the secret is not shown as masked")
+	}
+}
+
+func TestTimelineDiff(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	r, _ := e.fleet.Repo("bravo")
+	h := r.Snapshot().History
+	code, body := get(t, op, e.srv.URL+"/orbs/bravo/commits/"+h[1].Commit)
+	if code != 200 || !strings.Contains(body, `<span class="del">-            count: 2</span>`) || !strings.Contains(body, `<span class="add">+            count: 3</span>`) {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if code, _ := get(t, op, e.srv.URL+"/orbs/bravo/commits/"+strings.Repeat("a", 40)); code != http.StatusNotFound {
+		t.Fatalf("unknown commit: %d", code)
+	}
+}
+
+func editForm(csrf, base string, workers string) url.Values {
+	return url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.Newest}, "controlPlaneNodes": {"1"},
+		"pool.control": {"1"}, "pool.workers": {workers}}
+}
+
+func TestEditPreviewCommitAndRefusals(t *testing.T) {
+	e := start(t)
+	op, csrf := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	r, _ := e.fleet.Repo("bravo")
+	base := r.Snapshot().Head
+	// Errors by path, nothing offered to commit.
+	code, body := post(t, op, e.srv.URL+"/orbs/bravo/edit", editForm(csrf, base, "-2"), e.srv.URL)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "config.orbos:orbiter.providers.gce.pools.workers.count") || strings.Contains(body, `id="commit"`) {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	code, body = post(t, op, e.srv.URL+"/orbs/bravo/edit", editForm(csrf, base, "5"), e.srv.URL)
+	if code != 200 || !strings.Contains(body, `<span class="add">+            count: 5</span>`) || !strings.Contains(body, `id="commit"`) {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	// Forged: no token, a wrong token, another site's origin.
+	for _, c := range []struct {
+		form   url.Values
+		origin string
+	}{{editForm("", base, "5"), ""}, {editForm("forged", base, "5"), ""}, {editForm(csrf, base, "5"), "https://evil.example"}} {
+		if code, _ := post(t, op, e.srv.URL+"/orbs/bravo/commit", c.form, c.origin); code != http.StatusForbidden {
+			t.Fatalf("forged POST answered %d", code)
+		}
+	}
+	// A viewer's POST with its own valid token is refused by role.
+	viewer, vcsrf := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
+	if code, _ := post(t, viewer, e.srv.URL+"/orbs/bravo/commit", editForm(vcsrf, base, "5"), ""); code != http.StatusForbidden {
+		t.Fatalf("viewer commit answered %d", code)
+	}
+	if got := strings.TrimSpace(gittest.Git(t, e.bare["bravo"], "rev-parse", "main")); got != base {
+		t.Fatal("a refused POST wrote")
+	}
+	code, body = post(t, op, e.srv.URL+"/orbs/bravo/commit", editForm(csrf, base, "5"), e.srv.URL)
+	if code != 200 || !strings.Contains(body, "Committed") {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if got := gittest.Git(t, e.bare["bravo"], "log", "-1", "--format=%an <%ae>|%cn", "main"); strings.TrimSpace(got) != "Olga <olga@example.com>|MISSION" {
+		t.Fatalf("commit %q", got)
+	}
+	if !strings.Contains(gittest.Git(t, e.bare["bravo"], "show", "main:"+stacks.StackFileName("bravo")), "count: 5") {
+		t.Fatal("not in the bare repository")
+	}
+	// The same form again is on an old base now.
+	if code, body := post(t, op, e.srv.URL+"/orbs/bravo/commit", editForm(csrf, base, "6"), e.srv.URL); code != http.StatusConflict || !strings.Contains(body, "moved") {
+		t.Fatalf("%d %s", code, body)
+	}
+}
+
+func TestLocalAdminSignIn(t *testing.T) {
+	e := start(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, body := get(t, c, e.srv.URL+"/login")
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(body)
+	if tok == nil {
+		t.Fatal("no login token")
+	}
+	if code, _ := post(t, c, e.srv.URL+"/login", url.Values{"token": {"forged"}, "user": {"admin"}, "password": {"correct horse"}}, ""); code != http.StatusForbidden {
+		t.Fatalf("forged login: %d", code)
+	}
+	resp, err := c.PostForm(e.srv.URL+"/login", url.Values{"token": {tok[1]}, "user": {"admin"}, "password": {"wrong"}})
+	if err != nil || resp.Header.Get("Location") != "/login?failed=1" {
+		t.Fatalf("wrong password: %v %v", err, resp.Header)
+	}
+	resp, err = c.PostForm(e.srv.URL+"/login", url.Values{"token": {tok[1]}, "user": {"admin"}, "password": {"correct horse"}})
+	if err != nil || resp.Header.Get("Location") != "/" {
+		t.Fatalf("sign-in: %v %v", err, resp.Header)
+	}
+	var session *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == auth.SessionCookie {
+			session = ck
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("session cookie %+v", session)
+	}
+	if _, body := get(t, c, e.srv.URL+"/"); strings.Count(body, "data-orb=") != 3 {
+		t.Fatal("the admin does not see every ORB")
+	}
+}
+
+// The inbox lists the problems of the ORBs the user may see; an update notice offers the proposal
+// (the edit preview of the offered version); a dismissed notice stays away until the ORB's next commit.
+func TestInbox(t *testing.T) {
+	e := start(t)
+	op, csrf := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	code, body := get(t, op, e.srv.URL+"/inbox")
+	if code != 200 || !strings.Contains(body, `class="notice failed" data-orb="bravo"`) || !strings.Contains(body, `class="notice update" data-orb="charlie"`) {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if !strings.Contains(body, "Propose v1.34.3") {
+		t.Fatal("the update notice offers no proposal")
+	}
+	viewer, _ := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
+	if _, vbody := get(t, viewer, e.srv.URL+"/inbox"); strings.Contains(vbody, "Propose") || !strings.Contains(vbody, `data-orb="bravo"`) {
+		t.Fatal("a viewer's inbox offers a proposal, or misses a notice")
+	}
+	r, _ := e.fleet.Repo("charlie")
+	base := r.Snapshot().Head
+	// The proposal is the edit preview of the version alone: the tools are left as they are.
+	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {"v1.34.3"}}, "")
+	if code != 200 || !strings.Contains(body, "-      version: v1.34.1") || !strings.Contains(body, "+      version: v1.34.3") || strings.Contains(body, "boom.tools") {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if code, _ := post(t, op, e.srv.URL+"/inbox/dismiss", url.Values{"csrf": {csrf}, "key": {"bravo|failed|" + e.fleet.Snapshot()[0].Head}}, ""); code != http.StatusSeeOther {
+		t.Fatalf("dismiss: %d", code)
+	}
+	if _, body := get(t, op, e.srv.URL+"/inbox"); strings.Contains(body, `class="notice failed" data-orb="bravo"`) {
+		t.Fatal("the dismissed notice is still there")
+	}
+	if _, vbody := get(t, viewer, e.srv.URL+"/inbox"); !strings.Contains(vbody, `data-orb="bravo"`) {
+		t.Fatal("one user's dismissal hid another's notice")
+	}
+}
+
+// An ORB that asks for review gets the edit on a proposal branch; its branch stays.
+func TestEditOnAProposalBranch(t *testing.T) {
+	e := startWith(t, true)
+	op, csrf := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	r, _ := e.fleet.Repo("bravo")
+	base := r.Snapshot().Head
+	code, body := post(t, op, e.srv.URL+"/orbs/bravo/commit", editForm(csrf, base, "4"), "")
+	if code != 200 || !strings.Contains(body, "to mission/bravo/") || !strings.Contains(body, "merge the proposal branch") {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if got := strings.TrimSpace(gittest.Git(t, e.bare["bravo"], "rev-parse", "main")); got != base {
+		t.Fatal("the ORB's branch moved")
+	}
+	branches := gittest.Git(t, e.bare["bravo"], "for-each-ref", "--format=%(refname)", "refs/heads/mission/bravo/")
+	if strings.Count(branches, "\n") != 1 {
+		t.Fatalf("proposal branches: %q", branches)
+	}
+}
