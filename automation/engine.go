@@ -19,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/automation/langhost"
 	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/internal/tools"
 	"github.com/orbos/orbos/policy"
@@ -304,6 +305,11 @@ func (w *workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(s
 		return nil, err
 	} else if err := provider.Install(home); err != nil && !errors.Is(err, tools.ErrMissing) {
 		return nil, err
+	} else if bin, err := provider.Orbctl(); err == nil {
+		// The same orbctl runs the ORB program for the Pulumi CLI (runtime: orbos, see langhost).
+		if err := langhost.Install(home, bin); err != nil {
+			return nil, err
+		}
 	}
 	opts := []auto.LocalWorkspaceOption{
 		auto.WorkDir(w.dir), auto.Program(prog), auto.Pulumi(cmd), auto.EnvVars(w.env()),

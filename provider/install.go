@@ -13,7 +13,7 @@ import (
 // pulumi-resource-orbos as a link to the orbctl binary, which serves the provider when started under
 // that name. A link, not a copy: the plugin is always the orbctl that runs, so users install one binary.
 func Install(pulumiHome string) error {
-	bin, err := orbctl()
+	bin, err := Orbctl()
 	if err != nil {
 		return err
 	}
@@ -36,9 +36,9 @@ func Install(pulumiHome string) error {
 	return nil
 }
 
-// orbctl is the binary that serves the provider: the running orbctl, else (tests, the library used
+// Orbctl is the binary that serves the provider: the running orbctl, else (tests, the library used
 // from another program) the orbctl that tools.Find finds.
-func orbctl() (string, error) {
+func Orbctl() (string, error) {
 	if exe, err := os.Executable(); err == nil && (filepath.Base(exe) == "orbctl" || filepath.Base(exe) == PluginBinary) {
 		if real, err := filepath.EvalSymlinks(exe); err == nil {
 			return real, nil

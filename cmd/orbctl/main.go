@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/orbos/orbos/automation/langhost"
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/provider"
+	"github.com/orbos/orbos/stacks/program"
 )
 
 func main() {
@@ -19,6 +21,14 @@ func main() {
 	if filepath.Base(os.Args[0]) == provider.PluginBinary {
 		if err := provider.Serve(context.Background()); err != nil {
 			fmt.Fprintln(os.Stderr, "orbos provider:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	// The Pulumi CLI starts orbctl as the language runtime of a `runtime: orbos` project (Pulumi.yaml).
+	if filepath.Base(os.Args[0]) == langhost.PluginBinary {
+		if err := langhost.Serve(program.Standalone); err != nil {
+			fmt.Fprintln(os.Stderr, "orbos language runtime:", err)
 			os.Exit(1)
 		}
 		return

@@ -19,7 +19,7 @@ const RepoEnv = "ORBOS_REPO"
 var configKeys = []string{stacks.KeyOrbiter, stacks.KeyBoom, stacks.KeyZitadel, stacks.KeyNetworking,
 	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey}
 
-// Standalone is the ORB program as the Pulumi CLI runs it from the project's Pulumi.yaml: it reads
+// Standalone is the ORB program as the Pulumi CLI runs it (Pulumi.yaml, runtime orbos): it reads
 // the desired state from the stack config the engine hands it, validates it as orbctl does, and
 // runs the program orbctl runs inline. The secrets stay with the engine: the spec only learns which
 // keys hold one, and the program reads their values from the config as it does under orbctl.
