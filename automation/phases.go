@@ -3,7 +3,6 @@ package automation
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 )
 
@@ -43,18 +42,19 @@ func PrintPhases(w io.Writer, res *Result) {
 	if len(res.Phases) == 0 {
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "phase\tseconds\tshare\t\n")
+	row := func(name string, seconds float64, share string) {
+		fmt.Fprintf(w, "%-10s %8.3f %6s\n", name, seconds, share)
+	}
+	fmt.Fprintf(w, "%-10s %8s %6s\n", "phase", "seconds", "share")
 	var sum float64
 	for _, p := range res.Phases {
 		sum += p.Seconds
-		fmt.Fprintf(tw, "%s\t%.3f\t%s\t\n", p.Name, p.Seconds, share(p.Seconds, res.Seconds))
+		row(p.Name, p.Seconds, share(p.Seconds, res.Seconds))
 	}
 	if other := res.Seconds - sum; other > 0.0005 {
-		fmt.Fprintf(tw, "other\t%.3f\t%s\t\n", other, share(other, res.Seconds))
+		row("other", other, share(other, res.Seconds))
 	}
-	fmt.Fprintf(tw, "total\t%.3f\t\t\n", res.Seconds)
-	tw.Flush()
+	row("total", res.Seconds, "")
 }
 
 func share(part, whole float64) string {

@@ -132,3 +132,40 @@ func releaseViolations(res []policyx.AnalyzerResource) []string {
 	}
 	return out
 }
+
+// orbctl judges the desired-state file in-process as the pack judges the engine's stack config: a
+// secret is a secret whatever its value, a section's violations are found, a compliant file passes.
+func TestJudgeAStackFile(t *testing.T) {
+	file := func(extra string) []byte {
+		return []byte(`encryptionsalt: v1:abc
+config:
+  orbos:kubeconfig:
+    secure: v1:ciphertext
+  orbos:orbiter:
+    apiVersion: orbos.io/v1alpha1
+    kubernetes: {version: v1.33.0, controlPlane: {pool: cp, nodes: 2}}
+` + extra)
+	}
+	in, err := InputFromStackFile(file(""), "v1.31.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, v := range Judge(in) {
+		got[v.Policy] = true
+	}
+	if !got[VersionStep] || !got[ControlPlanes] || got[PlaintextSecrets] || len(got) != 2 {
+		t.Errorf("violations %v, want %s and %s", got, VersionStep, ControlPlanes)
+	}
+	in, err = InputFromStackFile(file("  orbos:sshKey: \"-----BEGIN OPENSSH PRIVATE KEY-----\"\n"), "v1.32.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := Judge(in)
+	if len(found) != 2 || found[0].Policy != ControlPlanes || found[1].Policy != PlaintextSecrets {
+		t.Errorf("a plaintext key: %v", found)
+	}
+	if _, err := InputFromStackFile([]byte("config: [\n"), ""); err == nil {
+		t.Error("a file that is not YAML was judged")
+	}
+}
