@@ -353,26 +353,6 @@ func (w *workspace) stack(ctx context.Context, orb string, prog pulumi.RunFunc, 
 	return s, nil
 }
 
-// pulumiCommand finds the Pulumi CLI that `make tools` built (or one on PATH).
-func pulumiCommand() (auto.PulumiCommand, error) {
-	bin, err := tools.Find("pulumi")
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Dir(bin)
-	opts := &auto.PulumiCommandOptions{}
-	if filepath.Base(dir) == "bin" {
-		opts.Root = filepath.Dir(dir)
-	} else if !strings.Contains(os.Getenv("PATH"), dir) {
-		os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	}
-	cmd, err := auto.NewPulumiCommand(opts)
-	if err != nil {
-		return nil, fmt.Errorf("the Pulumi CLI %s: %w", bin, err)
-	}
-	return cmd, nil
-}
-
 // pulumiHome is Pulumi's home directory for this workspace.
 func (w *workspace) pulumiHome() (string, error) {
 	if w.home != "" {
