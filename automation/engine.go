@@ -65,6 +65,7 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if len(packs) > 0 && current != "" {
 		ws.extraEnv = map[string]string{policy.CurrentVersionEnv: current}
 	}
+	ws.engineOnly = true
 	o.runtime(ctx, spec)
 	stack, err := ws.stack(ctx, o.name(), program.New(spec), o.Redact)
 	done()
@@ -248,6 +249,10 @@ type workspace struct {
 	// inherit its environment, never see the passphrase itself.
 	passphraseFile string
 	extraEnv       map[string]string
+	// orb is the stack the workspace selects; engineOnly says that a run reads what the engine did
+	// from its events and the checkout, not from the CLI afterwards (see pulumiCLI).
+	orb        string
+	engineOnly bool
 }
 
 func newWorkspace(dir, passphrase, home string) (*workspace, error) {
@@ -296,6 +301,10 @@ func (w *workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(s
 	if err != nil {
 		return nil, err
 	}
+	cmd.noReadBack = w.engineOnly
+	if w.orb != "" {
+		cmd.stackState = filepath.Join(w.dir, record.StatePath(w.orb))
+	}
 	if err := w.ensurePlugin(ctx, "kubernetes", program.KubernetesProviderVersion); err != nil {
 		return nil, err
 	}
@@ -327,6 +336,7 @@ func (w *workspace) open(ctx context.Context, prog pulumi.RunFunc, redact func(s
 // stack selects the ORB's stack, creating it in the file backend when it does not exist yet. The
 // desired-state file stays byte for byte as it was (Pulumi would rewrite it without comments).
 func (w *workspace) stack(ctx context.Context, orb string, prog pulumi.RunFunc, redact func(string) string) (auto.Stack, error) {
+	w.orb = orb
 	ws, err := w.open(ctx, prog, redact)
 	if err != nil {
 		return auto.Stack{}, err

@@ -93,3 +93,43 @@ exit 3
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// Selecting a stack whose checkpoint exists, and reading back after an engine run, start no CLI.
+func TestPulumiCLIAnswersWhatTheRunKnows(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pulumi")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho cli \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state.json")
+	p := &pulumiCLI{command: bin, stackState: state}
+	run := func(args ...string) string {
+		out, _, _, err := p.Run(context.Background(), dir, nil, nil, nil, nil, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if out := run("stack", "select", "--stack", "prod"); !strings.HasPrefix(out, "cli") {
+		t.Errorf("a stack without a checkpoint was selected without the CLI: %q", out)
+	}
+	if err := os.WriteFile(state, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := run("stack", "select", "--stack", "prod"); out != "" {
+		t.Errorf("selecting a stack with a checkpoint started the CLI: %q", out)
+	}
+	if out := run("stack", "output", "--json", "--stack", "prod"); !strings.HasPrefix(out, "cli") {
+		t.Errorf("outputs asked for were not read: %q", out)
+	}
+	p.noReadBack = true
+	if out := run("stack", "output", "--json", "--show-secrets", "--stack", "prod"); out != "{}" {
+		t.Errorf("outputs after an engine run: %q", out)
+	}
+	if out := run("stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack", "prod"); out != "[]" {
+		t.Errorf("history after an engine run: %q", out)
+	}
+	if out := run("up", "--yes", "--stack", "prod"); !strings.HasPrefix(out, "cli --non-interactive up") {
+		t.Errorf("an up was not run: %q", out)
+	}
+}
