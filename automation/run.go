@@ -140,7 +140,7 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 
 	// Until the engine starts, a failure changes nothing; afterwards, the state is always saved.
 	done = res.timed(PhaseSpec)
-	spec, err := o.loadSpec()
+	spec, learned, err := o.loadSpecLearning()
 	if err == nil && op != Destroy {
 		spec, err = o.ensureSSHKey(spec)
 	}
@@ -165,6 +165,12 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		}
 	}()
 	runErr := o.engine(runCtx, op, spec, res, ro)
+	if err := learned(); err != nil {
+		// The desired state's secrets do not open with this orbconfig's passphrase: neither did
+		// they for the engine, which reads them before it changes anything. Nothing to record.
+		res.Outcome = Failed
+		return errors.Join(err, o.repo.Discard(txn.IsState), o.publish(saveCtx(), t, res))
+	}
 	var blocked *PolicyError
 	if (errors.As(runErr, &blocked) || errors.Is(runErr, ErrNotConfirmed)) && op == Up {
 		// Refused or declined before anything changed: like an invalid spec, nothing to record.
@@ -223,7 +229,7 @@ func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
 		defer o.repo.Discard(txn.IsState)
 	}
 	done = res.timed(PhaseSpec)
-	spec, err := o.loadSpec()
+	spec, learned, err := o.loadSpecLearning()
 	done()
 	if err != nil {
 		return err
@@ -231,7 +237,11 @@ func (o *Orb) preview(ctx context.Context, ro RunOptions, res *Result) error {
 	if head, err := o.repo.Head(); err == nil {
 		res.DesiredCommit = head.String()
 	}
-	if err := o.engine(ctx, Preview, spec, res, ro); err != nil {
+	err = o.engine(ctx, Preview, spec, res, ro)
+	if lerr := learned(); lerr != nil {
+		err = lerr // the engine could not open them either
+	}
+	if err != nil {
 		res.Outcome = Failed
 		return err
 	}

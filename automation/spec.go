@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/orbos/orbos/automation/record"
+	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/components/static"
 	"github.com/orbos/orbos/internal/sshkey"
 	"github.com/orbos/orbos/stacks"
@@ -25,16 +27,45 @@ func (o *Orb) loadSpec() (*stacks.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.decryptAndLearn(f); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// loadSpecLearning is loadSpec for a run of the engine: the secrets are decrypted and learned
+// beside the run (the passphrase's key derivation takes about as long as the engine takes to
+// start, which derives it too), and the redactor holds back everything orbos prints until they
+// are known. learned waits for them and says whether they opened.
+func (o *Orb) loadSpecLearning() (spec *stacks.Spec, learned func() error, err error) {
+	f, raw, err := o.StackFile()
+	if err != nil {
+		return nil, nil, err
+	}
+	if spec, err = stacks.Parse(o.name(), raw); err != nil {
+		return nil, nil, err
+	}
+	done := make(chan error, 1)
+	o.redactor.Learning(func() { done <- o.decryptAndLearn(f) })
+	var once sync.Once
+	var result error
+	return spec, func() error {
+		once.Do(func() { result = <-done })
+		return result
+	}, nil
+}
+
+func (o *Orb) decryptAndLearn(f *stackconfig.File) error {
 	c, err := o.crypter(f)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	secrets, err := f.DecryptAll(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	o.learnSecrets(f, c, secrets)
-	return spec, nil
+	return nil
 }
 
 // ensureSSHKey gives an ORB that logs in to machines (GCE, or static machines it makes a cluster of)

@@ -32,6 +32,37 @@ type Redactor struct {
 	known   map[string]bool
 	secrets []string // longest first, so that a secret containing another is replaced whole
 	r       *strings.Replacer
+	// pending is open while Learning registers secrets: redacting waits for it.
+	pending chan struct{}
+}
+
+// Learning runs learn, which registers secrets that take time to find (a passphrase's key
+// derivation), beside the caller: until learn has returned, String, Error, Len and every Writer
+// wait for it, so that nothing passes before the secrets it finds are known. learn must not
+// redact with r itself.
+func (r *Redactor) Learning(learn func()) {
+	done := make(chan struct{})
+	r.mu.Lock()
+	prev := r.pending
+	r.pending = done
+	r.mu.Unlock()
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		learn()
+	}()
+}
+
+// wait returns once no Learning is under way.
+func (r *Redactor) wait() {
+	r.mu.RLock()
+	p := r.pending
+	r.mu.RUnlock()
+	if p != nil {
+		<-p
+	}
 }
 
 // Add registers secret values in every form they may leak in; values shorter than MinLength are
@@ -122,6 +153,7 @@ func (r *Redactor) Len() int {
 	if r == nil {
 		return 0
 	}
+	r.wait()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return len(r.secrets)
@@ -132,6 +164,7 @@ func (r *Redactor) String(s string) string {
 	if r == nil {
 		return s
 	}
+	r.wait()
 	r.mu.RLock()
 	rep := r.r
 	r.mu.RUnlock()

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 )
 
 const pem = `-----BEGIN OPENSSH PRIVATE KEY-----
@@ -72,5 +73,29 @@ func TestErrorKeepsItsChain(t *testing.T) {
 	var nilR *Redactor
 	if nilR.String("hunter22") != "hunter22" || nilR.Error(fs.ErrPermission) != fs.ErrPermission {
 		t.Fatal("a nil redactor changed something")
+	}
+}
+
+// While secrets are being learned, nothing is redacted (and so nothing passes) before they are known.
+func TestLearningHoldsBackRedactionUntilTheSecretsAreKnown(t *testing.T) {
+	var r Redactor
+	release := make(chan struct{})
+	r.Learning(func() {
+		<-release
+		r.Add("a-secret-learned-slowly-0123456789")
+	})
+	got := make(chan string, 1)
+	go func() { got <- r.String("token a-secret-learned-slowly-0123456789") }()
+	select {
+	case s := <-got:
+		t.Fatalf("redacted before the secrets were learned: %q", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if s := <-got; strings.Contains(s, "learned-slowly") {
+		t.Errorf("the learned secret passed: %q", s)
+	}
+	if r.Len() == 0 {
+		t.Error("nothing learned")
 	}
 }

@@ -57,6 +57,12 @@ func BenchmarkNoopRun(b *testing.B) {
 			}
 		}
 	})
+	// Where one no-op run of each spends its time (orbctl --verbose), for docs/BENCHMARKS.md.
+	for _, op := range []string{"up", "preview"} {
+		if r := o.run(op, "--verbose"); r.code == 0 {
+			b.Logf("orbctl %s --verbose:\n%s", op, r.stderr)
+		}
+	}
 	o.mustRun("destroy", "--yes")
 	if _, err := raw.Destroy(ctx); err != nil {
 		b.Fatal(err)
