@@ -57,6 +57,20 @@ func BenchmarkNoopRun(b *testing.B) {
 			}
 		}
 	})
+	// What the policy pack costs on its own: orbctl without it, the raw Automation API with it.
+	b.Run("preview/orbctl-no-policy", func(b *testing.B) {
+		for b.Loop() {
+			o.mustRun("preview", "--expect-no-changes", "--no-policy")
+		}
+	})
+	pack := filepath.Join(filepath.Dir(orbctlBin), "orbos-policy")
+	b.Run("preview/automation-api-with-policy", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := raw.Preview(ctx, optpreview.ExpectNoChanges(), optpreview.PolicyPacks(pack)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	// Where one no-op run of each spends its time (orbctl --verbose), for docs/BENCHMARKS.md.
 	for _, op := range []string{"up", "preview"} {
 		if r := o.run(op, "--verbose"); r.code == 0 {
