@@ -83,6 +83,9 @@ type Orb struct {
 	// Review makes edits land on a proposal branch instead of the ORB's branch.
 	Review bool    `yaml:"review"`
 	Grants []Grant `yaml:"grants"`
+	// Grafana is where users reach the Grafana of the ORB's BOOM (the dashboards tool), an http(s)
+	// URL; the ORB page links to it while the spec enables that tool.
+	Grafana string `yaml:"grafana"`
 }
 
 // Grant gives a role on the ORB to one user (by e-mail or local name) or one group.
@@ -240,6 +243,11 @@ func (c *Config) validate() []string {
 			}
 			if strings.TrimSpace(o.KnownHosts) == "" {
 				add(p+".knownHosts", "required for the SSH repository: MISSION verifies the host key (ssh-keyscan HOST)")
+			}
+		}
+		if o.Grafana != "" {
+			if u, err := url.Parse(o.Grafana); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+				add(p+".grafana", "must be an http(s) URL without credentials")
 			}
 		}
 		for j, g := range o.Grants {

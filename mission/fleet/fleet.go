@@ -45,6 +45,12 @@ type Repo struct {
 
 	snapMu sync.RWMutex
 	snap   *ORB
+
+	// series is the run series read at seriesHead (see Series).
+	series     []RunPoint
+	seriesHead string
+	// resources caches what each run commit's checkpoint changed (see RunResources), by commit.
+	resources map[string][]ResourceChange
 }
 
 // New prepares a fleet over cfg's ORBs; nothing is contacted before Poll.

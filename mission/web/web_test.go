@@ -45,7 +45,7 @@ func startWith(t *testing.T, review bool) *env {
 	grants := []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}, {Group: "watchers", Role: config.RoleViewer}}
 	for name, kind := range map[string]missiontest.Kind{"alpha": missiontest.Healthy, "bravo": missiontest.Failing, "charlie": missiontest.Outdated} {
 		e.bare[name] = missiontest.Repo(t, name, kind)
-		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants, Review: review}
+		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants, Review: review, Grafana: "https://grafana." + name + ".example.com/?orgId=1"}
 		if name == "alpha" {
 			o.Grants = []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}} // hidden from watchers
 		}
@@ -149,6 +149,38 @@ func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
 	}
 }
 
+// The ORB page draws the run series as inline SVG: one point per run commit, at the value the
+// history records; the Grafana link shows only while the spec runs the dashboards tool.
+func TestORBCharts(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	_, body := get(t, op, e.srv.URL+"/orbs/bravo")
+	figures := regexp.MustCompile(`(?s)<figure class="chart">\s*<figcaption>([^<]+)</figcaption>(.*?)</figure>`).FindAllStringSubmatch(body, -1)
+	values := regexp.MustCompile(`data-value="([0-9.]+)"`)
+	want := map[string]string{"Run duration": "120,120", "Resources changed per run": "7,1", "Drifted resources": "0,0", "Nodes": "2,2"}
+	if len(figures) != len(want) {
+		t.Fatalf("%d charts", len(figures))
+	}
+	for _, f := range figures {
+		var got []string
+		for _, m := range values.FindAllStringSubmatch(f[2], -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, ",") != want[f[1]] || !strings.Contains(f[2], "<polyline") {
+			t.Errorf("%s: values %v, want %s", f[1], got, want[f[1]])
+		}
+	}
+	if strings.Contains(body, "<script") || strings.Contains(body, `class="grafana"`) {
+		t.Fatal("a script, or a Grafana link without the dashboards tool")
+	}
+	spec := strings.Replace(missiontest.Spec(missiontest.Older, 3, true), "      metrics:\n        enabled: true\n", "      metrics:\n        enabled: true\n      dashboards:\n        enabled: true\n", 1)
+	missiontest.Push(t, e.bare["charlie"], map[string]string{stacks.StackFileName("charlie"): spec}, "dashboards on")
+	e.fleet.PollOne(context.Background(), "charlie")
+	if _, body := get(t, op, e.srv.URL+"/orbs/charlie"); !strings.Contains(body, `<a class="grafana" href="https://grafana.charlie.example.com/?orgId=1"`) {
+		t.Fatalf("no Grafana link with the dashboards tool on")
+	}
+}
+
 func TestTimelineDiff(t *testing.T) {
 	e := start(t)
 	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
@@ -157,6 +189,15 @@ func TestTimelineDiff(t *testing.T) {
 	code, body := get(t, op, e.srv.URL+"/orbs/bravo/commits/"+h[1].Commit)
 	if code != 200 || !strings.Contains(body, `<span class="del">-            count: 2</span>`) || !strings.Contains(body, `<span class="add">+            count: 3</span>`) {
 		t.Fatalf("%d\n%s", code, body)
+	}
+	// A run's entry names the update Pulumi recorded and the resources it changed, here and on the timeline.
+	_, body = get(t, op, e.srv.URL+"/orbs/bravo/commits/"+h[0].Commit)
+	if !strings.Contains(body, `<li class="create">create <code>orbos:host:Machine</code> w-1</li>`) || !strings.Contains(body, `<td>update</td><td><b class="outcome failed">failed</b></td>`) {
+		t.Fatalf("run entry without its resources or update:\n%s", body)
+	}
+	_, body = get(t, op, e.srv.URL+"/orbs/bravo")
+	if strings.Count(body, `<li class="create">create <code>orbos:host:Machine</code>`) != 3 {
+		t.Fatal("the timeline does not list the resources each run created")
 	}
 	if code, _ := get(t, op, e.srv.URL+"/orbs/bravo/commits/"+strings.Repeat("a", 40)); code != http.StatusNotFound {
 		t.Fatalf("unknown commit: %d", code)
