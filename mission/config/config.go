@@ -48,8 +48,14 @@ type Config struct {
 	Orbs      []Orb  `yaml:"orbs"`
 	// Webhooks receive a JSON POST for every new problem of an ORB.
 	Webhooks []string `yaml:"webhooks"`
-	// CatalogFile replaces the embedded Kubernetes release catalog.
+	// CatalogFile replaces the embedded release catalog (Kubernetes, BOOM charts, orbos); it is
+	// read again every CatalogRefresh.
 	CatalogFile string `yaml:"catalogFile"`
+	// CatalogURL is fetched every CatalogRefresh and replaces the catalog when it parses; the only
+	// address MISSION contacts besides the ORB repositories, the issuer and the webhooks.
+	CatalogURL string `yaml:"catalogURL"`
+	// CatalogRefresh is how often the catalog file or URL is read again; default 24h, at least 1m.
+	CatalogRefresh Duration `yaml:"catalogRefresh"`
 }
 
 // TLS names the server's certificate and key files.
@@ -156,6 +162,9 @@ func (c *Config) defaults(base string) {
 	}
 	abs(&c.DataDir)
 	abs(&c.CatalogFile)
+	if c.CatalogRefresh.Duration == 0 {
+		c.CatalogRefresh.Duration = 24 * time.Hour
+	}
 	if c.TLS != nil {
 		abs(&c.TLS.CertFile)
 		abs(&c.TLS.KeyFile)
@@ -217,6 +226,14 @@ func (c *Config) validate() []string {
 		if u, err := url.Parse(w); err != nil || u.Host == "" || (u.Scheme != "https" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") {
 			add(fmt.Sprintf("webhooks[%d]", i), "must be an https URL (http only on loopback)")
 		}
+	}
+	if c.CatalogURL != "" {
+		if u, err := url.Parse(c.CatalogURL); err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") {
+			add("catalogURL", "must be an https URL without credentials (http only on loopback)")
+		}
+	}
+	if c.CatalogRefresh.Duration < time.Minute {
+		add("catalogRefresh", "at least 1m")
 	}
 	if len(c.Orbs) == 0 {
 		add("orbs", "at least one ORB is required")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -26,7 +27,7 @@ import (
 // Fleet is every configured ORB, each with its checkout and its last reading.
 type Fleet struct {
 	cfg     *config.Config
-	catalog *catalog.Catalog
+	catalog atomic.Pointer[catalog.Catalog]
 	now     func() time.Time
 	orbs    map[string]*Repo
 	order   []string
@@ -58,7 +59,8 @@ func New(cfg *config.Config, cat *catalog.Catalog, now func() time.Time) *Fleet 
 	if now == nil {
 		now = time.Now
 	}
-	f := &Fleet{cfg: cfg, catalog: cat, now: now, orbs: map[string]*Repo{}}
+	f := &Fleet{cfg: cfg, now: now, orbs: map[string]*Repo{}}
+	f.catalog.Store(cat)
 	for _, o := range cfg.Orbs {
 		f.orbs[o.Name] = &Repo{conf: o, snap: &ORB{Name: o.Name, Error: "not read yet"}}
 		f.order = append(f.order, o.Name)
@@ -67,7 +69,10 @@ func New(cfg *config.Config, cat *catalog.Catalog, now func() time.Time) *Fleet 
 }
 
 // Catalog is the release catalog the fleet compares with.
-func (f *Fleet) Catalog() *catalog.Catalog { return f.catalog }
+func (f *Fleet) Catalog() *catalog.Catalog { return f.catalog.Load() }
+
+// SetCatalog replaces the catalog (a refreshed one); the next poll compares with it.
+func (f *Fleet) SetCatalog(c *catalog.Catalog) { f.catalog.Store(c) }
 
 // Repo returns an ORB's checkout.
 func (f *Fleet) Repo(name string) (*Repo, bool) {
@@ -178,7 +183,7 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		o := *prev
 		o.Error = err.Error()
 		o.Checked = f.now()
-		o.problems(f.catalog, f.now())
+		o.problems(f.Catalog(), f.now())
 		r.setSnapshot(&o)
 	}
 	if err := r.open(ctx, f.cfg.DataDir); err != nil {
@@ -226,7 +231,7 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		o := *prev
 		o.Checked = f.now()
 		o.Lock = r.lockState(f.now())
-		o.problems(f.catalog, f.now())
+		o.problems(f.Catalog(), f.now())
 		r.setSnapshot(&o)
 		return
 	}
@@ -237,7 +242,7 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 	}
 	o.Checked = f.now()
 	o.Lock = r.lockState(f.now())
-	o.problems(f.catalog, f.now())
+	o.problems(f.Catalog(), f.now())
 	r.setSnapshot(o)
 }
 

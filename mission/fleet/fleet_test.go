@@ -56,7 +56,7 @@ func TestPollSortsProblemsFirst(t *testing.T) {
 	if len(h) != 4 || h[0].Operation != "up" || h[0].Outcome != "failed" || h[1].Operation != "change" || h[1].Author != "bob" {
 		t.Fatalf("history %+v", h)
 	}
-	if snap[2].Advice.Patch != "v1.34.3" || snap[2].Advice.Minor != missiontest.Newest || snap[0].Spec.Kubernetes().Version != missiontest.Newest {
+	if snap[2].Advice.Patch != missiontest.OlderPatch || snap[2].Advice.Minor != missiontest.Newest || snap[0].Spec.Kubernetes().Version != missiontest.Newest {
 		t.Fatalf("advice %+v", snap[2].Advice)
 	}
 	// The change of the worker count reads as a diff of the desired state.

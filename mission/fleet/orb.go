@@ -179,12 +179,22 @@ func (o *ORB) problems(cat *catalog.Catalog, now time.Time) {
 		}
 	}
 	if o.Spec != nil && cat != nil {
-		o.Advice = cat.Advise(o.Spec.Kubernetes().Version, now)
+		o.Advice = cat.AdviseSpec(o.Spec, now)
 		if o.Advice.EndOfLife != "" {
 			add(Warning, "end-of-life", "Kubernetes %s is past its end of life (%s)", o.Spec.Kubernetes().Version, o.Advice.EndOfLife)
 		}
 		if v := o.Advice.Patch + o.Advice.Minor; v != "" {
 			add(Notice, "update", "update available: %s", strings.TrimSpace(o.Advice.Patch+" "+o.Advice.Minor))
+		}
+		if len(o.Advice.Charts) > 0 {
+			var cs []string
+			for _, c := range o.Advice.Charts {
+				cs = append(cs, c.String())
+			}
+			add(Notice, "chart-update", "newer charts: %s", strings.Join(cs, ", "))
+		}
+		if o.Advice.Orbos != "" {
+			add(Notice, "orbos-update", "orbos %s is out (the reconciler runs %s)", o.Advice.Orbos, o.Spec.File.Config.Reconciler.Image)
 		}
 	}
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Level > ps[j].Level })

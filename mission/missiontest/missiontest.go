@@ -110,10 +110,11 @@ func StatusOfRun(orb, version string, k Kind, when time.Time, runID string) stri
 }
 
 // Kubernetes versions of the fixtures: Newest has nothing newer in the embedded catalog; Older has
-// a newer patch (v1.34.3) and a next minor (Newest). Tests run at Clock, before v1.34's end of life.
+// a newer patch (OlderPatch) and a next minor (Newest). Tests run at Clock, before v1.36's end of life.
 const (
-	Newest = "v1.35.0"
-	Older  = "v1.34.1"
+	Newest     = "v1.37.1"
+	Older      = "v1.36.1"
+	OlderPatch = "v1.36.4"
 )
 
 // Clock is the time fixtures are looked at.

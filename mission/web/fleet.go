@@ -114,7 +114,7 @@ func (s *Server) row(o *fleet.ORB, role string) Row {
 	if o.Lock != nil {
 		row.LockHolder = o.Lock.Holder
 	}
-	row.Updates = strings.TrimSpace(o.Advice.Patch + " " + o.Advice.Minor)
+	row.Updates = o.Advice.Summary()
 	return row
 }
 

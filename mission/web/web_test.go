@@ -299,7 +299,7 @@ func TestInbox(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `class="notice failed" data-orb="bravo"`) || !strings.Contains(body, `class="notice update" data-orb="charlie"`) {
 		t.Fatalf("%d\n%s", code, body)
 	}
-	if !strings.Contains(body, "Propose v1.34.3") {
+	if !strings.Contains(body, "Propose v1.36.4") {
 		t.Fatal("the update notice offers no proposal")
 	}
 	viewer, _ := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
@@ -309,8 +309,8 @@ func TestInbox(t *testing.T) {
 	r, _ := e.fleet.Repo("charlie")
 	base := r.Snapshot().Head
 	// The proposal is the edit preview of the version alone: the tools are left as they are.
-	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {"v1.34.3"}}, "")
-	if code != 200 || !strings.Contains(body, "-      version: v1.34.1") || !strings.Contains(body, "+      version: v1.34.3") || strings.Contains(body, "boom.tools") {
+	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.OlderPatch}}, "")
+	if code != 200 || !strings.Contains(body, "-      version: v1.36.1") || !strings.Contains(body, "+      version: v1.36.4") || strings.Contains(body, "boom.tools") {
 		t.Fatalf("%d\n%s", code, body)
 	}
 	if code, _ := post(t, op, e.srv.URL+"/inbox/dismiss", url.Values{"csrf": {csrf}, "key": {"bravo|failed|" + e.fleet.Snapshot()[0].Head}}, ""); code != http.StatusSeeOther {
