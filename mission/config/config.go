@@ -92,7 +92,14 @@ type Orb struct {
 	// Grafana is where users reach the Grafana of the ORB's BOOM (the dashboards tool), an http(s)
 	// URL; the ORB page links to it while the spec enables that tool.
 	Grafana string `yaml:"grafana"`
+	// ReconcilerStall is how long an ORB whose spec deploys a reconciler may show no sign of it (a run,
+	// a note, a lock taken or released) before MISSION calls it stalled; default 2h, at least 5m.
+	ReconcilerStall Duration `yaml:"reconcilerStall"`
 }
+
+// DefaultReconcilerStall is an ORB's reconcilerStall when mission.yaml sets none: twelve of the
+// reconciler's 10-minute resyncs, since a resync that changes nothing leaves only a short lock.
+const DefaultReconcilerStall = 2 * time.Hour
 
 // Grant gives a role on the ORB to one user (by e-mail or local name) or one group.
 type Grant struct {
@@ -176,6 +183,9 @@ func (c *Config) defaults(base string) {
 		}
 	}
 	for i := range c.Orbs {
+		if c.Orbs[i].ReconcilerStall.Duration == 0 {
+			c.Orbs[i].ReconcilerStall.Duration = DefaultReconcilerStall
+		}
 		if c.Orbs[i].Branch == "" {
 			c.Orbs[i].Branch = "main"
 		}
@@ -261,6 +271,9 @@ func (c *Config) validate() []string {
 			if strings.TrimSpace(o.KnownHosts) == "" {
 				add(p+".knownHosts", "required for the SSH repository: MISSION verifies the host key (ssh-keyscan HOST)")
 			}
+		}
+		if o.ReconcilerStall.Duration < 5*time.Minute {
+			add(p+".reconcilerStall", "at least 5m: the reconciler resyncs every 10m")
 		}
 		if o.Grafana != "" {
 			if u, err := url.Parse(o.Grafana); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {

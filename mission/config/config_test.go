@@ -66,6 +66,7 @@ orbs:
   - name: dev
     url: /srv/dev.git
     grafana: "javascript:alert(1)"
+    reconcilerStall: 1m
   - name: dev
     url: /srv/dev2.git
 `
@@ -74,7 +75,7 @@ orbs:
 		t.Fatal("accepted")
 	}
 	for _, path := range []string{"listen:", "pollInterval:", "admin.user:", "admin.passwordHash:", "oidc.issuer:", "oidc.clientID:", "publicURL:",
-		"webhooks[0]:", "catalogURL:", "catalogRefresh:", "orbs[0].name:", "orbs[0].branch:", "orbs[0].deployKeyFile:", "orbs[0].knownHosts:", "orbs[0].grants[0]:", "orbs[0].grants[0].role:", "orbs[1].grafana:", "orbs[2].name:"} {
+		"webhooks[0]:", "catalogURL:", "catalogRefresh:", "orbs[0].name:", "orbs[0].branch:", "orbs[0].deployKeyFile:", "orbs[0].knownHosts:", "orbs[0].grants[0]:", "orbs[0].grants[0].role:", "orbs[1].grafana:", "orbs[1].reconcilerStall:", "orbs[2].name:"} {
 		if !strings.Contains(err.Error(), "\n  "+path) {
 			t.Errorf("no error for %s in\n%v", path, err)
 		}

@@ -43,6 +43,9 @@ type Repo struct {
 	lockCommit string
 	lockSeen   time.Time
 	lockInfo   *orblock.Info
+	// lockActivity is when the lock last changed after the first poll (the reconciler's heartbeat).
+	lockActivity time.Time
+	polled       bool
 
 	snapMu sync.RWMutex
 	snap   *ORB
@@ -196,6 +199,10 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		return
 	}
 	lockChanged := lock != r.lockCommit
+	if lockChanged && r.polled {
+		r.lockActivity = f.now()
+	}
+	r.polled = true
 	if lockChanged {
 		r.lockCommit, r.lockSeen, r.lockInfo = lock, f.now(), nil
 		if lock != "" {
@@ -231,6 +238,7 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		o := *prev
 		o.Checked = f.now()
 		o.Lock = r.lockState(f.now())
+		o.LockActivity, o.StallAfter = r.lockActivity, r.conf.ReconcilerStall.Duration
 		o.problems(f.Catalog(), f.now())
 		r.setSnapshot(&o)
 		return
@@ -242,6 +250,7 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 	}
 	o.Checked = f.now()
 	o.Lock = r.lockState(f.now())
+	o.LockActivity, o.StallAfter = r.lockActivity, r.conf.ReconcilerStall.Duration
 	o.problems(f.Catalog(), f.now())
 	r.setSnapshot(o)
 }

@@ -38,6 +38,11 @@ type ORB struct {
 	Lock       *LockState
 	Advice     catalog.Advice
 	Problems   []Problem
+	// LockActivity is when this MISSION last saw the lock taken, renewed or released (zero: never).
+	LockActivity time.Time
+	// StallAfter is the ORB's reconcilerStall; Reconciler its heartbeat as of the last poll.
+	StallAfter time.Duration
+	Reconciler Heartbeat
 }
 
 // LockState is the ORB lock as this MISSION sees it.
@@ -65,7 +70,7 @@ func (l Level) String() string {
 // Problem is one thing about an ORB someone should look at.
 type Problem struct {
 	Level Level
-	Kind  string // failed, unreadable, invalid, drift, stale-lock, unpushed, reconciler, certificate, end-of-life, update
+	Kind  string // failed, unreadable, invalid, drift, stale-lock, unpushed, reconciler, stalled, certificate, end-of-life, update, chart-update, orbos-update
 	Text  string
 }
 
@@ -165,6 +170,13 @@ func (o *ORB) problems(cat *catalog.Catalog, now time.Time) {
 		}
 		if exp := earliestCert(s); !exp.IsZero() && exp.Sub(now) < CertWarning {
 			add(Warning, "certificate", "certificate expires %s", exp.Format(time.DateOnly))
+		}
+	}
+	if o.Reconciler = o.heartbeat(now, o.StallAfter); o.Reconciler.Stalled {
+		if o.Reconciler.Last.IsZero() {
+			add(Warning, "stalled", "reconciler: no sign of it in the repository")
+		} else {
+			add(Warning, "stalled", "reconciler silent for %s (last: %s)", o.Reconciler.Age.Round(time.Minute), o.Reconciler.Source)
 		}
 	}
 	if o.Pending && o.Status != nil {

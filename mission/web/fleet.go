@@ -30,7 +30,10 @@ type Row struct {
 	LockHolder            string
 	CertExpiry            string
 	Reconciler            string
-	Updates               string
+	// Heartbeat is the age of the reconciler's last sign of life ("" when none), HeartbeatOf what it was.
+	Heartbeat, HeartbeatOf string
+	Stalled                bool
+	Updates                string
 }
 
 func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
@@ -114,6 +117,10 @@ func (s *Server) row(o *fleet.ORB, role string) Row {
 	if o.Lock != nil {
 		row.LockHolder = o.Lock.Holder
 	}
+	if h := o.Reconciler; !h.Last.IsZero() {
+		row.Heartbeat, row.HeartbeatOf = age(h.Age), h.Source
+	}
+	row.Stalled = o.Reconciler.Stalled
 	row.Updates = o.Advice.Summary()
 	return row
 }

@@ -121,6 +121,9 @@ func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
 	if strings.Join(order, ",") != "bravo,charlie,alpha" {
 		t.Fatalf("order %v", order)
 	}
+	if !strings.Contains(body, `<td class="heartbeat"><span title="up commit">`) {
+		t.Fatal("no reconciler heartbeat column")
+	}
 	if code, body := get(t, op, e.srv.URL+"/?problem=failed"); code != 200 || strings.Count(body, `data-orb=`) != 1 || !strings.Contains(body, `data-orb="bravo"`) {
 		t.Fatalf("filter: %d", code)
 	}
