@@ -8,11 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/provider"
 )
+
+// interruptMessage replaces the message printed on the first interrupt, for commands that run no
+// engine (mission serves pages); nil keeps the engine's.
+var interruptMessage atomic.Pointer[string]
 
 func main() {
 	// The Pulumi engine starts orbctl as the orbos provider plugin (see provider.Install).
@@ -37,7 +42,11 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "orbctl: interrupted: stopping the engine and saving the state (interrupt again to abandon it)")
+		msg := "orbctl: interrupted: stopping the engine and saving the state (interrupt again to abandon it)"
+		if m := interruptMessage.Load(); m != nil {
+			msg = *m
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		cancel()
 		<-sigs
 		os.Exit(exitInterrupted)
