@@ -9,6 +9,7 @@ import (
 	"github.com/orbos/orbos/mission/chart"
 	"github.com/orbos/orbos/mission/config"
 	"github.com/orbos/orbos/mission/fleet"
+	"github.com/orbos/orbos/mission/sizing"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -45,6 +46,7 @@ func (s *Server) orbPage(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 		"CanEdit": config.AtLeast(role, config.RoleOperator) && o.Spec != nil, "Desired": mask(o.Desired), "Figures": o.Figures()}
 	if o.Spec != nil {
 		data["Form"] = s.form(o.Spec)
+		data["Recommendations"] = sizing.Recommend(o.Spec, o.Status)
 		if conf.Grafana != "" && toolEnabled(o.Spec, "dashboards") {
 			data["Grafana"] = conf.Grafana
 		}

@@ -345,3 +345,30 @@ func TestEditOnAProposalBranch(t *testing.T) {
 		t.Fatalf("proposal branches: %q", branches)
 	}
 }
+
+// A recommendation from the recorded nodes is offered as an edit: its form previews the diff that
+// scales the control plane and its pool.
+func TestSizeRecommendation(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	if _, body := get(t, op, e.srv.URL+"/orbs/alpha"); strings.Contains(body, `id="recommendations"`) {
+		t.Fatal("a recommendation for a one-worker ORB")
+	}
+	st := missiontest.StatusOfRun("alpha", missiontest.Newest, missiontest.Healthy, missiontest.Clock, "run-3")
+	st = strings.Replace(st, "nodes:\n", "nodes:\n    - {name: alpha-w-1, role: worker, kubelet: "+missiontest.Newest+", joined: true, prepared: true}\n", 1)
+	missiontest.Push(t, e.bare["alpha"], map[string]string{"status/alpha.yaml": st}, "a run that joined a second worker")
+	e.fleet.PollOne(context.Background(), "alpha")
+	_, body := get(t, op, e.srv.URL+"/orbs/alpha")
+	form := regexp.MustCompile(`(?s)<section class="card" id="recommendations">.*?<form method="post" action="(/orbs/alpha/edit)".*?</form>`).FindStringSubmatch(body)
+	if form == nil || !strings.Contains(form[0], "3 control-plane nodes") {
+		t.Fatalf("no recommendation to propose:\n%s", body)
+	}
+	values := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(form[0], -1) {
+		values.Set(m[1], m[2])
+	}
+	code, body := post(t, op, e.srv.URL+form[1], values, "")
+	if code != 200 || !strings.Contains(body, `<span class="add">+      controlPlane: {pool: control, nodes: 3}</span>`) || !strings.Contains(body, `id="commit"`) {
+		t.Fatalf("%d %v\n%s", code, values, body)
+	}
+}
