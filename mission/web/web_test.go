@@ -372,3 +372,31 @@ func TestSizeRecommendation(t *testing.T) {
 		t.Fatalf("%d %v\n%s", code, values, body)
 	}
 }
+
+// A refreshed catalog with a newer chart makes a notice whose proposal pins it, every enabled tool
+// left on.
+func TestChartUpdateNotice(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	cat, err := catalog.Parse([]byte("kubernetes: [{minor: v1.37, latest: v1.37.1, endOfLife: 2027-10-28}]\ncharts: [{tool: metrics, latest: 99.1.0}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fleet.SetCatalog(cat)
+	missiontest.Push(t, e.bare["alpha"], map[string]string{stacks.StackFileName("alpha"): missiontest.Spec(missiontest.Newest, 3, true)}, "metrics on")
+	e.fleet.PollOne(context.Background(), "alpha")
+	_, body := get(t, op, e.srv.URL+"/inbox")
+	row := regexp.MustCompile(`(?s)<tr class="notice chart-update" data-orb="alpha">.*?</tr>`).FindString(body)
+	if !strings.Contains(row, "metrics "+stacks.BoomCatalog["metrics"].Chart.Version+" → 99.1.0") {
+		t.Fatalf("no chart notice:\n%s", body)
+	}
+	form := regexp.MustCompile(`(?s)<form method="post" action="/orbs/alpha/edit".*?</form>`).FindString(row)
+	values := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(form, -1) {
+		values.Set(m[1], m[2])
+	}
+	code, body := post(t, op, e.srv.URL+"/orbs/alpha/edit", values, "")
+	if code != 200 || !strings.Contains(body, "+          version: 99.1.0") || strings.Contains(body, "-        enabled: true") || !strings.Contains(body, `id="commit"`) {
+		t.Fatalf("%d %v\n%s", code, values, body)
+	}
+}
