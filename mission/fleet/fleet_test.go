@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
 
 	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/internal/gittest"
@@ -265,8 +266,14 @@ func TestDiffResources(t *testing.T) {
 		return apitype.ResourceV3{URN: resource.URN("urn:pulumi:o::orbos::orbos:host:File::" + name), Type: "orbos:host:File",
 			Outputs: map[string]any{"content": out}}
 	}
-	before := map[string]apitype.ResourceV3{"a": res("a", "1"), "b": res("b", "1"), "c": res("c", "1")}
-	now := map[string]apitype.ResourceV3{"a": res("a", "1"), "b": res("b", "2"), "d": res("d", "1")}
+	secret := func(name, ciphertext string) apitype.ResourceV3 {
+		r := res(name, "1")
+		r.Outputs["key"] = map[string]any{sig.Key: sig.Secret, "ciphertext": ciphertext}
+		return r
+	}
+	// e's secret was encrypted afresh: not a change MISSION can see.
+	before := map[string]apitype.ResourceV3{"a": res("a", "1"), "b": res("b", "1"), "c": res("c", "1"), "e": secret("e", "v1:AAAA")}
+	now := map[string]apitype.ResourceV3{"a": res("a", "1"), "b": res("b", "2"), "d": res("d", "1"), "e": secret("e", "v1:BBBB")}
 	got := DiffResources(before, now)
 	want := []ResourceChange{{"update", "orbos:host:File", "b"}, {"delete", "orbos:host:File", "c"}, {"create", "orbos:host:File", "d"}}
 	if len(got) != len(want) {

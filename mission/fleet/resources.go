@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
 	"github.com/orbos/orbos/automation/record"
+	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -31,6 +32,16 @@ type Update struct {
 type ResourceChange struct {
 	Op         string // create, update or delete
 	Type, Name string
+}
+
+// historyEntry is the part of a .history.json (the diy backend's backend.UpdateInfo) MISSION reads:
+// the config, whose values may be ciphertexts and whose format is the engine's own, is left unread.
+type historyEntry struct {
+	Kind            string         `json:"kind"`
+	StartTime       int64          `json:"startTime"`
+	EndTime         int64          `json:"endTime"`
+	Result          string         `json:"result"`
+	ResourceChanges map[string]int `json:"resourceChanges"`
 }
 
 // HistoryDir is where Pulumi's file backend keeps an ORB's update history in its repository.
@@ -57,16 +68,12 @@ func updatesAdded(c, parent *object.Commit, orb string) ([]Update, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
-		var u apitype.UpdateInfo
+		var u historyEntry
 		if err := json.Unmarshal([]byte(raw), &u); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
-		ops := map[string]int{}
-		for op, n := range u.ResourceChanges {
-			ops[string(op)] = n
-		}
-		out = append(out, Update{Kind: string(u.Kind), Result: string(u.Result), Start: time.Unix(u.StartTime, 0).UTC(),
-			End: time.Unix(u.EndTime, 0).UTC(), Changes: sorted(ops)})
+		out = append(out, Update{Kind: u.Kind, Result: u.Result, Start: time.Unix(u.StartTime, 0).UTC(),
+			End: time.Unix(u.EndTime, 0).UTC(), Changes: sorted(u.ResourceChanges)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
@@ -130,6 +137,29 @@ func resourcesChanged(c, parent *object.Commit, orb string) ([]ResourceChange, e
 	return DiffResources(before, now), nil
 }
 
+// opaque replaces every secret of v by one marker: a secret is encrypted afresh by some saves, and
+// MISSION cannot (and must not) tell whether the value behind it changed.
+func opaque(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if provider.IsSecret(t) {
+			return "[secret]"
+		}
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = opaque(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = opaque(e)
+		}
+		return out
+	}
+	return v
+}
+
 // DiffResources lists what changed from before to now (both by URN), sorted by type and name.
 func DiffResources(before, now map[string]apitype.ResourceV3) []ResourceChange {
 	var out []ResourceChange
@@ -141,7 +171,7 @@ func DiffResources(before, now map[string]apitype.ResourceV3) []ResourceChange {
 		switch {
 		case !ok:
 			add("create", r)
-		case !reflect.DeepEqual(old.Inputs, r.Inputs) || !reflect.DeepEqual(old.Outputs, r.Outputs):
+		case !reflect.DeepEqual(opaque(old.Inputs), opaque(r.Inputs)) || !reflect.DeepEqual(opaque(old.Outputs), opaque(r.Outputs)):
 			add("update", r)
 		}
 	}

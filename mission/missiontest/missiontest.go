@@ -172,10 +172,13 @@ func Checkpoint(orb string, machines map[string]string) string {
 	return string(raw)
 }
 
-// History is one .history.json of Pulumi's file backend: an update of kind with its result.
+// History is one .history.json of Pulumi's file backend (backend.UpdateInfo): an update of kind with
+// its result.
 func History(kind, result string, end time.Time, changes map[string]int) string {
 	raw, err := json.Marshal(map[string]any{"kind": kind, "startTime": end.Add(-2 * time.Minute).Unix(), "endTime": end.Unix(),
-		"result": result, "message": "", "environment": map[string]string{}, "config": map[string]any{}, "version": 1, "resourceChanges": changes})
+		"result": result, "message": "", "environment": map[string]string{"exec.kind": "auto.local"}, "version": 1, "resourceChanges": changes,
+		// The engine's config format: a plain value is a string, a secret an object.
+		"config": map[string]any{"orbos:orbiter": `{"apiVersion":"orbos.io/v1alpha1"}`, "orbos:sshKey": map[string]string{"secure": "v1:c2VjcmV0"}}})
 	if err != nil {
 		panic(err)
 	}
