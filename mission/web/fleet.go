@@ -32,7 +32,7 @@ type Row struct {
 	Reconciler            string
 	// Heartbeat is the age of the reconciler's last sign of life ("" when none), HeartbeatOf what it was.
 	Heartbeat, HeartbeatOf string
-	Stalled                bool
+	Stalled, NoReconciler  bool
 	Updates                string
 }
 
@@ -117,10 +117,11 @@ func (s *Server) row(o *fleet.ORB, role string) Row {
 	if o.Lock != nil {
 		row.LockHolder = o.Lock.Holder
 	}
-	if h := o.Reconciler; !h.Last.IsZero() {
+	// A run by hand is no heartbeat of a reconciler the spec does not deploy.
+	if h := o.Reconciler; h.Expected && !h.Last.IsZero() {
 		row.Heartbeat, row.HeartbeatOf = age(h.Age), h.Source
 	}
-	row.Stalled = o.Reconciler.Stalled
+	row.Stalled, row.NoReconciler = o.Reconciler.Stalled, !o.Reconciler.Expected
 	row.Updates = o.Advice.Summary()
 	return row
 }

@@ -121,8 +121,8 @@ func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
 	if strings.Join(order, ",") != "bravo,charlie,alpha" {
 		t.Fatalf("order %v", order)
 	}
-	if !strings.Contains(body, `<td class="heartbeat"><span title="up commit">`) {
-		t.Fatal("no reconciler heartbeat column")
+	if strings.Count(body, `<td class="heartbeat"><span class="quiet">none deployed</span>`) != 3 {
+		t.Fatal("no reconciler heartbeat column, or a heartbeat for ORBs without a reconciler")
 	}
 	if code, body := get(t, op, e.srv.URL+"/?problem=failed"); code != 200 || strings.Count(body, `data-orb=`) != 1 || !strings.Contains(body, `data-orb="bravo"`) {
 		t.Fatalf("filter: %d", code)
@@ -398,5 +398,20 @@ func TestChartUpdateNotice(t *testing.T) {
 	code, body := post(t, op, e.srv.URL+"/orbs/alpha/edit", values, "")
 	if code != 200 || !strings.Contains(body, "+          version: 99.1.0") || strings.Contains(body, "-        enabled: true") || !strings.Contains(body, `id="commit"`) {
 		t.Fatalf("%d %v\n%s", code, values, body)
+	}
+}
+
+// An ORB whose spec deploys a reconciler shows its heartbeat: the newest run commit here.
+func TestHeartbeatColumn(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	spec := strings.Replace(missiontest.Spec(missiontest.Newest, 3, false), "  orbos:sshKey:",
+		"  orbos:reconciler:\n    apiVersion: orbos.io/v1alpha1\n    image: registry.example.com/orbos/orbctl:v0.1.0\n  orbos:sshKey:", 1)
+	missiontest.Push(t, e.bare["alpha"], map[string]string{stacks.StackFileName("alpha"): spec}, "deploy the reconciler")
+	e.fleet.PollOne(context.Background(), "alpha")
+	_, body := get(t, op, e.srv.URL+"/")
+	row := regexp.MustCompile(`(?s)<tr class="orb [^"]*" data-orb="alpha">.*?</tr>`).FindString(body)
+	if !strings.Contains(row, `<td class="heartbeat"><span title="up commit">`) {
+		t.Fatalf("no heartbeat:\n%s", row)
 	}
 }
