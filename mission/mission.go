@@ -46,6 +46,13 @@ func Serve(ctx context.Context, o Options) error {
 		o.Log = slog.Default()
 	}
 	f := fleet.New(cfg, cat, nil)
+	// The file is read again and the URL fetched on the refresh interval; the first good fetch of the
+	// URL replaces the file's or the embedded catalog, a failed one keeps the last good one.
+	if src := (catalog.Source{File: o.Catalog, URL: cfg.CatalogURL}); src.File != "" || src.URL != "" {
+		go catalog.Refresh(ctx, src, cfg.CatalogRefresh.Duration, f.SetCatalog, func(err error) {
+			o.Log.Warn("catalog not refreshed; keeping the last one", "err", err)
+		})
+	}
 	sessions := auth.NewSessions(cfg.TLS != nil || strings.HasPrefix(cfg.PublicURL, "https://"))
 	var oidc *auth.OIDC
 	if cfg.OIDC != nil {

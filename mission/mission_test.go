@@ -1,13 +1,16 @@
 package mission
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,11 +37,21 @@ func TestServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, Options{Config: filepath.Join(dir, "mission.yaml")}) }()
+	var logs syncBuffer
+	go func() {
+		done <- Serve(ctx, Options{Config: filepath.Join(dir, "mission.yaml"), Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	}()
+	// Ending the context shuts the server down gracefully, and says so.
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
+		}
+		if !strings.Contains(logs.String(), `msg="MISSION stopped"`) {
+			t.Errorf("no stop message in %q", logs.String())
+		}
+		if _, err := http.Get("http://" + addr + "/login"); err == nil {
+			t.Error("still answering after the stop")
 		}
 	}()
 	var body string
@@ -66,6 +79,24 @@ func TestServe(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// syncBuffer is a bytes.Buffer the server's goroutines may log into.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestServeRefusesABadConfig(t *testing.T) {

@@ -32,16 +32,22 @@ func ReadCheckpoint(dir, orb string) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("reading state: %w", err)
 	}
+	return ParseCheckpoint(raw, StatePath(orb))
+}
+
+// ParseCheckpoint decodes a checkpoint file's content (read at path, named in errors); MISSION reads
+// them from commits rather than from a checkout.
+func ParseCheckpoint(raw []byte, path string) (Checkpoint, error) {
 	var v apitype.VersionedCheckpoint
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return Checkpoint{}, fmt.Errorf("reading state %s: %w", StatePath(orb), err)
+		return Checkpoint{}, fmt.Errorf("reading state %s: %w", path, err)
 	}
 	if v.Version != 3 {
-		return Checkpoint{}, fmt.Errorf("reading state %s: checkpoint version %d, orbos reads version 3", StatePath(orb), v.Version)
+		return Checkpoint{}, fmt.Errorf("reading state %s: checkpoint version %d, orbos reads version 3", path, v.Version)
 	}
 	var cp apitype.CheckpointV3
 	if err := json.Unmarshal(v.Checkpoint, &cp); err != nil {
-		return Checkpoint{}, fmt.Errorf("reading state %s: %w", StatePath(orb), err)
+		return Checkpoint{}, fmt.Errorf("reading state %s: %w", path, err)
 	}
 	return Checkpoint{cp.Latest}, nil
 }

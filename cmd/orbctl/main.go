@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/orbos/orbos/automation/langhost"
@@ -15,6 +16,10 @@ import (
 	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks/program"
 )
+
+// interruptMessage replaces the message printed on the first interrupt, for commands that run no
+// engine (mission serves pages); nil keeps the engine's.
+var interruptMessage atomic.Pointer[string]
 
 func main() {
 	// The Pulumi engine starts orbctl as the orbos provider plugin (see provider.Install).
@@ -47,7 +52,11 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "orbctl: interrupted: stopping the engine and saving the state (interrupt again to abandon it)")
+		msg := "orbctl: interrupted: stopping the engine and saving the state (interrupt again to abandon it)"
+		if m := interruptMessage.Load(); m != nil {
+			msg = *m
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		cancel()
 		<-sigs
 		os.Exit(exitInterrupted)

@@ -20,11 +20,13 @@ repositories listed in its config; it never contacts a cluster or a cloud.`,
 		Example: "  orbctl mission --config mission.yaml",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			msg := "orbctl mission: stopping: finishing the requests under way (interrupt again to quit at once)"
+			interruptMessage.Store(&msg)
 			o.Log = slog.New(slog.NewTextHandler(a.errOut, nil))
 			return mission.Serve(cmd.Context(), o)
 		},
 	}
 	c.Flags().StringVar(&o.Config, "config", "mission.yaml", "MISSION's config: ORBs, grants, sign-in, listen address")
-	c.Flags().StringVar(&o.Catalog, "catalog", "", "a Kubernetes release catalog replacing the embedded one")
+	c.Flags().StringVar(&o.Catalog, "catalog", "", "a release catalog file (Kubernetes, BOOM charts, orbos) replacing the embedded one and mission.yaml's catalogFile")
 	return c
 }

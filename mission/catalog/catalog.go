@@ -1,6 +1,7 @@
-// Package catalog knows which Kubernetes releases exist (an embedded list an operator may replace
-// with a file) and compares an ORB's desired version with them: updates available, end of life, and
-// the versions an edit may choose (never down, at most one minor up, as internal/kubeversion rules).
+// Package catalog knows which releases exist — Kubernetes (patch and minor, end of life), the charts
+// of BOOM's tools and orbos itself — from an embedded list an operator may replace with a file or a
+// URL (see Source), and compares an ORB's desired state with them: updates available, end of life,
+// and the versions an edit may choose (never down, at most one minor up, as internal/kubeversion rules).
 package catalog
 
 import (
@@ -8,11 +9,14 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
+	"golang.org/x/mod/semver"
 	"gopkg.in/yaml.v3"
 
 	"github.com/orbos/orbos/internal/kubeversion"
+	"github.com/orbos/orbos/stacks"
 )
 
 //go:embed kubernetes.yaml
@@ -28,6 +32,17 @@ type Release struct {
 // Catalog lists the known releases, oldest first.
 type Catalog struct {
 	Kubernetes []Release `yaml:"kubernetes"`
+	// Charts are the newest chart versions of BOOM's tools; a tool not listed is compared with the
+	// version orbos pins (stacks.BoomCatalog), so the embedded catalog never invents an update.
+	Charts []Chart `yaml:"charts"`
+	// Orbos is the newest orbos release ("" when the catalog does not say).
+	Orbos string `yaml:"orbos"`
+}
+
+// Chart is the newest version of one BOOM tool's chart.
+type Chart struct {
+	Tool   string `yaml:"tool"`
+	Latest string `yaml:"latest"`
 }
 
 // Embedded is the catalog built into orbctl.
@@ -69,6 +84,17 @@ func Parse(raw []byte) (*Catalog, error) {
 			return nil, fmt.Errorf("catalog kubernetes[%d].endOfLife: %q is not a date like 2026-02-28", i, r.EndOfLife)
 		}
 	}
+	for i, ch := range c.Charts {
+		if _, ok := stacks.BoomCatalog[ch.Tool]; !ok {
+			return nil, fmt.Errorf("catalog charts[%d].tool: %q is not a BOOM tool (%s)", i, ch.Tool, strings.Join(stacks.CatalogNames(), ", "))
+		}
+		if !semver.IsValid(vee(ch.Latest)) {
+			return nil, fmt.Errorf("catalog charts[%d].latest: %q is not a version like 1.2.3", i, ch.Latest)
+		}
+	}
+	if c.Orbos != "" && !semver.IsValid(vee(c.Orbos)) {
+		return nil, fmt.Errorf("catalog orbos: %q is not a version like v0.2.0", c.Orbos)
+	}
 	sort.Slice(c.Kubernetes, func(i, j int) bool {
 		a, _ := kubeversion.Parse(c.Kubernetes[i].Latest)
 		b, _ := kubeversion.Parse(c.Kubernetes[j].Latest)
@@ -83,10 +109,78 @@ type Advice struct {
 	Patch, Minor string
 	// EndOfLife is set when the version's minor is past its end of life at the time asked.
 	EndOfLife string
+	// Charts are the enabled tools whose pinned chart has a newer version.
+	Charts []ChartUpdate
+	// Orbos is a newer orbos than the ORB's reconciler runs ("" when none or unknown).
+	Orbos string
 }
 
+// ChartUpdate is a newer chart for a tool the ORB runs.
+type ChartUpdate struct {
+	Tool, Current, Latest string
+}
+
+func (u ChartUpdate) String() string { return u.Tool + " " + u.Current + " → " + u.Latest }
+
 // Any reports whether there is something to tell.
-func (a Advice) Any() bool { return a.Patch != "" || a.Minor != "" || a.EndOfLife != "" }
+func (a Advice) Any() bool {
+	return a.Patch != "" || a.Minor != "" || a.EndOfLife != "" || len(a.Charts) > 0 || a.Orbos != ""
+}
+
+// Summary is the updates in one line: Kubernetes versions, charts, orbos.
+func (a Advice) Summary() string {
+	var parts []string
+	for _, v := range []string{a.Patch, a.Minor} {
+		if v != "" {
+			parts = append(parts, v)
+		}
+	}
+	for _, c := range a.Charts {
+		parts = append(parts, c.String())
+	}
+	if a.Orbos != "" {
+		parts = append(parts, "orbos "+a.Orbos)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// LatestChart is the newest version of tool's chart the catalog knows: its own entry, else the pin.
+func (c *Catalog) LatestChart(tool string) string {
+	for _, ch := range c.Charts {
+		if ch.Tool == tool {
+			return ch.Latest
+		}
+	}
+	return stacks.BoomCatalog[tool].Chart.Version
+}
+
+// AdviseSpec is Advise for the spec's Kubernetes version, plus the newer charts of its enabled tools
+// and a newer orbos than the image its reconciler runs (when the image's tag is a version).
+func (c *Catalog) AdviseSpec(sp *stacks.Spec, now time.Time) Advice {
+	a := c.Advise(sp.Kubernetes().Version, now)
+	for _, t := range sp.Tools() {
+		latest := c.LatestChart(t.Name)
+		if cur := t.Chart.Version; cur != "" && latest != "" && semver.Compare(vee(cur), vee(latest)) < 0 {
+			a.Charts = append(a.Charts, ChartUpdate{Tool: t.Name, Current: cur, Latest: latest})
+		}
+	}
+	if r := sp.File.Config.Reconciler; r != nil && c.Orbos != "" {
+		if i := strings.LastIndexByte(r.Image, ':'); i >= 0 && !strings.Contains(r.Image[i:], "/") {
+			if tag := r.Image[i+1:]; semver.IsValid(vee(tag)) && semver.Compare(vee(tag), vee(c.Orbos)) < 0 {
+				a.Orbos = c.Orbos
+			}
+		}
+	}
+	return a
+}
+
+// vee puts the "v" semver wants before a chart version that has none.
+func vee(v string) string {
+	if strings.HasPrefix(v, "v") {
+		return v
+	}
+	return "v" + v
+}
 
 // Advise compares version with the catalog at time now.
 func (c *Catalog) Advise(version string, now time.Time) Advice {

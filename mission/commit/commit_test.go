@@ -37,20 +37,20 @@ func desired(t *testing.T, r *gitrepo.Repo) []byte {
 func TestApplyKeepsTheRest(t *testing.T) {
 	raw := []byte(missiontest.Spec(missiontest.Older, 2, false))
 	three := 3
-	res, err := Apply("o", raw, Edit{KubernetesVersion: "v1.34.3", PoolCounts: map[string]int{"workers": 5, "control": 3}, ControlPlaneNodes: &three,
-		Tools: map[string]bool{"metrics": true}}, []string{missiontest.Older, "v1.34.3"})
+	res, err := Apply("o", raw, Edit{KubernetesVersion: missiontest.OlderPatch, PoolCounts: map[string]int{"workers": 5, "control": 3}, ControlPlaneNodes: &three,
+		Tools: map[string]bool{"metrics": true}}, []string{missiontest.Older, missiontest.OlderPatch})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Errors) > 0 {
 		t.Fatalf("errors %v", res.Errors)
 	}
-	for _, want := range []string{"# Scaled by hand when needed.", "secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=", "count: 5", "version: v1.34.3", "enabled: true", "nodes: 3"} {
+	for _, want := range []string{"# Scaled by hand when needed.", "secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=", "count: 5", "version: v1.36.4", "enabled: true", "nodes: 3"} {
 		if !strings.Contains(res.After, want) {
 			t.Errorf("%q missing from\n%s", want, res.After)
 		}
 	}
-	if len(res.Fields) != 5 || res.Fields[0].String() != "orbos:orbiter.kubernetes.version: v1.34.1 -> v1.34.3" {
+	if len(res.Fields) != 5 || res.Fields[0].String() != "orbos:orbiter.kubernetes.version: v1.36.1 -> v1.36.4" {
 		t.Fatalf("fields %v", res.Fields)
 	}
 }
@@ -70,7 +70,7 @@ func TestApplyReportsErrorsByPath(t *testing.T) {
 	if !paths["config.orbos:orbiter.kubernetes.controlPlane.nodes"] || !paths["config.orbos:orbiter.providers.gce.pools.workers.count"] {
 		t.Fatalf("errors %v", res.Errors)
 	}
-	res, err = Apply("o", raw, Edit{KubernetesVersion: "v1.36.0"}, []string{missiontest.Older, "v1.34.3", missiontest.Newest})
+	res, err = Apply("o", raw, Edit{KubernetesVersion: "v1.36.0"}, []string{missiontest.Older, missiontest.OlderPatch, missiontest.Newest})
 	if err != nil || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "not offered") {
 		t.Fatalf("%v %v", res, err)
 	}

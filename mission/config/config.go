@@ -48,8 +48,14 @@ type Config struct {
 	Orbs      []Orb  `yaml:"orbs"`
 	// Webhooks receive a JSON POST for every new problem of an ORB.
 	Webhooks []string `yaml:"webhooks"`
-	// CatalogFile replaces the embedded Kubernetes release catalog.
+	// CatalogFile replaces the embedded release catalog (Kubernetes, BOOM charts, orbos); it is
+	// read again every CatalogRefresh.
 	CatalogFile string `yaml:"catalogFile"`
+	// CatalogURL is fetched every CatalogRefresh and replaces the catalog when it parses; the only
+	// address MISSION contacts besides the ORB repositories, the issuer and the webhooks.
+	CatalogURL string `yaml:"catalogURL"`
+	// CatalogRefresh is how often the catalog file or URL is read again; default 24h, at least 1m.
+	CatalogRefresh Duration `yaml:"catalogRefresh"`
 }
 
 // TLS names the server's certificate and key files.
@@ -83,7 +89,17 @@ type Orb struct {
 	// Review makes edits land on a proposal branch instead of the ORB's branch.
 	Review bool    `yaml:"review"`
 	Grants []Grant `yaml:"grants"`
+	// Grafana is where users reach the Grafana of the ORB's BOOM (the dashboards tool), an http(s)
+	// URL; the ORB page links to it while the spec enables that tool.
+	Grafana string `yaml:"grafana"`
+	// ReconcilerStall is how long an ORB whose spec deploys a reconciler may show no sign of it (a run,
+	// a note, a lock taken or released) before MISSION calls it stalled; default 2h, at least 5m.
+	ReconcilerStall Duration `yaml:"reconcilerStall"`
 }
+
+// DefaultReconcilerStall is an ORB's reconcilerStall when mission.yaml sets none: twelve of the
+// reconciler's 10-minute resyncs, since a resync that changes nothing leaves only a short lock.
+const DefaultReconcilerStall = 2 * time.Hour
 
 // Grant gives a role on the ORB to one user (by e-mail or local name) or one group.
 type Grant struct {
@@ -153,6 +169,9 @@ func (c *Config) defaults(base string) {
 	}
 	abs(&c.DataDir)
 	abs(&c.CatalogFile)
+	if c.CatalogRefresh.Duration == 0 {
+		c.CatalogRefresh.Duration = 24 * time.Hour
+	}
 	if c.TLS != nil {
 		abs(&c.TLS.CertFile)
 		abs(&c.TLS.KeyFile)
@@ -164,6 +183,9 @@ func (c *Config) defaults(base string) {
 		}
 	}
 	for i := range c.Orbs {
+		if c.Orbs[i].ReconcilerStall.Duration == 0 {
+			c.Orbs[i].ReconcilerStall.Duration = DefaultReconcilerStall
+		}
 		if c.Orbs[i].Branch == "" {
 			c.Orbs[i].Branch = "main"
 		}
@@ -215,6 +237,14 @@ func (c *Config) validate() []string {
 			add(fmt.Sprintf("webhooks[%d]", i), "must be an https URL (http only on loopback)")
 		}
 	}
+	if c.CatalogURL != "" {
+		if u, err := url.Parse(c.CatalogURL); err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost") {
+			add("catalogURL", "must be an https URL without credentials (http only on loopback)")
+		}
+	}
+	if c.CatalogRefresh.Duration < time.Minute {
+		add("catalogRefresh", "at least 1m")
+	}
 	if len(c.Orbs) == 0 {
 		add("orbs", "at least one ORB is required")
 	}
@@ -240,6 +270,14 @@ func (c *Config) validate() []string {
 			}
 			if strings.TrimSpace(o.KnownHosts) == "" {
 				add(p+".knownHosts", "required for the SSH repository: MISSION verifies the host key (ssh-keyscan HOST)")
+			}
+		}
+		if o.ReconcilerStall.Duration < 5*time.Minute {
+			add(p+".reconcilerStall", "at least 5m: the reconciler resyncs every 10m")
+		}
+		if o.Grafana != "" {
+			if u, err := url.Parse(o.Grafana); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+				add(p+".grafana", "must be an http(s) URL without credentials")
 			}
 		}
 		for j, g := range o.Grants {

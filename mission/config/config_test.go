@@ -56,6 +56,8 @@ pollInterval: 1s
 admin: {user: "ad min", passwordHash: plain}
 oidc: {issuer: http://id.example.com, clientID: "a b"}
 webhooks: [http://hooks.example.com/x]
+catalogURL: http://releases.example.com/catalog.yaml
+catalogRefresh: 1s
 orbs:
   - name: Prod_1
     url: git@git.example.com:ops/prod.git
@@ -63,6 +65,8 @@ orbs:
     grants: [{user: a, group: b, role: owner}]
   - name: dev
     url: /srv/dev.git
+    grafana: "javascript:alert(1)"
+    reconcilerStall: 1m
   - name: dev
     url: /srv/dev2.git
 `
@@ -71,7 +75,7 @@ orbs:
 		t.Fatal("accepted")
 	}
 	for _, path := range []string{"listen:", "pollInterval:", "admin.user:", "admin.passwordHash:", "oidc.issuer:", "oidc.clientID:", "publicURL:",
-		"webhooks[0]:", "orbs[0].name:", "orbs[0].branch:", "orbs[0].deployKeyFile:", "orbs[0].knownHosts:", "orbs[0].grants[0]:", "orbs[0].grants[0].role:", "orbs[2].name:"} {
+		"webhooks[0]:", "catalogURL:", "catalogRefresh:", "orbs[0].name:", "orbs[0].branch:", "orbs[0].deployKeyFile:", "orbs[0].knownHosts:", "orbs[0].grants[0]:", "orbs[0].grants[0].role:", "orbs[1].grafana:", "orbs[1].reconcilerStall:", "orbs[2].name:"} {
 		if !strings.Contains(err.Error(), "\n  "+path) {
 			t.Errorf("no error for %s in\n%v", path, err)
 		}

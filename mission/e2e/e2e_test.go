@@ -166,7 +166,7 @@ func TestBrowser(t *testing.T) {
 	}
 	shot(t, ctx, "fleet")
 	do(t, ctx, "open the inbox", chromedp.Navigate(m.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox")),
-		chromedp.WaitVisible(chromedp.Search(`//button[text()="Propose v1.34.3"]`)))
+		chromedp.WaitVisible(chromedp.Search(`//button[text()="Propose v1.36.4"]`)))
 	shot(t, ctx, "inbox")
 	do(t, ctx, "back to the fleet", chromedp.Navigate(m.url+"/"), chromedp.WaitVisible(chromedp.CSS("#fleet")))
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -26,7 +27,7 @@ import (
 // Fleet is every configured ORB, each with its checkout and its last reading.
 type Fleet struct {
 	cfg     *config.Config
-	catalog *catalog.Catalog
+	catalog atomic.Pointer[catalog.Catalog]
 	now     func() time.Time
 	orbs    map[string]*Repo
 	order   []string
@@ -42,9 +43,18 @@ type Repo struct {
 	lockCommit string
 	lockSeen   time.Time
 	lockInfo   *orblock.Info
+	// lockActivity is when the lock last changed after the first poll (the reconciler's heartbeat).
+	lockActivity time.Time
+	polled       bool
 
 	snapMu sync.RWMutex
 	snap   *ORB
+
+	// series is the run series read at seriesHead (see Series).
+	series     []RunPoint
+	seriesHead string
+	// resources caches what each run commit's checkpoint changed (see RunResources), by commit.
+	resources map[string][]ResourceChange
 }
 
 // New prepares a fleet over cfg's ORBs; nothing is contacted before Poll.
@@ -52,7 +62,8 @@ func New(cfg *config.Config, cat *catalog.Catalog, now func() time.Time) *Fleet 
 	if now == nil {
 		now = time.Now
 	}
-	f := &Fleet{cfg: cfg, catalog: cat, now: now, orbs: map[string]*Repo{}}
+	f := &Fleet{cfg: cfg, now: now, orbs: map[string]*Repo{}}
+	f.catalog.Store(cat)
 	for _, o := range cfg.Orbs {
 		f.orbs[o.Name] = &Repo{conf: o, snap: &ORB{Name: o.Name, Error: "not read yet"}}
 		f.order = append(f.order, o.Name)
@@ -61,7 +72,10 @@ func New(cfg *config.Config, cat *catalog.Catalog, now func() time.Time) *Fleet 
 }
 
 // Catalog is the release catalog the fleet compares with.
-func (f *Fleet) Catalog() *catalog.Catalog { return f.catalog }
+func (f *Fleet) Catalog() *catalog.Catalog { return f.catalog.Load() }
+
+// SetCatalog replaces the catalog (a refreshed one); the next poll compares with it.
+func (f *Fleet) SetCatalog(c *catalog.Catalog) { f.catalog.Store(c) }
 
 // Repo returns an ORB's checkout.
 func (f *Fleet) Repo(name string) (*Repo, bool) {
@@ -172,7 +186,7 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		o := *prev
 		o.Error = err.Error()
 		o.Checked = f.now()
-		o.problems(f.catalog, f.now())
+		o.problems(f.Catalog(), f.now())
 		r.setSnapshot(&o)
 	}
 	if err := r.open(ctx, f.cfg.DataDir); err != nil {
@@ -185,6 +199,10 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		return
 	}
 	lockChanged := lock != r.lockCommit
+	if lockChanged && r.polled {
+		r.lockActivity = f.now()
+	}
+	r.polled = true
 	if lockChanged {
 		r.lockCommit, r.lockSeen, r.lockInfo = lock, f.now(), nil
 		if lock != "" {
@@ -220,7 +238,8 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 		o := *prev
 		o.Checked = f.now()
 		o.Lock = r.lockState(f.now())
-		o.problems(f.catalog, f.now())
+		o.LockActivity, o.StallAfter = r.lockActivity, r.conf.ReconcilerStall.Duration
+		o.problems(f.Catalog(), f.now())
 		r.setSnapshot(&o)
 		return
 	}
@@ -231,7 +250,8 @@ func (r *Repo) poll(ctx context.Context, f *Fleet) {
 	}
 	o.Checked = f.now()
 	o.Lock = r.lockState(f.now())
-	o.problems(f.catalog, f.now())
+	o.LockActivity, o.StallAfter = r.lockActivity, r.conf.ReconcilerStall.Duration
+	o.problems(f.Catalog(), f.now())
 	r.setSnapshot(o)
 }
 

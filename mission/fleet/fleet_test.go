@@ -6,6 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
+
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/internal/gittest"
 	"github.com/orbos/orbos/mission/catalog"
 	"github.com/orbos/orbos/mission/config"
@@ -52,7 +57,7 @@ func TestPollSortsProblemsFirst(t *testing.T) {
 	if len(h) != 4 || h[0].Operation != "up" || h[0].Outcome != "failed" || h[1].Operation != "change" || h[1].Author != "bob" {
 		t.Fatalf("history %+v", h)
 	}
-	if snap[2].Advice.Patch != "v1.34.3" || snap[2].Advice.Minor != missiontest.Newest || snap[0].Spec.Kubernetes().Version != missiontest.Newest {
+	if snap[2].Advice.Patch != missiontest.OlderPatch || snap[2].Advice.Minor != missiontest.Newest || snap[0].Spec.Kubernetes().Version != missiontest.Newest {
 		t.Fatalf("advice %+v", snap[2].Advice)
 	}
 	// The change of the worker count reads as a diff of the desired state.
@@ -180,5 +185,103 @@ func TestFigures(t *testing.T) {
 	}
 	if len(fig.Authors) != 2 {
 		t.Fatalf("authors %+v", fig.Authors)
+	}
+}
+
+// The series has one point per run commit, timed by the status that run wrote, with the drift and
+// node count of that status; desired-state changes are left out.
+func TestSeries(t *testing.T) {
+	f := newFleet(t, map[string]string{"o": missiontest.Repo(t, "o", missiontest.Drifted)})
+	f.Poll(context.Background())
+	r, _ := f.Repo("o")
+	pts, err := r.Series()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 {
+		t.Fatalf("points %+v", pts)
+	}
+	newest, oldest := pts[0], pts[1]
+	if newest.Seconds != 120 || newest.Changes != 1 || newest.Drift != 1 || newest.Nodes != 2 {
+		t.Errorf("newest run %+v", newest)
+	}
+	if oldest.Seconds != 120 || oldest.Changes != 7 || oldest.Drift != 0 || oldest.Nodes != 2 {
+		t.Errorf("oldest run %+v", oldest)
+	}
+}
+
+// A run commit whose status another run wrote is not timed; one without a status has no counts.
+func TestSeriesOf(t *testing.T) {
+	h := []record.Entry{
+		{Commit: "c3", Operation: "drift", Run: "r3", Changes: "update=2"},
+		{Commit: "c2", Operation: "change"},
+		{Commit: "c1", Operation: "up", Run: "r1", Changes: "none"},
+	}
+	t0 := now
+	statuses := map[string]*record.Status{
+		"c3": {LastRun: record.RunRecord{RunID: "r1", Started: t0, Finished: t0.Add(time.Minute)}, Drift: &record.DriftReport{Resources: make([]record.Step, 2)}},
+	}
+	pts, err := SeriesOf(h, func(c string) (*record.Status, error) { return statuses[c], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RunPoint{{Commit: "c3", Operation: "drift", Changes: 2, Drift: 2, Nodes: 0}, {Commit: "c1", Operation: "up", Drift: -1, Nodes: -1}}
+	if len(pts) != 2 || pts[0] != want[0] || pts[1] != want[1] {
+		t.Fatalf("got %+v, want %+v", pts, want)
+	}
+}
+
+// A run's entry carries the Pulumi update it recorded and the resources its checkpoint changed.
+func TestChangeResources(t *testing.T) {
+	f := newFleet(t, map[string]string{"o": missiontest.Repo(t, "o", missiontest.Failing)})
+	f.Poll(context.Background())
+	r, _ := f.Repo("o")
+	h := r.Snapshot().History
+	c, err := r.Change(h[0].Commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Updates) != 1 || c.Updates[0].Kind != "update" || c.Updates[0].Result != "failed" || c.Updates[0].End.Sub(c.Updates[0].Start) != 2*time.Minute {
+		t.Fatalf("updates %+v", c.Updates)
+	}
+	if got := c.Updates[0].Changes; len(got) != 2 || got[0] != (OpCount{"same", 2}) || got[1] != (OpCount{"create", 1}) {
+		t.Fatalf("update operations %+v", got)
+	}
+	want := ResourceChange{Op: "create", Type: missiontest.MachineType, Name: "w-1"}
+	if len(c.Resources) != 1 || c.Resources[0] != want {
+		t.Fatalf("resources %+v", c.Resources)
+	}
+	// The first run created both machines; a desired-state change has no resources.
+	all, err := r.RunResources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || len(all[h[2].Commit]) != 2 || len(all[h[0].Commit]) != 1 || all[h[1].Commit] != nil {
+		t.Fatalf("run resources %+v", all)
+	}
+}
+
+func TestDiffResources(t *testing.T) {
+	res := func(name string, out string) apitype.ResourceV3 {
+		return apitype.ResourceV3{URN: resource.URN("urn:pulumi:o::orbos::orbos:host:File::" + name), Type: "orbos:host:File",
+			Outputs: map[string]any{"content": out}}
+	}
+	secret := func(name, ciphertext string) apitype.ResourceV3 {
+		r := res(name, "1")
+		r.Outputs["key"] = map[string]any{sig.Key: sig.Secret, "ciphertext": ciphertext}
+		return r
+	}
+	// e's secret was encrypted afresh: not a change MISSION can see.
+	before := map[string]apitype.ResourceV3{"a": res("a", "1"), "b": res("b", "1"), "c": res("c", "1"), "e": secret("e", "v1:AAAA")}
+	now := map[string]apitype.ResourceV3{"a": res("a", "1"), "b": res("b", "2"), "d": res("d", "1"), "e": secret("e", "v1:BBBB")}
+	got := DiffResources(before, now)
+	want := []ResourceChange{{"update", "orbos:host:File", "b"}, {"delete", "orbos:host:File", "c"}, {"create", "orbos:host:File", "d"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %+v, want %+v", got, want)
+		}
 	}
 }

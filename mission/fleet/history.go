@@ -17,6 +17,9 @@ type Change struct {
 	Entry   record.Entry
 	Desired []textdiff.Line
 	Status  []textdiff.Line
+	// Updates are the Pulumi updates the commit recorded; Resources what its checkpoint changed.
+	Updates   []Update
+	Resources []ResourceChange
 }
 
 // Change reads what commit changed in the ORB's desired state and status, against its first parent.
@@ -58,6 +61,12 @@ func (r *Repo) Change(commit string) (*Change, error) {
 			return nil, err
 		}
 		*f.dst = textdiff.Context(textdiff.Lines(before, now), 3)
+	}
+	if out.Updates, err = updatesAdded(c, parent, snap.Name); err != nil {
+		return nil, err
+	}
+	if out.Resources, err = resourcesChanged(c, parent, snap.Name); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

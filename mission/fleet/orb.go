@@ -38,6 +38,11 @@ type ORB struct {
 	Lock       *LockState
 	Advice     catalog.Advice
 	Problems   []Problem
+	// LockActivity is when this MISSION last saw the lock taken, renewed or released (zero: never).
+	LockActivity time.Time
+	// StallAfter is the ORB's reconcilerStall; Reconciler its heartbeat as of the last poll.
+	StallAfter time.Duration
+	Reconciler Heartbeat
 }
 
 // LockState is the ORB lock as this MISSION sees it.
@@ -65,7 +70,7 @@ func (l Level) String() string {
 // Problem is one thing about an ORB someone should look at.
 type Problem struct {
 	Level Level
-	Kind  string // failed, unreadable, invalid, drift, stale-lock, unpushed, reconciler, certificate, end-of-life, update
+	Kind  string // failed, unreadable, invalid, drift, stale-lock, unpushed, reconciler, stalled, certificate, end-of-life, update, chart-update, orbos-update
 	Text  string
 }
 
@@ -167,6 +172,13 @@ func (o *ORB) problems(cat *catalog.Catalog, now time.Time) {
 			add(Warning, "certificate", "certificate expires %s", exp.Format(time.DateOnly))
 		}
 	}
+	if o.Reconciler = o.heartbeat(now, o.StallAfter); o.Reconciler.Stalled {
+		if o.Reconciler.Last.IsZero() {
+			add(Warning, "stalled", "reconciler: no sign of it in the repository")
+		} else {
+			add(Warning, "stalled", "reconciler silent for %s (last: %s)", o.Reconciler.Age.Round(time.Minute), o.Reconciler.Source)
+		}
+	}
 	if o.Pending && o.Status != nil {
 		add(Notice, "pending", "desired state changed since the last run applied %.10s", o.Status.DesiredCommit)
 	}
@@ -179,12 +191,22 @@ func (o *ORB) problems(cat *catalog.Catalog, now time.Time) {
 		}
 	}
 	if o.Spec != nil && cat != nil {
-		o.Advice = cat.Advise(o.Spec.Kubernetes().Version, now)
+		o.Advice = cat.AdviseSpec(o.Spec, now)
 		if o.Advice.EndOfLife != "" {
 			add(Warning, "end-of-life", "Kubernetes %s is past its end of life (%s)", o.Spec.Kubernetes().Version, o.Advice.EndOfLife)
 		}
 		if v := o.Advice.Patch + o.Advice.Minor; v != "" {
 			add(Notice, "update", "update available: %s", strings.TrimSpace(o.Advice.Patch+" "+o.Advice.Minor))
+		}
+		if len(o.Advice.Charts) > 0 {
+			var cs []string
+			for _, c := range o.Advice.Charts {
+				cs = append(cs, c.String())
+			}
+			add(Notice, "chart-update", "newer charts: %s", strings.Join(cs, ", "))
+		}
+		if o.Advice.Orbos != "" {
+			add(Notice, "orbos-update", "orbos %s is out (the reconciler runs %s)", o.Advice.Orbos, o.Spec.File.Config.Reconciler.Image)
 		}
 	}
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Level > ps[j].Level })

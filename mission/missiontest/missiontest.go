@@ -4,9 +4,12 @@
 package missiontest
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,11 +79,16 @@ type Run struct {
 	Author  string
 }
 
-// Status is a fixture's status/<orb>.yaml.
+// Status is a fixture's status/<orb>.yaml written by run-1.
 func Status(orb, version string, k Kind, when time.Time) string {
+	return StatusOfRun(orb, version, k, when, "run-1")
+}
+
+// StatusOfRun is a fixture's status/<orb>.yaml written by the run runID, which took two minutes.
+func StatusOfRun(orb, version string, k Kind, when time.Time, runID string) string {
 	s := record.Status{Orb: orb, Kubernetes: record.KubeStatus{DesiredVersion: version, Namespace: "orbos-system",
 		CertExpiry: when.Add(300 * 24 * time.Hour).UTC().Format(time.RFC3339)},
-		LastRun: record.RunRecord{Operation: "up", RunID: "run-1", Holder: "ci@runner", Started: when.Add(-2 * time.Minute), Finished: when, Outcome: "succeeded",
+		LastRun: record.RunRecord{Operation: "up", RunID: runID, Holder: "ci@runner", Started: when.Add(-2 * time.Minute), Finished: when, Outcome: "succeeded",
 			Changes: map[string]int{"update": 1}},
 		Nodes: []record.NodeStatus{{Name: orb + "-cp-0", Role: "init", Kubelet: version, Joined: true, Prepared: true},
 			{Name: orb + "-w-0", Role: "worker", Kubelet: version, Joined: true, Prepared: true}},
@@ -102,10 +110,11 @@ func Status(orb, version string, k Kind, when time.Time) string {
 }
 
 // Kubernetes versions of the fixtures: Newest has nothing newer in the embedded catalog; Older has
-// a newer patch (v1.34.3) and a next minor (Newest). Tests run at Clock, before v1.34's end of life.
+// a newer patch (OlderPatch) and a next minor (Newest). Tests run at Clock, before v1.36's end of life.
 const (
-	Newest = "v1.35.0"
-	Older  = "v1.34.1"
+	Newest     = "v1.37.1"
+	Older      = "v1.36.1"
+	OlderPatch = "v1.36.4"
 )
 
 // Clock is the time fixtures are looked at.
@@ -122,15 +131,62 @@ func Repo(t testing.TB, orb string, k Kind) string {
 	when := Clock.Add(-26 * time.Hour)
 	runs := []Run{
 		{Files: map[string]string{stacks.StackFileName(orb): Spec(version, 2, false)}, Message: "orbctl init " + orb, Author: "alice"},
-		{Files: map[string]string{record.StatusPath(orb): Status(orb, version, Healthy, when)},
+		{Files: map[string]string{record.StatusPath(orb): Status(orb, version, Healthy, when),
+			record.StatePath(orb): Checkpoint(orb, map[string]string{"cp-0": "a", "w-0": "a"}), historyPath(orb, when): History("update", "succeeded", when, map[string]int{"create": 7})},
 			Message: record.Message("orbos up "+orb+": succeeded", "", record.Trailers{record.KeyOperation: "up", record.KeyOutcome: "succeeded",
 				record.KeyRun: "run-1", record.KeyHolder: "ci@runner", record.KeyChanges: "create=7"}), Author: "orbos"},
 		{Files: map[string]string{stacks.StackFileName(orb): Spec(version, 3, false)}, Message: "scale workers to 3", Author: "bob"},
-		{Files: map[string]string{record.StatusPath(orb): Status(orb, version, k, when.Add(time.Hour))},
+		{Files: map[string]string{record.StatusPath(orb): StatusOfRun(orb, version, k, when.Add(time.Hour), "run-2"),
+			record.StatePath(orb):                 Checkpoint(orb, map[string]string{"cp-0": "a", "w-0": "a", "w-1": "a"}),
+			historyPath(orb, when.Add(time.Hour)): History("update", outcome(k), when.Add(time.Hour), map[string]int{"create": 1, "same": 2})},
 			Message: record.Message("orbos up "+orb+": "+outcome(k), "", record.Trailers{record.KeyOperation: "up", record.KeyOutcome: outcome(k),
 				record.KeyRun: "run-2", record.KeyHolder: "ci@runner", record.KeyChanges: "create=1"}), Author: "orbos"},
 	}
 	return Build(t, runs)
+}
+
+// MachineType is the resource type of the fixtures' machines.
+const MachineType = "orbos:host:Machine"
+
+// Checkpoint is a Pulumi checkpoint (version 3) of orb holding the stack and one machine per entry
+// of machines, whose value is the machine's address output.
+func Checkpoint(orb string, machines map[string]string) string {
+	type res struct {
+		URN     string         `json:"urn"`
+		Custom  bool           `json:"custom"`
+		ID      string         `json:"id,omitempty"`
+		Type    string         `json:"type"`
+		Outputs map[string]any `json:"outputs,omitempty"`
+	}
+	prefix := "urn:pulumi:" + orb + "::" + stacks.Project + "::"
+	rs := []res{{URN: prefix + "pulumi:pulumi:Stack::" + stacks.Project + "-" + orb, Type: "pulumi:pulumi:Stack"}}
+	for _, name := range slices.Sorted(maps.Keys(machines)) {
+		rs = append(rs, res{URN: prefix + MachineType + "::" + name, Custom: true, ID: name, Type: MachineType,
+			Outputs: map[string]any{"address": machines[name]}})
+	}
+	raw, err := json.MarshalIndent(map[string]any{"version": 3, "checkpoint": map[string]any{"stack": orb,
+		"latest": map[string]any{"manifest": map[string]any{"time": "2026-01-01T00:00:00Z", "magic": "", "version": ""}, "resources": rs}}}, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
+}
+
+// History is one .history.json of Pulumi's file backend (backend.UpdateInfo): an update of kind with
+// its result.
+func History(kind, result string, end time.Time, changes map[string]int) string {
+	raw, err := json.Marshal(map[string]any{"kind": kind, "startTime": end.Add(-2 * time.Minute).Unix(), "endTime": end.Unix(),
+		"result": result, "message": "", "environment": map[string]string{"exec.kind": "auto.local"}, "version": 1, "resourceChanges": changes,
+		// The engine's config format: a plain value is a string, a secret an object.
+		"config": map[string]any{"orbos:orbiter": `{"apiVersion":"orbos.io/v1alpha1"}`, "orbos:sshKey": map[string]string{"secure": "v1:c2VjcmV0"}}})
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
+}
+
+func historyPath(orb string, end time.Time) string {
+	return fmt.Sprintf(".pulumi/history/%s/%s/%s-%d.history.json", stacks.Project, orb, orb, end.UnixNano())
 }
 
 func outcome(k Kind) string {

@@ -92,3 +92,31 @@ func BenchmarkFleetPage(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/1024, "page-KiB")
 }
+
+// BenchmarkORBPage renders one ORB's page (timeline with each run's resources, four charts), warm;
+// the first render, which reads the run series and the checkpoints from Git, is reported as cold-ms.
+func BenchmarkORBPage(b *testing.B) {
+	benchSetup(b)
+	rec := httptest.NewRecorder()
+	benchSess.Start(rec, auth.User{Name: "admin", Email: "admin", Admin: true})
+	cookie := rec.Result().Cookies()[0]
+	h := benchSrv.Handler()
+	get := func() int {
+		req := httptest.NewRequest(http.MethodGet, "/orbs/orb-001", nil)
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+		return w.Body.Len()
+	}
+	start := time.Now()
+	size := get()
+	cold := time.Since(start)
+	for b.Loop() {
+		size = get()
+	}
+	b.ReportMetric(float64(cold.Microseconds())/1000, "cold-ms")
+	b.ReportMetric(float64(size)/1024, "page-KiB")
+}

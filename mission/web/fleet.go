@@ -30,7 +30,10 @@ type Row struct {
 	LockHolder            string
 	CertExpiry            string
 	Reconciler            string
-	Updates               string
+	// Heartbeat is the age of the reconciler's last sign of life ("" when none), HeartbeatOf what it was.
+	Heartbeat, HeartbeatOf string
+	Stalled, NoReconciler  bool
+	Updates                string
 }
 
 func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
@@ -114,7 +117,12 @@ func (s *Server) row(o *fleet.ORB, role string) Row {
 	if o.Lock != nil {
 		row.LockHolder = o.Lock.Holder
 	}
-	row.Updates = strings.TrimSpace(o.Advice.Patch + " " + o.Advice.Minor)
+	// A run by hand is no heartbeat of a reconciler the spec does not deploy.
+	if h := o.Reconciler; h.Expected && !h.Last.IsZero() {
+		row.Heartbeat, row.HeartbeatOf = age(h.Age), h.Source
+	}
+	row.Stalled, row.NoReconciler = o.Reconciler.Stalled, !o.Reconciler.Expected
+	row.Updates = o.Advice.Summary()
 	return row
 }
 

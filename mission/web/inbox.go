@@ -15,10 +15,15 @@ type Notice struct {
 	Orb     string
 	Head    string
 	Problem fleet.Problem
-	// Propose is the version a notice of an update offers to commit; "" when the user may not edit.
+	// Propose is what a notice of an update offers to commit (a version, "charts"), Fields the edit
+	// form's fields that propose it; "" and nil when the user may not edit or there is nothing to offer.
 	Propose string
+	Fields  []FormField
 	CSRF    string
 }
+
+// FormField is one field of the edit form a notice posts.
+type FormField struct{ Name, Value string }
 
 // dismissed remembers, per user, the notices they put away (in memory, like sessions). A notice's key
 // includes the ORB's commit, so the same problem after a new commit shows again.
@@ -59,10 +64,16 @@ func (s *Server) notices(sess *auth.Session) []Notice {
 			if s.inbox.has(sess.User.Email, n.Key) {
 				continue
 			}
-			if p.Kind == "update" && config.AtLeast(role, config.RoleOperator) {
-				n.Propose = o.Advice.Patch
-				if n.Propose == "" {
-					n.Propose = o.Advice.Minor
+			if config.AtLeast(role, config.RoleOperator) && o.Spec != nil {
+				switch p.Kind {
+				case "update":
+					n.Propose = o.Advice.Patch
+					if n.Propose == "" {
+						n.Propose = o.Advice.Minor
+					}
+					n.Fields = []FormField{{"version", n.Propose}}
+				case "chart-update":
+					n.Propose, n.Fields = "newer charts", chartFields(o)
 				}
 			}
 			out = append(out, n)
@@ -78,4 +89,17 @@ func (s *Server) inboxPage(w http.ResponseWriter, _ *http.Request, sess *auth.Se
 func (s *Server) inboxDismiss(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
 	s.inbox.add(sess.User.Email, r.PostForm.Get("key"))
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+}
+
+// chartFields are the edit form's tool fields with the catalog's newer charts: the form edits the
+// tools only when it shows them all, so every enabled tool stays on.
+func chartFields(o *fleet.ORB) []FormField {
+	out := []FormField{{"tools", "shown"}}
+	for _, t := range o.Spec.Tools() {
+		out = append(out, FormField{"tool." + t.Name, "on"})
+	}
+	for _, c := range o.Advice.Charts {
+		out = append(out, FormField{"chart." + c.Tool, c.Latest})
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -180,9 +181,17 @@ func (s *Server) message(w http.ResponseWriter, status int, sess *auth.Session, 
 // ListenAndServe serves until ctx ends, with TLS when configured.
 func (s *Server) ListenAndServe(ctx context.Context) error {
 	srv := &http.Server{Addr: s.cfg.Listen, Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	stopped := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
-		_ = srv.Close()
+		// Requests under way (a commit being pushed) finish; new connections are refused.
+		sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		if err != nil {
+			err = errors.Join(fmt.Errorf("stopping the server: %w", err), srv.Close())
+		}
+		stopped <- err
 	}()
 	var err error
 	if t := s.cfg.TLS; t != nil {
@@ -191,7 +200,12 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		err = srv.ListenAndServe()
 	}
 	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+		err = <-stopped
+		s.log.Info("MISSION stopped", "err", err)
+		return err
 	}
 	return err
 }
+
+// ShutdownGrace is how long a stopping server waits for the requests under way.
+const ShutdownGrace = 10 * time.Second

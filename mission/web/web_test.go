@@ -45,7 +45,7 @@ func startWith(t *testing.T, review bool) *env {
 	grants := []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}, {Group: "watchers", Role: config.RoleViewer}}
 	for name, kind := range map[string]missiontest.Kind{"alpha": missiontest.Healthy, "bravo": missiontest.Failing, "charlie": missiontest.Outdated} {
 		e.bare[name] = missiontest.Repo(t, name, kind)
-		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants, Review: review}
+		o := config.Orb{Name: name, URL: e.bare[name], Branch: "main", Grants: grants, Review: review, Grafana: "https://grafana." + name + ".example.com/?orgId=1"}
 		if name == "alpha" {
 			o.Grants = []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}} // hidden from watchers
 		}
@@ -121,6 +121,9 @@ func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
 	if strings.Join(order, ",") != "bravo,charlie,alpha" {
 		t.Fatalf("order %v", order)
 	}
+	if strings.Count(body, `<td class="heartbeat"><span class="quiet">none deployed</span>`) != 3 {
+		t.Fatal("no reconciler heartbeat column, or a heartbeat for ORBs without a reconciler")
+	}
 	if code, body := get(t, op, e.srv.URL+"/?problem=failed"); code != 200 || strings.Count(body, `data-orb=`) != 1 || !strings.Contains(body, `data-orb="bravo"`) {
 		t.Fatalf("filter: %d", code)
 	}
@@ -149,6 +152,38 @@ func TestFleetPageProblemsFirstAndRoles(t *testing.T) {
 	}
 }
 
+// The ORB page draws the run series as inline SVG: one point per run commit, at the value the
+// history records; the Grafana link shows only while the spec runs the dashboards tool.
+func TestORBCharts(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	_, body := get(t, op, e.srv.URL+"/orbs/bravo")
+	figures := regexp.MustCompile(`(?s)<figure class="chart">\s*<figcaption>([^<]+)</figcaption>(.*?)</figure>`).FindAllStringSubmatch(body, -1)
+	values := regexp.MustCompile(`data-value="([0-9.]+)"`)
+	want := map[string]string{"Run duration": "120,120", "Resources changed per run": "7,1", "Drifted resources": "0,0", "Nodes": "2,2"}
+	if len(figures) != len(want) {
+		t.Fatalf("%d charts", len(figures))
+	}
+	for _, f := range figures {
+		var got []string
+		for _, m := range values.FindAllStringSubmatch(f[2], -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, ",") != want[f[1]] || !strings.Contains(f[2], "<polyline") {
+			t.Errorf("%s: values %v, want %s", f[1], got, want[f[1]])
+		}
+	}
+	if strings.Contains(body, "<script") || strings.Contains(body, `class="grafana"`) {
+		t.Fatal("a script, or a Grafana link without the dashboards tool")
+	}
+	spec := strings.Replace(missiontest.Spec(missiontest.Older, 3, true), "      metrics:\n        enabled: true\n", "      metrics:\n        enabled: true\n      dashboards:\n        enabled: true\n", 1)
+	missiontest.Push(t, e.bare["charlie"], map[string]string{stacks.StackFileName("charlie"): spec}, "dashboards on")
+	e.fleet.PollOne(context.Background(), "charlie")
+	if _, body := get(t, op, e.srv.URL+"/orbs/charlie"); !strings.Contains(body, `<a class="grafana" href="https://grafana.charlie.example.com/?orgId=1"`) {
+		t.Fatalf("no Grafana link with the dashboards tool on")
+	}
+}
+
 func TestTimelineDiff(t *testing.T) {
 	e := start(t)
 	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
@@ -157,6 +192,15 @@ func TestTimelineDiff(t *testing.T) {
 	code, body := get(t, op, e.srv.URL+"/orbs/bravo/commits/"+h[1].Commit)
 	if code != 200 || !strings.Contains(body, `<span class="del">-            count: 2</span>`) || !strings.Contains(body, `<span class="add">+            count: 3</span>`) {
 		t.Fatalf("%d\n%s", code, body)
+	}
+	// A run's entry names the update Pulumi recorded and the resources it changed, here and on the timeline.
+	_, body = get(t, op, e.srv.URL+"/orbs/bravo/commits/"+h[0].Commit)
+	if !strings.Contains(body, `<li class="create">create <code>orbos:host:Machine</code> w-1</li>`) || !strings.Contains(body, `<td>update</td><td><b class="outcome failed">failed</b></td>`) {
+		t.Fatalf("run entry without its resources or update:\n%s", body)
+	}
+	_, body = get(t, op, e.srv.URL+"/orbs/bravo")
+	if strings.Count(body, `<li class="create">create <code>orbos:host:Machine</code>`) != 3 {
+		t.Fatal("the timeline does not list the resources each run created")
 	}
 	if code, _ := get(t, op, e.srv.URL+"/orbs/bravo/commits/"+strings.Repeat("a", 40)); code != http.StatusNotFound {
 		t.Fatalf("unknown commit: %d", code)
@@ -258,7 +302,7 @@ func TestInbox(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `class="notice failed" data-orb="bravo"`) || !strings.Contains(body, `class="notice update" data-orb="charlie"`) {
 		t.Fatalf("%d\n%s", code, body)
 	}
-	if !strings.Contains(body, "Propose v1.34.3") {
+	if !strings.Contains(body, "Propose v1.36.4") {
 		t.Fatal("the update notice offers no proposal")
 	}
 	viewer, _ := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
@@ -268,8 +312,8 @@ func TestInbox(t *testing.T) {
 	r, _ := e.fleet.Repo("charlie")
 	base := r.Snapshot().Head
 	// The proposal is the edit preview of the version alone: the tools are left as they are.
-	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {"v1.34.3"}}, "")
-	if code != 200 || !strings.Contains(body, "-      version: v1.34.1") || !strings.Contains(body, "+      version: v1.34.3") || strings.Contains(body, "boom.tools") {
+	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.OlderPatch}}, "")
+	if code != 200 || !strings.Contains(body, "-      version: v1.36.1") || !strings.Contains(body, "+      version: v1.36.4") || strings.Contains(body, "boom.tools") {
 		t.Fatalf("%d\n%s", code, body)
 	}
 	if code, _ := post(t, op, e.srv.URL+"/inbox/dismiss", url.Values{"csrf": {csrf}, "key": {"bravo|failed|" + e.fleet.Snapshot()[0].Head}}, ""); code != http.StatusSeeOther {
@@ -299,5 +343,75 @@ func TestEditOnAProposalBranch(t *testing.T) {
 	branches := gittest.Git(t, e.bare["bravo"], "for-each-ref", "--format=%(refname)", "refs/heads/mission/bravo/")
 	if strings.Count(branches, "\n") != 1 {
 		t.Fatalf("proposal branches: %q", branches)
+	}
+}
+
+// A recommendation from the recorded nodes is offered as an edit: its form previews the diff that
+// scales the control plane and its pool.
+func TestSizeRecommendation(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	if _, body := get(t, op, e.srv.URL+"/orbs/alpha"); strings.Contains(body, `id="recommendations"`) {
+		t.Fatal("a recommendation for a one-worker ORB")
+	}
+	st := missiontest.StatusOfRun("alpha", missiontest.Newest, missiontest.Healthy, missiontest.Clock, "run-3")
+	st = strings.Replace(st, "nodes:\n", "nodes:\n    - {name: alpha-w-1, role: worker, kubelet: "+missiontest.Newest+", joined: true, prepared: true}\n", 1)
+	missiontest.Push(t, e.bare["alpha"], map[string]string{"status/alpha.yaml": st}, "a run that joined a second worker")
+	e.fleet.PollOne(context.Background(), "alpha")
+	_, body := get(t, op, e.srv.URL+"/orbs/alpha")
+	form := regexp.MustCompile(`(?s)<section class="card" id="recommendations">.*?<form method="post" action="(/orbs/alpha/edit)".*?</form>`).FindStringSubmatch(body)
+	if form == nil || !strings.Contains(form[0], "3 control-plane nodes") {
+		t.Fatalf("no recommendation to propose:\n%s", body)
+	}
+	values := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(form[0], -1) {
+		values.Set(m[1], m[2])
+	}
+	code, body := post(t, op, e.srv.URL+form[1], values, "")
+	if code != 200 || !strings.Contains(body, `<span class="add">+      controlPlane: {pool: control, nodes: 3}</span>`) || !strings.Contains(body, `id="commit"`) {
+		t.Fatalf("%d %v\n%s", code, values, body)
+	}
+}
+
+// A refreshed catalog with a newer chart makes a notice whose proposal pins it, every enabled tool
+// left on.
+func TestChartUpdateNotice(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	cat, err := catalog.Parse([]byte("kubernetes: [{minor: v1.37, latest: v1.37.1, endOfLife: 2027-10-28}]\ncharts: [{tool: metrics, latest: 99.1.0}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fleet.SetCatalog(cat)
+	missiontest.Push(t, e.bare["alpha"], map[string]string{stacks.StackFileName("alpha"): missiontest.Spec(missiontest.Newest, 3, true)}, "metrics on")
+	e.fleet.PollOne(context.Background(), "alpha")
+	_, body := get(t, op, e.srv.URL+"/inbox")
+	row := regexp.MustCompile(`(?s)<tr class="notice chart-update" data-orb="alpha">.*?</tr>`).FindString(body)
+	if !strings.Contains(row, "metrics "+stacks.BoomCatalog["metrics"].Chart.Version+" → 99.1.0") {
+		t.Fatalf("no chart notice:\n%s", body)
+	}
+	form := regexp.MustCompile(`(?s)<form method="post" action="/orbs/alpha/edit".*?</form>`).FindString(row)
+	values := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(form, -1) {
+		values.Set(m[1], m[2])
+	}
+	code, body := post(t, op, e.srv.URL+"/orbs/alpha/edit", values, "")
+	if code != 200 || !strings.Contains(body, "+          version: 99.1.0") || strings.Contains(body, "-        enabled: true") || !strings.Contains(body, `id="commit"`) {
+		t.Fatalf("%d %v\n%s", code, values, body)
+	}
+}
+
+// An ORB whose spec deploys a reconciler shows its heartbeat: the newest run commit here.
+func TestHeartbeatColumn(t *testing.T) {
+	e := start(t)
+	op, _ := e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	spec := strings.Replace(missiontest.Spec(missiontest.Newest, 3, false), "  orbos:sshKey:",
+		"  orbos:reconciler:\n    apiVersion: orbos.io/v1alpha1\n    image: registry.example.com/orbos/orbctl:v0.1.0\n  orbos:sshKey:", 1)
+	missiontest.Push(t, e.bare["alpha"], map[string]string{stacks.StackFileName("alpha"): spec}, "deploy the reconciler")
+	e.fleet.PollOne(context.Background(), "alpha")
+	_, body := get(t, op, e.srv.URL+"/")
+	row := regexp.MustCompile(`(?s)<tr class="orb [^"]*" data-orb="alpha">.*?</tr>`).FindString(body)
+	if !strings.Contains(row, `<td class="heartbeat"><span title="up commit">`) {
+		t.Fatalf("no heartbeat:\n%s", row)
 	}
 }
