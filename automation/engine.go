@@ -74,6 +74,9 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 			return o.engineError(Refresh, err, nil)
 		}
 	}
+	if op == Up {
+		o.recoverReleases(ctx, spec)
+	}
 	prog := newProgress(w, op == Preview || op == Drift)
 	ch := make(chan events.EngineEvent)
 	consumed := make(chan struct{})
