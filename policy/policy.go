@@ -36,6 +36,8 @@ const (
 	WorldOpen        = "ssh-and-kubeapi-not-world-open"
 	PinnedCharts     = "helm-charts-pinned"
 	ZitadelBackups   = "zitadel-backups"
+	ExposedTLS       = "boom-exposed-with-tls"
+	DurableMetrics   = "boom-prometheus-storage-in-production"
 )
 
 // orb is what the policies read from the stack config.
@@ -86,6 +88,8 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 		stackPolicy(WorldOpen, "SSH and the Kubernetes API are not open to the whole internet unless the spec says so", o.worldOpen),
 		stackPolicy(PinnedCharts, "Every Helm chart version is pinned", o.pinnedCharts),
 		stackPolicy(ZitadelBackups, "Zitadel has scheduled backups", o.zitadelBackups),
+		stackPolicy(ExposedTLS, "Once BOOM's certificates are on, no tool is exposed without TLS", o.exposedWithTLS),
+		stackPolicy(DurableMetrics, "Prometheus keeps its data on a persistent volume in a production ORB", o.durableMetrics),
 	})
 }
 
