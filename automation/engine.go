@@ -53,6 +53,10 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if err != nil {
 		return err
 	}
+	if op == Up {
+		// Before anything asks Helm about a release (the plan below included).
+		o.recoverReleases(ctx, spec)
+	}
 	if op == Up && (len(packs) > 0 || ro.Confirm != nil) {
 		// Stack policies are judged when the program has finished, which in an up is after the
 		// changes were made: judge them on a preview first, so that a violation changes nothing.
@@ -73,9 +77,6 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 		if _, err := stack.Refresh(ctx, optrefresh.ClearPendingCreates(), optrefresh.Message("orbos: clear unfinished operations")); err != nil {
 			return o.engineError(Refresh, err, nil)
 		}
-	}
-	if op == Up {
-		o.recoverReleases(ctx, spec)
 	}
 	prog := newProgress(w, op == Preview || op == Drift)
 	ch := make(chan events.EngineEvent)
