@@ -34,8 +34,7 @@ func TestPendingReleaseOfAKilledUpIsRecovered(t *testing.T) {
 	o := newORB(t, "pending")
 	const ns = "pending-gw"
 	o.pushChart("hooked", "boom: a hook chart as the gateway", func(s string) string {
-		return strings.Replace(s, "    tools:\n", `    tools:
-      gateway:
+		return strings.Replace(s, "      gateway:\n        enabled: false\n", `      gateway:
         enabled: true
         chart: {repository: charts/hooked, name: hooked, version: 0.1.0}
         namespace: `+ns+`
