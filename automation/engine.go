@@ -72,6 +72,10 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	if err != nil {
 		return err
 	}
+	if op == Up {
+		// Before anything asks Helm about a release (the plan below included).
+		o.recoverReleases(ctx, spec)
+	}
 	if op == Up && ro.Confirm != nil {
 		// On a terminal the plan is shown, with what the policies say, and asked about first.
 		done := res.timed(PhasePlan)

@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/orbos/orbos/automation/record"
@@ -15,7 +16,7 @@ import (
 // interrupted one: the status must not go on saying that the ORB's last up failed.
 func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Spec, runErr error) error {
 	if res.Operation == Drift {
-		return o.saveDrift(ctx, t, res, runErr)
+		return o.saveDrift(ctx, t, res, spec, runErr)
 	}
 	if runErr == nil && res.engineChanges == 0 && !o.recovers(res) {
 		if err := o.repo.Discard(txn.IsState); err != nil {
@@ -23,7 +24,7 @@ func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Sp
 		}
 		return o.publish(ctx, t, res)
 	}
-	if err := o.writeStatus(res, spec, runErr); err != nil {
+	if err := o.writeStatus(ctx, res, spec, runErr); err != nil {
 		return err
 	}
 	o.learnStateSecrets(context.Background()) // what this run made: the admin kubeconfig
@@ -37,7 +38,7 @@ func (o *Orb) save(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Sp
 
 // saveDrift records a drift check in the status; a check that finds what the last one found makes
 // no commit. The state itself is left as it was: a preview changes nothing.
-func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, runErr error) error {
+func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, spec *stacks.Spec, runErr error) error {
 	if err := o.repo.Discard(txn.IsState); err != nil {
 		return err
 	}
@@ -54,19 +55,30 @@ func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, runErr err
 			drifted = append(drifted, s)
 		}
 	}
-	if sameDrift(st.Drift, drifted) {
+	// The check also reads the tools again: one that became ready, or stopped being ready, since the
+	// last run is reported with the drift.
+	cp, err := record.ReadCheckpoint(o.Checkout(), o.name())
+	if err != nil {
+		return err
+	}
+	tools := o.readTools(ctx, spec, cp)
+	driftChanged := !sameDrift(st.Drift, drifted)
+	if !driftChanged && sameTools(st.Tools, tools) {
 		return o.publish(ctx, t, res)
 	}
-	st.Drift = nil
-	if len(drifted) > 0 {
-		st.Drift = &record.DriftReport{Checked: time.Now().UTC(), Resources: drifted}
+	st.Tools = tools
+	subject := fmt.Sprintf("orbos drift %s: BOOM's tools %s", o.name(), toolsSummary(tools))
+	if driftChanged {
+		st.Drift = nil
+		subject = fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
+		if len(drifted) > 0 {
+			st.Drift = &record.DriftReport{Checked: time.Now().UTC(), Resources: drifted}
+		} else {
+			subject = fmt.Sprintf("orbos drift %s: drift gone", o.name())
+		}
 	}
 	if err := writeStatus(o.Checkout(), st, o.Redact); err != nil {
 		return err
-	}
-	subject := fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
-	if len(drifted) == 0 {
-		subject = fmt.Sprintf("orbos drift %s: drift gone", o.name())
 	}
 	h, err := o.repo.CommitAll(record.Message(subject, "", record.Trailers{
 		record.KeyOperation: string(Drift), record.KeyOutcome: Succeeded, record.KeyRun: res.RunID,
@@ -77,6 +89,38 @@ func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, runErr err
 	}
 	res.Commit = h.String()
 	return o.publish(ctx, t, res)
+}
+
+// sameTools says whether two readings of the tools say the same (their details aside).
+func sameTools(a, b []record.ToolStatus) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		x.Detail, y.Detail = "", ""
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// toolsSummary says how many tools are ready, and which are not.
+func toolsSummary(tools []record.ToolStatus) string {
+	ready, not := 0, []string{}
+	for _, t := range tools {
+		if t.Status == "ready" {
+			ready++
+		} else {
+			not = append(not, t.Name+" "+t.Status)
+		}
+	}
+	s := fmt.Sprintf("%d of %d ready", ready, len(tools))
+	if len(not) > 0 {
+		s += " (" + strings.Join(not, ", ") + ")"
+	}
+	return s
 }
 
 func sameDrift(prev *record.DriftReport, now []Step) bool {
@@ -109,7 +153,7 @@ func (o *Orb) recovers(res *Result) bool {
 	return err == nil && prev != nil && prev.LastRun.Operation == string(Up) && prev.LastRun.Outcome != Succeeded
 }
 
-func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
+func (o *Orb) writeStatus(ctx context.Context, res *Result, spec *stacks.Spec, runErr error) error {
 	prev, _ := record.ReadStatus(o.Checkout(), o.name())
 	cp, err := record.ReadCheckpoint(o.Checkout(), o.name())
 	if err != nil {
@@ -135,6 +179,9 @@ func (o *Orb) writeStatus(res *Result, spec *stacks.Spec, runErr error) error {
 		if n.CertExpiry != "" && (s.Kubernetes.CertExpiry == "" || n.CertExpiry < s.Kubernetes.CertExpiry) {
 			s.Kubernetes.CertExpiry = n.CertExpiry
 		}
+	}
+	if res.Operation != Destroy {
+		s.Tools = o.readTools(ctx, spec, cp)
 	}
 	if runErr != nil {
 		s.LastRun.Error = o.Redact(firstLine(runErr.Error()))

@@ -37,6 +37,11 @@ const (
 	PinnedCharts     = "helm-charts-pinned"
 	PinnedReleases   = "helm-releases-pinned"
 	ZitadelBackups   = "zitadel-backups"
+	ExposedTLS       = "boom-exposed-with-tls"
+	DurableMetrics   = "boom-prometheus-storage-in-production"
+	// The same two over what the program renders, judged by the engine per resource.
+	IngressTLS        = "ingress-with-tls"
+	PrometheusStorage = "prometheus-storage-in-production"
 )
 
 // Pack builds the policy pack for one stack. The rules over the whole ORB are stack policies, judged
@@ -59,17 +64,25 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 	for _, r := range stackRules {
 		policies = append(policies, stackPolicy(r, in))
 	}
-	policies = append(policies, policyx.NewResourceValidationPolicy(PinnedReleases, policyx.ResourceValidationPolicyArgs{
-		Description:      "Every Helm release the program deploys names an exact chart version",
+	policies = append(policies, resourcePolicy(PinnedReleases, "Every Helm release the program deploys names an exact chart version", pinnedRelease))
+	policies = append(policies,
+		resourcePolicy(IngressTLS, "Once BOOM's certificates are on, every rendered Ingress has TLS", in.renderedWithoutTLS),
+		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage))
+	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
+}
+
+// resourcePolicy is a mandatory policy over each resource; check says what is wrong, "" when nothing.
+func resourcePolicy(name, description string, check func(policyx.AnalyzerResource) string) policyx.Policy {
+	return policyx.NewResourceValidationPolicy(name, policyx.ResourceValidationPolicyArgs{
+		Description:      description,
 		EnforcementLevel: policyx.EnforcementLevelMandatory,
 		ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
-			if v := pinnedRelease(args.Resource); v != "" {
+			if v := check(args.Resource); v != "" {
 				args.Manager.ReportViolation(v, "")
 			}
 			return nil
 		},
-	}))
-	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
+	})
 }
 
 // stackPolicy is a mandatory policy over the whole ORB.

@@ -61,6 +61,8 @@ type Orbiter struct {
 	LoadBalancing *LoadBalancing `yaml:"loadBalancing" doc:"virtual IPs and their transports; a kubeapi transport is mandatory with a provider"`
 	Firewall      *Firewall      `yaml:"firewall" doc:"source ranges allowed to reach SSH, the Kubernetes API and ingress"`
 	Kubernetes    Kubernetes     `yaml:"kubernetes" orbos:"required"`
+	// Production holds the ORB to the policies of production (e.g. no ephemeral Prometheus storage).
+	Production bool `yaml:"production" doc:"marks the ORB as production: the policy pack then refuses what only suits a test ORB (Prometheus without persistent storage)"`
 	// Nodes carries requests for single machines, written by `orbctl node reboot|replace`.
 	Nodes map[string]NodeRequest `yaml:"nodes" doc:"requests for single machines by ID (orbctl node reboot|replace writes them)"`
 }

@@ -25,6 +25,8 @@ type Status struct {
 	Outputs       map[string]any `yaml:"outputs,omitempty" json:"outputs,omitempty"`
 	// Nodes are the machines orbos made Kubernetes nodes of, as last read from them.
 	Nodes []NodeStatus `yaml:"nodes,omitempty" json:"nodes,omitempty"`
+	// Tools are BOOM's enabled tools as read from the cluster after the last run or drift check.
+	Tools []ToolStatus `yaml:"tools,omitempty" json:"tools,omitempty"`
 	// Drift is what the last drift check found changed behind orbos's back.
 	Drift *DriftReport `yaml:"drift,omitempty" json:"drift,omitempty"`
 	// Reconciler is what the in-cluster reconciler last had to say (gave up, suspended, invalid spec).
@@ -84,6 +86,24 @@ type NodeStatus struct {
 	CertExpiry string `yaml:"certExpiry,omitempty" json:"certExpiry,omitempty"`
 	// LastSnapshot is the etcd snapshot taken before the last upgrade, on the first control plane.
 	LastSnapshot string `yaml:"lastSnapshot,omitempty" json:"lastSnapshot,omitempty"`
+}
+
+// ToolStatus is one of BOOM's tools: its pinned chart and whether it is ready.
+type ToolStatus struct {
+	Name      string `yaml:"name" json:"name"`
+	Chart     string `yaml:"chart" json:"chart"`
+	Version   string `yaml:"version" json:"version"`
+	Namespace string `yaml:"namespace" json:"namespace"`
+	// Release is the Helm release's status (deployed, failed, pending-install...) for a tool
+	// installed as a release; "" for a rendered chart.
+	Release string `yaml:"release,omitempty" json:"release,omitempty"`
+	// Workloads counts its Deployments, StatefulSets and DaemonSets, and how many have rolled out.
+	Workloads int `yaml:"workloads" json:"workloads"`
+	Ready     int `yaml:"ready" json:"ready"`
+	// Status sums it up: ready, progressing, failed or unknown (the cluster could not be read).
+	Status string `yaml:"status" json:"status"`
+	// Detail names what is not ready, or why the cluster could not be read.
+	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
 }
 
 // RunRecord says what the last run did.

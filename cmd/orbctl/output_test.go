@@ -40,6 +40,23 @@ resources:
   - type: kubernetes:core/v1:ConfigMap
     name: orb
     id: orb-demo/orb
+tools:
+  - name: gateway
+    chart: gateway-helm
+    version: 1.9.0
+    namespace: envoy-gateway-system
+    release: deployed
+    workloads: 1
+    ready: 1
+    status: ready
+  - name: metrics
+    chart: kube-prometheus-stack
+    version: 88.5.3
+    namespace: monitoring
+    workloads: 4
+    ready: 3
+    status: progressing
+    detail: "StatefulSet monitoring/prometheus-metrics-prometheus: 0 of 1 replicas updated and ready"
 `
 
 // seededORB is the ORB demo made by hand, without the engine: the starter desired state with one

@@ -123,7 +123,7 @@ exit 0 passes, 2 an invalid desired state or a policy violation, 1 a preview tha
 // mockPreview plans the spec against mocks and prints every resource with its inputs.
 func (a *app) mockPreview(specFile string) error {
 	var raw []byte
-	var orbName string
+	var orbName, repoDir string
 	if specFile != "" {
 		var err error
 		if raw, err = readFlagFile(specFile); err != nil {
@@ -134,6 +134,8 @@ func (a *app) mockPreview(specFile string) error {
 		if orbName == base {
 			return usageError{fmt.Errorf("--spec %s: the file must be named Pulumi.<orb>.yaml", specFile)}
 		}
+		// The spec's directory stands for the ORB repository: its preApply/ and postApply/.
+		repoDir = filepath.Dir(specFile)
 	} else {
 		orb, err := a.openSynced()
 		if err != nil {
@@ -143,12 +145,13 @@ func (a *app) mockPreview(specFile string) error {
 		if _, raw, err = orb.StackFile(); err != nil {
 			return err
 		}
-		orbName = orb.Name()
+		orbName, repoDir = orb.Name(), orb.Checkout()
 	}
 	spec, err := stacks.Parse(orbName, raw)
 	if err != nil {
 		return err
 	}
+	spec.Runtime.RepoDir = repoDir
 	plan, err := program.MockPlan(spec)
 	if err != nil {
 		return err

@@ -97,6 +97,20 @@ func (a *app) printStatus(orb string, st *automation.Status, lock *orblock.Info)
 		}
 		nw.Flush()
 	}
+	if len(st.Tools) > 0 {
+		fmt.Fprintf(a.out, "BOOM tools:\t%d\n", len(st.Tools))
+		tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  NAME\tCHART\tVERSION\tNAMESPACE\tRELEASE\tREADY\tSTATUS")
+		for _, t := range st.Tools {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", t.Name, t.Chart, t.Version, t.Namespace, dash(t.Release), t.Ready, t.Workloads, t.Status)
+		}
+		tw.Flush()
+		for _, t := range st.Tools {
+			if t.Detail != "" {
+				fmt.Fprintf(a.out, "  %s: %s\n", t.Name, t.Detail)
+			}
+		}
+	}
 }
 
 func changeList(c map[string]int) string {

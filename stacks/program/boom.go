@@ -1,11 +1,15 @@
 package program
 
 import (
+	"fmt"
+	"slices"
+
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/components/boom"
+	"github.com/orbos/orbos/components/boom/prepost"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -13,11 +17,16 @@ import (
 var systemNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true, "kube-node-lease": true}
 
 // platform installs BOOM's enabled tools with the cluster's provider: the namespaces they need
-// (but the cluster's own and the ORB's, which exist already), then each tool after those it
-// follows. It returns the tools by name.
+// (but the cluster's own and the ORB's, which exist already), the ORB repository's preApply/
+// manifests, each tool after those it follows, then its postApply/ manifests. It returns the tools
+// by name.
 func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resource, labels pulumi.StringMap, opts ...pulumi.ResourceOption) (map[string]*boom.Tool, error) {
 	tools := spec.Tools()
-	if len(tools) == 0 {
+	pre, post, err := manifests(spec.Runtime.RepoDir)
+	if err != nil {
+		return nil, err
+	}
+	if len(tools) == 0 && pre.Empty() && post.Empty() {
 		return nil, nil
 	}
 	b := spec.File.Config.Boom
@@ -42,13 +51,22 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 	for k, v := range labels {
 		secretLabels[k] = string(v.(pulumi.String))
 	}
+	// preApply comes after every namespace BOOM makes: its objects may live in a tool's namespace.
+	var applied []pulumi.Resource
+	for _, ns := range namespaces {
+		applied = append(applied, ns)
+	}
+	if !pre.Empty() {
+		p, err := prepost.New(ctx, pre, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...)
+		if err != nil {
+			return nil, err
+		}
+		applied = append(applied, p)
+	}
 	ordered, after := boom.Order(tools)
 	out := map[string]*boom.Tool{}
 	for _, t := range ordered {
-		var deps []pulumi.Resource
-		if ns := namespaces[t.Namespace]; ns != nil {
-			deps = append(deps, ns)
-		}
+		deps := slices.Clone(applied)
 		for _, a := range after[t.Name] {
 			deps = append(deps, out[a])
 		}
@@ -60,6 +78,26 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 			return nil, err
 		}
 		out[t.Name] = tool
+		applied = append(applied, tool)
+	}
+	if !post.Empty() {
+		if _, err := prepost.New(ctx, post, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// manifests reads the checkout's preApply/ and postApply/; a plan without a checkout has none.
+func manifests(repoDir string) (pre, post *prepost.Set, err error) {
+	if repoDir == "" {
+		return nil, nil, nil
+	}
+	if pre, err = prepost.Read(repoDir, prepost.PreApply); err != nil {
+		return nil, nil, fmt.Errorf("BOOM: %w", err)
+	}
+	if post, err = prepost.Read(repoDir, prepost.PostApply); err != nil {
+		return nil, nil, fmt.Errorf("BOOM: %w", err)
+	}
+	return pre, post, nil
 }

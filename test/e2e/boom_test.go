@@ -91,6 +91,16 @@ func TestBoomToolFromALocalChart(t *testing.T) {
 	if r := o.run("preview", "--expect-no-changes"); r.code != 0 {
 		t.Fatalf("a second preview sees changes:\n%s", r)
 	}
+	// The status reads the tool back from the cluster: its Deployment never rolls out without nodes.
+	st := o.remoteFile("status/boom.yaml")
+	for _, want := range []string{"name: demo", "chart: demo", "version: 0.1.0", "namespace: " + ns, "workloads: 1", "ready: 0", "status: progressing", "Deployment " + ns + "/demo"} {
+		if !strings.Contains(st, want) {
+			t.Errorf("status/boom.yaml lacks %q:\n%s", want, st)
+		}
+	}
+	if r := o.mustRun("status"); !strings.Contains(r.stdout, "BOOM tools:") || !strings.Contains(r.stdout, "0/1") {
+		t.Errorf("orbctl status does not show the tool:\n%s", r.stdout)
+	}
 
 	// A value changed: previewed as an update of the one object, applied in place.
 	o.pushSpec("boom: greet in French", func(s string) string { return strings.Replace(s, "{greeting: hello}", "{greeting: bonjour}", 1) })
