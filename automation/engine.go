@@ -155,12 +155,20 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 	return nil
 }
 
-// progressWriter is where engine progress goes, redacted; nil discards it.
+// progressWriter is where progress goes, redacted and in order; nil discards it.
 func (o *Orb) progressWriter() io.Writer {
 	if o.opts.Progress == nil {
 		return nil
 	}
-	return o.redactor.Writer(o.opts.Progress)
+	o.progressOnce.Do(func() { o.progress = newProgressQueue(o.redactor.Writer(o.opts.Progress), o.redactor) })
+	return o.progress
+}
+
+// flushProgress returns once every progress line written has been passed on.
+func (o *Orb) flushProgress() {
+	if o.progress != nil {
+		o.progress.Flush()
+	}
 }
 
 // policyCheck previews with the policy packs and fails, before anything changes, on a violation;
@@ -206,6 +214,7 @@ func (o *Orb) policyCheck(ctx context.Context, stack auto.Stack, packs []string,
 	if len(changes) == 0 {
 		return nil
 	}
+	o.flushProgress() // the whole plan, before the question
 	return ro.Confirm(ctx, changes)
 }
 

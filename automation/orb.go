@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,6 +52,9 @@ type Orb struct {
 	redactor *Redactor
 	// readOnly marks a Snapshot's checkout: it is brought to the remote once, when it is opened.
 	readOnly bool
+	// progress passes progress on in order (see progressQueue); made on first use.
+	progress     *progressQueue
+	progressOnce sync.Once
 	// opening is when Open began and opened how long it took, until the first run counts them.
 	opening time.Time
 	opened  time.Duration

@@ -104,6 +104,7 @@ func (o *Orb) Run(ctx context.Context, op Operation, ro RunOptions) (*Result, er
 		o.opened = 0
 	}
 	err := o.run(ctx, op, ro, res)
+	o.flushProgress()
 	res.Seconds = time.Since(now).Round(time.Millisecond).Seconds()
 	if err != nil {
 		res.Error = o.Redact(err.Error())
@@ -260,8 +261,8 @@ func (o *Orb) holder() string {
 }
 
 func (o *Orb) progressf(format string, args ...any) {
-	if o.opts.Progress != nil {
-		fmt.Fprint(o.opts.Progress, o.Redact(fmt.Sprintf(format, args...)))
+	if w := o.progressWriter(); w != nil {
+		fmt.Fprintf(w, format, args...)
 	}
 }
 

@@ -55,6 +55,25 @@ func (r *Redactor) Learning(learn func()) {
 	}()
 }
 
+// Pending says whether a Learning is under way (redacting would wait for it).
+func (r *Redactor) Pending() bool {
+	if r == nil {
+		return false
+	}
+	r.mu.RLock()
+	p := r.pending
+	r.mu.RUnlock()
+	if p == nil {
+		return false
+	}
+	select {
+	case <-p:
+		return false
+	default:
+		return true
+	}
+}
+
 // wait returns once no Learning is under way.
 func (r *Redactor) wait() {
 	r.mu.RLock()
