@@ -23,7 +23,7 @@ func (a *app) runOp(op automation.Operation, ro automation.RunOptions) error {
 	defer orb.Close()
 	res, err := orb.Run(a.ctx, op, ro)
 	if a.s.Verbose {
-		automation.PrintPhases(a.errOut, res)
+		defer automation.PrintPhases(a.errOut, res) // after the result
 	}
 	if errors.Is(err, automation.ErrNotConfirmed) {
 		return err // the question was the output; the error says nothing changed
