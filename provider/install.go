@@ -17,23 +17,29 @@ func Install(pulumiHome string) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(pulumiHome, "plugins", "resource-"+Name+"-v"+Version)
-	link := filepath.Join(dir, PluginBinary)
+	if err := LinkPlugin(pulumiHome, "resource-"+Name+"-v"+Version, PluginBinary, bin); err != nil {
+		return fmt.Errorf("installing the orbos provider plugin: %w", err)
+	}
+	return nil
+}
+
+// LinkPlugin makes name in Pulumi's plugin directory dir a link to bin (replaced atomically when it
+// points elsewhere): orbctl serves every plugin of orbos under the name it is started as.
+func LinkPlugin(pulumiHome, dir, name, bin string) error {
+	dir = filepath.Join(pulumiHome, "plugins", dir)
+	link := filepath.Join(dir, name)
 	if target, err := os.Readlink(link); err == nil && target == bin {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("installing the orbos provider plugin: %w", err)
+		return err
 	}
 	tmp := link + ".tmp"
 	_ = os.Remove(tmp)
 	if err := os.Symlink(bin, tmp); err != nil {
-		return fmt.Errorf("installing the orbos provider plugin: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp, link); err != nil {
-		return fmt.Errorf("installing the orbos provider plugin: %w", err)
-	}
-	return nil
+	return os.Rename(tmp, link)
 }
 
 // Orbctl is the binary that serves the provider: the running orbctl, else (tests, the library used

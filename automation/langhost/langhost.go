@@ -7,16 +7,16 @@ package langhost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/orbos/orbos/provider"
 )
 
 // Runtime is the runtime name of the project file; PluginBinary the plugin the CLI starts for it.
@@ -118,17 +118,7 @@ func (s *server) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc
 // orbctl binary bin, which serves the runtime when started under that name (as it serves the
 // orbos provider).
 func Install(pulumiHome, bin string) error {
-	dir := filepath.Join(pulumiHome, "plugins", "language-"+Runtime+"-v"+Version)
-	link := filepath.Join(dir, PluginBinary)
-	if target, err := os.Readlink(link); err == nil && target == bin {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("installing the orbos language plugin: %w", err)
-	}
-	tmp := link + ".tmp"
-	_ = os.Remove(tmp)
-	if err := errors.Join(os.Symlink(bin, tmp), os.Rename(tmp, link)); err != nil {
+	if err := provider.LinkPlugin(pulumiHome, "language-"+Runtime+"-v"+Version, PluginBinary, bin); err != nil {
 		return fmt.Errorf("installing the orbos language plugin: %w", err)
 	}
 	return nil
