@@ -356,10 +356,26 @@ func (m *Machine) killAll() {
 	}
 }
 
+// ownsMntNS says whether MntNS still names the machine's mount namespace. The kernel reuses a
+// namespace's name (its inode number) once the namespace is gone: a record swept after its test
+// died could otherwise name a namespace made since by someone else (a test's sshd host under
+// `unshare --mount`, seen killed so in CI). It is the machine's while this process holds the
+// machine, or while the machine's anchor still lives in it.
+func (m *Machine) ownsMntNS() bool {
+	if m.MntNS == "" {
+		return false
+	}
+	if m.anchor != nil {
+		return true
+	}
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", m.AnchorPID))
+	return m.AnchorPID > 0 && err == nil && ns == m.MntNS
+}
+
 func (m *Machine) pids() []int {
 	var pids []int
 	seen := map[int]bool{}
-	if m.MntNS != "" {
+	if m.ownsMntNS() {
 		entries, _ := os.ReadDir("/proc")
 		for _, e := range entries {
 			pid, err := strconv.Atoi(e.Name())
@@ -372,19 +388,21 @@ func (m *Machine) pids() []int {
 			}
 		}
 	}
-	_ = filepath.WalkDir(filepath.Join("/sys/fs/cgroup/pids", m.Cgroup), func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != "cgroup.procs" {
-			return nil
-		}
-		b, _ := os.ReadFile(p)
-		for _, f := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(f); err == nil && !seen[pid] {
-				seen[pid] = true
-				pids = append(pids, pid)
+	if m.Cgroup != "" { // an empty name would be the root: every process of the machine running the tests
+		_ = filepath.WalkDir(filepath.Join("/sys/fs/cgroup/pids", m.Cgroup), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() != "cgroup.procs" {
+				return nil
 			}
-		}
-		return nil
-	})
+			b, _ := os.ReadFile(p)
+			for _, f := range strings.Fields(string(b)) {
+				if pid, err := strconv.Atoi(f); err == nil && !seen[pid] {
+					seen[pid] = true
+					pids = append(pids, pid)
+				}
+			}
+			return nil
+		})
+	}
 	if m.AnchorPID != 0 && !seen[m.AnchorPID] && syscall.Kill(m.AnchorPID, 0) == nil {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", m.AnchorPID)); err == nil && (m.anchor != nil || m.MntNS == "") {
 			pids = append(pids, m.AnchorPID)
