@@ -39,6 +39,9 @@ type Args struct {
 	SkipAwait bool
 	// Labels are set on the Secrets the program makes.
 	Labels map[string]string
+	// StackSecret returns a stack secret (orbos:secrets.NAME) that a spec field names, as a
+	// Pulumi secret, for the Secrets the chart reads.
+	StackSecret func(name string) (pulumi.StringOutput, error)
 }
 
 // Tool is an installed platform tool.

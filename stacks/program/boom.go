@@ -63,6 +63,10 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 		}
 		applied = append(applied, p)
 	}
+	secret, err := stackSecrets(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ordered, after := boom.Order(tools)
 	out := map[string]*boom.Tool{}
 	for _, t := range ordered {
@@ -73,6 +77,7 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 		tool, err := boom.New(ctx, boom.Args{
 			Tool: t, Env: env, ChartRepository: b.ChartRepository,
 			RepoDir: spec.Runtime.RepoDir, Orbctl: spec.Runtime.Orbctl, SkipAwait: spec.Runtime.NoNodes, Labels: secretLabels,
+			StackSecret: secret,
 		}, append(opts, pulumi.DependsOn(deps))...)
 		if err != nil {
 			return nil, err

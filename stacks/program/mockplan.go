@@ -99,7 +99,15 @@ func MockPlan(spec *stacks.Spec) ([]Planned, error) {
 	if spec.File.Config.Kubeconfig.IsSet() {
 		cfg[stacks.KeyKubeconfig] = "placeholder"
 	}
-	return mockPlan(New(spec), spec.Orb, cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig})
+	if names := stacks.SortedKeys(spec.File.Config.Secrets); len(names) > 0 {
+		placeholders := map[string]string{}
+		for _, n := range names {
+			placeholders[n] = "placeholder"
+		}
+		raw, _ := json.Marshal(placeholders)
+		cfg[stacks.KeySecrets] = string(raw)
+	}
+	return mockPlan(New(spec), spec.Orb, cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets})
 }
 
 // mockPlan runs prog against mocks with the stack config cfg, of which secretKeys are secrets.
