@@ -34,6 +34,10 @@ func BenchmarkBoomORB(b *testing.B) {
 	for _, op := range []string{"preview", "up"} {
 		b.Run("noop-"+op, func(b *testing.B) { bb.pair(b, op) })
 	}
+	// What orbos's policy pack costs in the engine: orbctl without it, the raw stack as before.
+	for _, op := range []string{"preview", "up"} {
+		b.Run("noop-"+op+"-no-policy", func(b *testing.B) { bb.pair(b, op, "--no-policy") })
+	}
 	bb.logPhases()
 	bb.destroy(b)
 }
@@ -62,14 +66,14 @@ func BenchmarkBoomGrowth(b *testing.B) {
 }
 
 // pair runs a no-op op on both sides in every iteration, alternating which goes first, and reports
-// each side's mean and their ratio; it returns the means.
-func (bb *boomBench) pair(b *testing.B, op string) (orbctl, raw time.Duration) {
+// each side's mean and their ratio; it returns the means. flags are orbctl's.
+func (bb *boomBench) pair(b *testing.B, op string, flags ...string) (orbctl, raw time.Duration) {
 	n := 0
 	for b.Loop() {
 		first := n%2 == 0
 		for _, side := range []bool{first, !first} {
 			start := time.Now()
-			bb.noop(b, op, side)
+			bb.noop(b, op, side, flags...)
 			if d := time.Since(start); side {
 				orbctl += d
 			} else {

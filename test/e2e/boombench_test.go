@@ -268,19 +268,20 @@ func (bb *boomBench) firstUp(tb testing.TB) (orbctl, raw time.Duration) {
 	return orbctl, time.Since(start)
 }
 
-// noop runs a no-op op ("up" or "preview") on one side, failing on any planned change.
-func (bb *boomBench) noop(tb testing.TB, op string, orbctl bool) {
+// noop runs a no-op op ("up" or "preview") on one side, failing on any planned change; flags are
+// orbctl's.
+func (bb *boomBench) noop(tb testing.TB, op string, orbctl bool, flags ...string) {
 	tb.Helper()
 	ctx := context.Background()
 	switch {
 	case orbctl && op == "up":
 		// A run that changes nothing makes no commit.
 		head := bb.o.remoteHead()
-		if r := bb.o.mustRun("up"); bb.o.remoteHead() != head {
+		if r := bb.o.mustRun(append([]string{"up"}, flags...)...); bb.o.remoteHead() != head {
 			tb.Fatalf("a no-op up committed:\n%s", r)
 		}
 	case orbctl:
-		bb.o.mustRun("preview", "--expect-no-changes")
+		bb.o.mustRun(append([]string{"preview", "--expect-no-changes"}, flags...)...)
 	case op == "up":
 		if _, err := bb.raw.Up(ctx, optup.ExpectNoChanges()); err != nil {
 			tb.Fatalf("raw no-op up: %v", err)
