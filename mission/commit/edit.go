@@ -29,6 +29,9 @@ type Edit struct {
 	Tools map[string]bool
 	// ChartVersions pin BOOM tools' chart versions by tool name.
 	ChartVersions map[string]string
+	// Values are scalar values by config key (orbos:boom.tools.metrics.namespace), as the form
+	// generated from the schema posts them; YAML types them as a user typing them would.
+	Values map[string]string
 }
 
 // Field is one changed value, for the commit's trailers and the page.
@@ -92,6 +95,13 @@ func Apply(orb string, raw []byte, e Edit, allowedVersions []string) (*Result, e
 	}
 	for _, tool := range sortedKeys(e.ChartVersions) {
 		set(stacks.KeyBoom+".tools."+tool+".chart.version", e.ChartVersions[tool])
+	}
+	for _, key := range sortedKeys(e.Values) {
+		if key == orbiter+"kubernetes.version" {
+			res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + key, Message: "is changed through KubernetesVersion only (the offered versions)"})
+			continue
+		}
+		set(key, e.Values[key])
 	}
 	after, err := f.Bytes()
 	if err != nil {

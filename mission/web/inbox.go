@@ -7,6 +7,7 @@ import (
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/config"
 	"github.com/orbos/orbos/mission/fleet"
+	"github.com/orbos/orbos/stacks"
 )
 
 // Notice is one entry of a user's inbox: a problem of an ORB the user may see.
@@ -71,7 +72,7 @@ func (s *Server) notices(sess *auth.Session) []Notice {
 					if n.Propose == "" {
 						n.Propose = o.Advice.Minor
 					}
-					n.Fields = []FormField{{"version", n.Propose}}
+					n.Fields = []FormField{{versionKey, n.Propose}}
 				case "chart-update":
 					n.Propose, n.Fields = "newer charts", chartFields(o)
 				}
@@ -91,15 +92,11 @@ func (s *Server) inboxDismiss(w http.ResponseWriter, r *http.Request, sess *auth
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
 
-// chartFields are the edit form's tool fields with the catalog's newer charts: the form edits the
-// tools only when it shows them all, so every enabled tool stays on.
+// chartFields are the edit form's chart-version fields with the catalog's newer charts.
 func chartFields(o *fleet.ORB) []FormField {
-	out := []FormField{{"tools", "shown"}}
-	for _, t := range o.Spec.Tools() {
-		out = append(out, FormField{"tool." + t.Name, "on"})
-	}
+	var out []FormField
 	for _, c := range o.Advice.Charts {
-		out = append(out, FormField{"chart." + c.Tool, c.Latest})
+		out = append(out, FormField{stacks.KeyBoom + ".tools." + c.Tool + ".chart.version", c.Latest})
 	}
 	return out
 }

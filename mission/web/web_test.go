@@ -29,6 +29,7 @@ type env struct {
 	sessions *auth.Sessions
 	bare     map[string]string
 	fleet    *fleet.Fleet
+	web      *Server
 }
 
 func start(t *testing.T) *env { return startWith(t, false) }
@@ -58,6 +59,7 @@ func startWith(t *testing.T, review bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.web = s
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
 	return e
@@ -208,8 +210,9 @@ func TestTimelineDiff(t *testing.T) {
 }
 
 func editForm(csrf, base string, workers string) url.Values {
-	return url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.Newest}, "controlPlaneNodes": {"1"},
-		"pool.control": {"1"}, "pool.workers": {workers}}
+	return url.Values{"csrf": {csrf}, "base": {base}, "orbos:orbiter.kubernetes.version": {missiontest.Newest},
+		"orbos:orbiter.kubernetes.controlPlane.nodes": {"1"}, "orbos:orbiter.providers.gce.pools.control.count": {"1"},
+		"orbos:orbiter.providers.gce.pools.workers.count": {workers}}
 }
 
 func TestEditPreviewCommitAndRefusals(t *testing.T) {
@@ -312,7 +315,7 @@ func TestInbox(t *testing.T) {
 	r, _ := e.fleet.Repo("charlie")
 	base := r.Snapshot().Head
 	// The proposal is the edit preview of the version alone: the tools are left as they are.
-	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.OlderPatch}}, "")
+	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "orbos:orbiter.kubernetes.version": {missiontest.OlderPatch}}, "")
 	if code != 200 || !strings.Contains(body, "-      version: v1.36.1") || !strings.Contains(body, "+      version: v1.36.4") || strings.Contains(body, "boom.tools") {
 		t.Fatalf("%d\n%s", code, body)
 	}
