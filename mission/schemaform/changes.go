@@ -69,6 +69,11 @@ func Changes(forms []*Field, posted url.Values) (map[string]string, []stacks.Fie
 					bad(f, "must be a single line")
 					continue
 				}
+				// The file's YAML would read these as no value at all, not as the text.
+				if slices.Contains([]string{"~", "null", "Null", "NULL"}, v) {
+					bad(f, "%q would be read as no value", v)
+					continue
+				}
 			}
 			changes[f.Name] = v
 		}

@@ -125,8 +125,9 @@ func TestChanges(t *testing.T) {
 	if got, errs := Changes([]*Field{f}, url.Values{"demo:section.on": {"false"}}); len(got) != 0 || len(errs) != 0 {
 		t.Fatalf("%v %v", got, errs)
 	}
-	_, errs = Changes([]*Field{f}, url.Values{"demo:section.size": {"three"}, "demo:section.mode": {"reckless"}, "demo:section.name": {""},
-		"demo:section.token": {"plain"}, "demo:section.versions": {"2.0"}, "demo:section.zones[0]": {"c"}})
+	// Wrong values, each an error by path; the right ones beside them are still read.
+	got, errs = Changes([]*Field{f}, url.Values{"demo:section.size": {"three"}, "demo:section.mode": {"reckless"}, "demo:section.name": {""},
+		"demo:section.token": {"plain"}, "demo:section.versions": {"2.0"}, "demo:section.zones[0]": {"c"}, "demo:section.pools.extra.count": {"1"}})
 	paths := map[string]bool{}
 	for _, e := range errs {
 		paths[e.Path] = true
@@ -135,6 +136,13 @@ func TestChanges(t *testing.T) {
 		if !paths["config.demo:section."+p] {
 			t.Errorf("no error at config.demo:section.%s: %v", p, errs)
 		}
+	}
+	if len(errs) != 6 || len(got) != 1 || got["demo:section.pools.extra.count"] != "1" {
+		t.Errorf("errors %v, changes %v", errs, got)
+	}
+	// A text YAML would read as no value is refused.
+	if _, errs := Changes([]*Field{f}, url.Values{"demo:section.name": {"null"}}); len(errs) != 1 || !strings.Contains(errs[0].Message, "no value") {
+		t.Errorf("null: %v", errs)
 	}
 }
 
