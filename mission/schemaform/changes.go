@@ -10,13 +10,21 @@ import (
 	"github.com/orbos/orbos/stacks"
 )
 
+// Edits are what a submitted form changes, by config key.
+type Edits struct {
+	Values map[string]string
+	// Lists are lists of scalars set whole (empty: every item removed).
+	Lists map[string][]string
+}
+
 // Changes reads a submitted form against the form it was built as: the values that differ from the
 // spec's, by config key, and every value that cannot be one, by path (config.<key>, as the spec's own
 // validation says it). A field the form does not post is left as it is, so a form of one field (a
 // notice's proposal) changes only that one. A checkbox posts a hidden "false" before its "true":
 // the last value counts.
-func Changes(forms []*Field, posted url.Values) (map[string]string, []stacks.FieldError) {
+func Changes(forms []*Field, posted url.Values) (Edits, []stacks.FieldError) {
 	changes := map[string]string{}
+	lists := map[string][]string{}
 	var errs []stacks.FieldError
 	bad := func(f *Field, format string, args ...any) {
 		errs = append(errs, stacks.FieldError{Path: "config." + f.Name, Message: fmt.Sprintf(format, args...)})
@@ -29,6 +37,13 @@ func Changes(forms []*Field, posted url.Values) (map[string]string, []stacks.Fie
 			}
 			if f.ReadOnly {
 				bad(f, "is not edited here: change it in the repository's file")
+				continue
+			}
+			if f.Kind == KindLines {
+				items, ok := lines(f, vs[len(vs)-1], bad)
+				if ok && strings.Join(items, "\n") != f.Value {
+					lists[f.Name] = items
+				}
 				continue
 			}
 			v := strings.TrimSpace(vs[len(vs)-1])
@@ -78,5 +93,24 @@ func Changes(forms []*Field, posted url.Values) (map[string]string, []stacks.Fie
 			changes[f.Name] = v
 		}
 	}
-	return changes, errs
+	return Edits{Values: changes, Lists: lists}, errs
+}
+
+// lines are a text area's items, one a line, blank lines dropped; integers checked.
+func lines(f *Field, text string, bad func(*Field, string, ...any)) ([]string, bool) {
+	items := []string{}
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if f.ItemKind == "integer" {
+			if _, err := strconv.Atoi(l); err != nil {
+				bad(f, "%q is not a number", l)
+				return nil, false
+			}
+		}
+		items = append(items, l)
+	}
+	return items, true
 }

@@ -10,7 +10,10 @@ import (
 //go:embed templates/form.html
 var templateFS embed.FS
 
-var page = template.Must(template.ParseFS(templateFS, "templates/form.html"))
+var page = template.Must(template.New("form.html").Funcs(template.FuncMap{
+	// rows fits a text area to its items, with room for one more.
+	"rows": func(v string) int { return min(strings.Count(v, "\n")+2, 8) },
+}).ParseFS(templateFS, "templates/form.html"))
 
 // Render is the HTML of a section's fields (without the <form> around them, which carries the
 // page's CSRF token and base commit): a fieldset, a folding group per object, one labelled input per

@@ -17,7 +17,8 @@ import (
 const (
 	KindGroup   = "group"   // an object with named properties
 	KindMap     = "map"     // an object of entries by name, each rendered as a group of its own
-	KindList    = "list"    // an array: shown, edited in the file (the editor sets scalars only)
+	KindList    = "list"    // an array of objects: shown as groups, edited in the file
+	KindLines   = "lines"   // an array of strings or numbers: one item a line
 	KindFree    = "free"    // an object of any shape (Helm values): edited in the file
 	KindSecret  = "secret"  // an encrypted value: only whether it is set
 	KindString  = "string"  // a text input
@@ -45,6 +46,8 @@ type Field struct {
 	// ReadOnly fields are shown but not posted (lists, keys the editor cannot address).
 	ReadOnly bool
 	Required bool
+	// ItemKind is the type of a list's items (string, integer).
+	ItemKind string
 	Children []*Field
 }
 
@@ -127,9 +130,19 @@ func (b builder) build(node map[string]any, path, label string, cur any, readOnl
 			f.Kind, f.ReadOnly = KindFree, true
 		}
 	case "array":
-		f.Kind, f.ReadOnly = KindList, true
 		items, _ := node["items"].(map[string]any)
 		list, _ := cur.([]any)
+		if t := str(items["type"]); t == "string" || t == "integer" {
+			// One item a line; a list inside a list has no config key to address it.
+			f.Kind, f.ItemKind = KindLines, t
+			var lines []string
+			for _, it := range list {
+				lines = append(lines, scalar(it))
+			}
+			f.Value = strings.Join(lines, "\n")
+			return f
+		}
+		f.Kind, f.ReadOnly = KindList, true
 		for i, item := range list {
 			f.Children = append(f.Children, b.build(items, fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%s[%d]", label, i), item, true))
 		}

@@ -41,12 +41,15 @@ func (s *Server) edit(r *http.Request, o *fleet.ORB) (commit.Edit, []stacks.Fiel
 	changes, errs := schemaform.Changes(forms, r.PostForm)
 	var e commit.Edit
 	// The version goes its own way: the writer checks it is one the catalog offers, one step on.
-	if v, ok := changes[versionKey]; ok {
+	if v, ok := changes.Values[versionKey]; ok {
 		e.KubernetesVersion = v
-		delete(changes, versionKey)
+		delete(changes.Values, versionKey)
 	}
-	if len(changes) > 0 {
-		e.Values = changes
+	if len(changes.Values) > 0 {
+		e.Values = changes.Values
+	}
+	if len(changes.Lists) > 0 {
+		e.Lists = changes.Lists
 	}
 	return e, errs, nil
 }

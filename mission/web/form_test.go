@@ -34,6 +34,7 @@ var (
 	inputRe    = regexp.MustCompile(`<input type="(hidden|text|number|checkbox)"(?: id="[^"]*")? name="([^"]+)" value="([^"]*)"([^>]*)>`)
 	selectRe   = regexp.MustCompile(`(?s)<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>`)
 	selectedRe = regexp.MustCompile(`<option value="([^"]*)" selected>`)
+	textareaRe = regexp.MustCompile(`(?s)<textarea id="[^"]*" name="([^"]+)" rows="\d+"( disabled)?>(.*?)</textarea>`)
 )
 
 // posted is what a browser sends for the page's edit form as it is shown.
@@ -49,6 +50,11 @@ func posted(t *testing.T, page string) url.Values {
 			continue
 		}
 		v.Add(m[2], m[3])
+	}
+	for _, m := range textareaRe.FindAllStringSubmatch(form, -1) {
+		if m[2] == "" {
+			v.Add(m[1], m[3])
+		}
 	}
 	for _, m := range selectRe.FindAllStringSubmatch(form, -1) {
 		if strings.Contains(strings.SplitN(m[0], ">", 2)[0], "disabled") {
@@ -96,16 +102,20 @@ func TestGeneratedFormRoundTrip(t *testing.T) {
 
 	form.Set("orbos:boom.tools.metrics.namespace", "monitoring")
 	form.Add("orbos:boom.tools.metrics.enabled", "true") // the checkbox after its hidden "false"
+	if form.Get("orbos:orbiter.providers.gce.zones") != "europe-west1-b" {
+		t.Fatalf("zones %q", form.Get("orbos:orbiter.providers.gce.zones"))
+	}
+	form.Set("orbos:orbiter.providers.gce.zones", "europe-west1-b\r\neurope-west1-c\r\n")
 	code, body = post(t, op, e.srv.URL+"/orbs/charlie/commit", form, "")
 	if code != http.StatusOK || !strings.Contains(body, "Committed") {
 		t.Fatalf("%d\n%s", code, body)
 	}
 	file := gittest.Git(t, e.bare["charlie"], "show", "main:"+stacks.StackFileName("charlie"))
-	if !strings.Contains(file, "      metrics:\n        enabled: true\n        namespace: monitoring\n") || !strings.Contains(file, "secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=") {
+	if !strings.Contains(file, "      metrics:\n        enabled: true\n        namespace: monitoring\n") || !strings.Contains(file, "zones: [europe-west1-b, europe-west1-c]\n") || !strings.Contains(file, "secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=") {
 		t.Fatalf("the committed file:\n%s", file)
 	}
 	msg := gittest.Git(t, e.bare["charlie"], "log", "-1", "--format=%B", "main")
-	if !strings.Contains(msg, "Orbos-Edit: orbos:boom.tools.metrics.enabled: false -> true; orbos:boom.tools.metrics.namespace: -> monitoring") {
+	if !strings.Contains(msg, "Orbos-Edit: orbos:boom.tools.metrics.enabled: false -> true; orbos:boom.tools.metrics.namespace: -> monitoring; orbos:orbiter.providers.gce.zones: [europe-west1-b] -> [europe-west1-b, europe-west1-c]\n") {
 		t.Fatalf("commit message:\n%s", msg)
 	}
 }
