@@ -5,14 +5,44 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orbos/orbos/mission/missiontest"
 	"github.com/orbos/orbos/stacks"
 )
+
+// gceSpec is a valid desired state of a GCE ORB, for the edits of the test.
+const gceSpec = `encryptionsalt: v1:ZXhhbXBsZQ==:v1:placeholder:placeholder
+config:
+  orbos:orbiter:
+    apiVersion: orbos.io/v1alpha1
+    providers:
+      gce:
+        project: acme-fixture
+        region: europe-west1
+        zones: [europe-west1-b]
+        pools:
+          control:
+            machineType: e2-standard-4
+            count: 1
+          workers:
+            machineType: e2-standard-4
+            count: 2
+    loadBalancing:
+      vips:
+        - name: default
+          transports:
+            - {name: kubeapi, frontendPort: 6443, backendPort: 6443, backendPools: [control]}
+    kubernetes:
+      version: v1.37.1
+      controlPlane: {pool: control, nodes: 1}
+      workers:
+        - pool: workers
+  orbos:sshKey:
+    secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=
+`
 
 // TestSchemaEnumsAreValidated keeps the schema's enums and the validation in step: every value an
 // enum offers is accepted, and a value outside it is refused at the field's path.
 func TestSchemaEnumsAreValidated(t *testing.T) {
-	base := missiontest.Spec(missiontest.Newest, 2, false)
+	base := gceSpec
 	cases := []struct {
 		schema []string // path of the field in the schema's properties
 		path   string   // the field's validation path
