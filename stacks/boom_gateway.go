@@ -118,18 +118,34 @@ func DefaultListenerName(h string) string {
 }
 
 // ListenersOfRoute are the listeners route r attaches to: its own, or every listener that is not
-// redirect-only (a route never serves plain HTTP where the spec asks for a redirect).
+// redirect-only (a route never serves plain HTTP where the spec asks for a redirect) and whose
+// hostname takes one of the route's.
 func ListenersOfRoute(r GatewayRoute, listeners []GatewayListener) []string {
 	if len(r.Listeners) > 0 {
 		return r.Listeners
 	}
 	var out []string
 	for _, l := range listeners {
-		if !l.RedirectToHTTPS {
+		if !l.RedirectToHTTPS && hostsMeet(l.Hostname, r.Hostnames) {
 			out = append(out, l.Name)
 		}
 	}
 	return out
+}
+
+// hostsMeet says whether a listener's hostname (empty: any) takes one of a route's hostnames
+// (none: any), wildcards as the Gateway API matches them.
+func hostsMeet(listener string, routes []string) bool {
+	if listener == "" || len(routes) == 0 {
+		return true
+	}
+	for _, r := range routes {
+		if r == listener || strings.HasPrefix(listener, "*.") && strings.HasSuffix(r, listener[1:]) ||
+			strings.HasPrefix(r, "*.") && strings.HasSuffix(listener, r[1:]) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -217,7 +233,7 @@ func validateGateway(p string, g *Gateway, certificates bool, acme *ACME, e *err
 	}
 	routes := map[string]bool{}
 	for i, r := range g.Routes {
-		validateRoute(fmt.Sprintf("%s.routes[%d]", p, i), r, names, routes, e)
+		validateRoute(fmt.Sprintf("%s.routes[%d]", p, i), r, listeners, names, routes, e)
 	}
 }
 
@@ -239,7 +255,7 @@ func validateListenerTLS(lp string, l GatewayListener, acme *ACME, e *errs) {
 	}
 }
 
-func validateRoute(rp string, r GatewayRoute, listeners map[string]GatewayListener, seen map[string]bool, e *errs) {
+func validateRoute(rp string, r GatewayRoute, all []GatewayListener, listeners map[string]GatewayListener, seen map[string]bool, e *errs) {
 	if r.Name == "" {
 		e.add(rp+".name", nil, "required")
 	} else {
@@ -265,6 +281,9 @@ func validateRoute(rp string, r GatewayRoute, listeners map[string]GatewayListen
 	}
 	for i, h := range r.Hostnames {
 		checkHostname(fmt.Sprintf("%s.hostnames[%d]", rp, i), h, e)
+	}
+	if len(r.Listeners) == 0 && len(ListenersOfRoute(r, all)) == 0 {
+		e.add(rp+".hostnames", nil, "no listener of the Gateway that serves routes takes these hostnames: add listeners or hostnames")
 	}
 	if len(r.Rules) == 0 {
 		e.add(rp+".rules", nil, "required: at least one rule with backends")

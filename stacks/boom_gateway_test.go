@@ -62,6 +62,8 @@ func TestGatewayAndACMEFieldsAreChecked(t *testing.T) {
 		{"route on the default listeners", "gateway:\n  hostnames: [app.example.com]\n  routes:\n    - {name: app, listeners: [https-app.example.com], rules: [{backends: [{service: app, port: 80}]}]}", acmeBoth, nil},
 		{"route on the redirect listener", "gateway:\n  hostnames: [app.example.com]\n  routes:\n    - {name: app, listeners: [http], rules: [{backends: [{service: app, port: 80}]}]}", acmeBoth,
 			[]string{gwp + ".routes[0].listeners[0]"}},
+		{"route no listener takes", "gateway:\n  hostnames: [app.example.com]\n  routes:\n    - {name: app, hostnames: [other.org], rules: [{backends: [{service: app, port: 80}]}]}", acmeBoth,
+			[]string{gwp + ".routes[0].hostnames"}},
 		{"route on a missing listener", "gateway:\n  routes:\n    - {name: app, listeners: [https], rules: [{backends: [{service: app, port: 80}]}]}", acmeBoth,
 			[]string{gwp + ".routes[0].listeners[0]"}},
 		{"hostnames", "gateway: {hostnames: [\"app example.com\", 10.0.0.1, \"a.*.example.com\", App.Example.com, app.example.com, app.example.com]}", acmeBoth,
@@ -86,6 +88,7 @@ func TestGatewayAndACMEFieldsAreChecked(t *testing.T) {
 		{"acme listener without acme", "gateway: {listeners: [{name: https, protocol: HTTPS, hostname: a.example.com, tls: {acme: true}}]}", "", []string{gwp + ".listeners[0].tls.acme"}},
 		{"default https without acme", "gateway: {hostnames: [app.example.com]}", "", []string{gwp + ".hostnames"}},
 		{"route fields", `gateway:
+  hostnames: [a.example.com]
   routes:
     - {name: App, namespace: Apps, hostnames: ["bad host"], rules: []}
     - name: app
@@ -98,7 +101,7 @@ func TestGatewayAndACMEFieldsAreChecked(t *testing.T) {
     - {name: app, rules: [{backends: [{port: 80}]}]}
     - {rules: [{backends: [{service: a, port: 1}]}]}
 `, acmeBoth, []string{
-			gwp + ".routes[0].hostnames[0]", gwp + ".routes[0].name", gwp + ".routes[0].namespace", gwp + ".routes[0].rules",
+			gwp + ".routes[0].hostnames", gwp + ".routes[0].hostnames[0]", gwp + ".routes[0].name", gwp + ".routes[0].namespace", gwp + ".routes[0].rules",
 			gwp + ".routes[1].rules[0].backends[0].port", gwp + ".routes[1].rules[0].backends[0].service", gwp + ".routes[1].rules[0].backends[0].weight",
 			gwp + ".routes[1].rules[0].matches[0].path", gwp + ".routes[1].rules[0].matches[1].path", gwp + ".routes[1].rules[0].matches[2].type",
 			gwp + ".routes[1].rules[0].requestHeaders.add.X-Ok", gwp + `.routes[1].rules[0].requestHeaders.remove[0]`, gwp + `.routes[1].rules[0].requestHeaders.set["Bad Header"]`,
@@ -151,6 +154,14 @@ func TestDefaultListeners(t *testing.T) {
 	}
 	if got := ListenersOfRoute(GatewayRoute{}, ls); strings.Join(got, ",") != "https-app.example.com,https-wildcard.example.com" {
 		t.Errorf("a route's default listeners %v", got)
+	}
+	for hosts, want := range map[string]string{
+		"app.example.com": "https-app.example.com,https-wildcard.example.com", "x.example.com": "https-wildcard.example.com",
+		"*.example.com": "https-app.example.com,https-wildcard.example.com", "other.org": "",
+	} {
+		if got := ListenersOfRoute(GatewayRoute{Hostnames: []string{hosts}}, ls); strings.Join(got, ",") != want {
+			t.Errorf("the listeners of a route for %s: %v, want %s", hosts, got, want)
+		}
 	}
 	if got := ListenersOfRoute(GatewayRoute{Listeners: []string{"x"}}, ls); len(got) != 1 || got[0] != "x" {
 		t.Errorf("a route's own listeners %v", got)
