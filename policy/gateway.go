@@ -24,7 +24,7 @@ const acmeSolverLabel = "acme.cert-manager.io/http01-solver"
 // gatewayListeners are the ORB's Gateway's listeners by name, as the program makes them; nil
 // while the certificates tool is off (then plain HTTP is the ORB's choice).
 func (o *Input) gatewayListeners() map[string]stacks.GatewayListener {
-	if !o.enabled("certificates") || !o.enabled("gateway") {
+	if !o.enabled("certificates") || !o.enabled("gateway") || !stacks.WantsGateway(o.Boom.Tools["gateway"]) {
 		return nil
 	}
 	out := map[string]stacks.GatewayListener{}

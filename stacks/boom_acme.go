@@ -67,7 +67,7 @@ func (c *Config) validateEdge(p string, b *Boom, e *errs) {
 		acme = certs.ACME
 	}
 	gw, gwOn := b.Tools["gateway"]
-	gwOn = gwOn && gw.Enabled
+	gwOn = gwOn && gw.Enabled && WantsGateway(gw)
 	for _, name := range SortedKeys(b.Tools) {
 		t, tp := b.Tools[name], join(p+".tools", name)
 		if t.Gateway != nil && name != "gateway" {
@@ -103,7 +103,7 @@ func (c *Config) validateACME(p string, a *ACME, gatewayOn bool, g *Gateway, cer
 	}
 	if a.HTTP01 {
 		if !gatewayOn {
-			e.add(p+".http01", nil, "HTTP-01 is solved through the ORB's Gateway: enable tools.gateway")
+			e.add(p+".http01", nil, "HTTP-01 is solved through the ORB's Gateway: enable tools.gateway (with Envoy Gateway's chart or a gateway block)")
 		} else if HTTP01Listener(ListenersOf(g, certsOn)) == "" {
 			e.add(p+".http01", nil, "HTTP-01 needs an HTTP listener on port 80 in tools.gateway.gateway.listeners")
 		}
@@ -130,16 +130,24 @@ func HTTP01Listener(listeners []GatewayListener) string {
 	return ""
 }
 
-// GatewayOf is the gateway tool's Gateway spec of the enabled tools (nil without one), and
-// whether the certificates tool is on with its ACME spec.
-func GatewayOf(tools []NamedTool) (g *Gateway, certificates bool, acme *ACME) {
+// GatewayOf is the gateway tool's Gateway spec of the enabled tools (nil without one), whether the
+// ORB gets a Gateway at all (WantsGateway), and whether the certificates tool is on with its ACME
+// spec.
+func GatewayOf(tools []NamedTool) (g *Gateway, wanted, certificates bool, acme *ACME) {
 	for _, t := range tools {
 		switch t.Name {
 		case "gateway":
-			g = t.Gateway
+			g, wanted = t.Gateway, WantsGateway(t.Tool)
 		case "certificates":
 			certificates, acme = true, t.ACME
 		}
 	}
-	return g, certificates, acme
+	return g, wanted, certificates, acme
+}
+
+// WantsGateway says whether the gateway tool t gets the ORB's Gateway: when it runs Envoy Gateway's
+// chart (the catalog's, from any mirror), whose CRDs and controller the Gateway needs, or when its
+// spec asks for one with a gateway block. A chart of your own without the block gets none.
+func WantsGateway(t Tool) bool {
+	return t.Gateway != nil || t.Chart.Name == "" || t.Chart.Name == BoomCatalog["gateway"].Chart.Name
 }

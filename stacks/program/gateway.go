@@ -12,7 +12,7 @@ import (
 // edge makes the ORB's ACME issuers after the certificates tool and its Gateway after the gateway
 // tool (whose chart brings the Gateway API CRDs) and the issuers; it returns what it made.
 func edge(ctx *pulumi.Context, tools map[string]*boom.Tool, enabled []stacks.NamedTool, secret StackSecret, labels map[string]string, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
-	spec, certsOn, acme := stacks.GatewayOf(enabled)
+	spec, wanted, certsOn, acme := stacks.GatewayOf(enabled)
 	namespace := map[string]string{}
 	for _, t := range enabled {
 		namespace[t.Name] = t.Namespace
@@ -31,7 +31,7 @@ func edge(ctx *pulumi.Context, tools map[string]*boom.Tool, enabled []stacks.Nam
 		made = append(made, is)
 	}
 	gw := tools["gateway"]
-	if gw == nil {
+	if gw == nil || !wanted {
 		return made, nil
 	}
 	g, err := gateway.New(ctx, gateway.Args{

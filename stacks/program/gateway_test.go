@@ -195,3 +195,29 @@ func TestGatewayObjectsComeAfterTheirCRDs(t *testing.T) {
 		t.Error("the order has a cycle")
 	}
 }
+
+// A gateway tool of a chart of its own (not Envoy Gateway's) gets no Gateway unless its spec has a
+// gateway block: the Gateway API CRDs and their controller come with Envoy Gateway's chart.
+func TestAnOwnGatewayChartGetsAGatewayOnlyWhenAsked(t *testing.T) {
+	own := func(block string) func(string) string {
+		return func(s string) string {
+			i, j := strings.Index(s, "        # The ORB's Gateway"), strings.Index(s, "      certificates:\n")
+			s = s[:i] + "        chart: {repository: charts/gw, name: my-gateway, version: 0.1.0}\n" + block + s[j:]
+			// Without the ORB's Gateway, HTTP-01 has nothing to solve through.
+			return strings.Replace(s, "          http01: true\n", "", 1)
+		}
+	}
+	plan, _ := edgePlan(t, own(""))
+	for k := range plan {
+		if strings.HasPrefix(k, gatewayAPI) || strings.HasPrefix(k, certificate) {
+			t.Errorf("%s planned for a gateway chart of its own", k)
+		}
+	}
+	if _, ok := plan[clusterIssuer+stacks.IssuerDNS01]; !ok {
+		t.Error("the DNS-01 issuer went with the Gateway")
+	}
+	plan, _ = edgePlan(t, own("        gateway: {}\n"))
+	if _, ok := plan[gatewayAPI+"Gateway gateway"]; !ok {
+		t.Error("a gateway block of a chart of its own made no Gateway")
+	}
+}
