@@ -86,13 +86,27 @@ func (o *Input) renderedPlainHTTP(r policyx.AnalyzerResource) string {
 		if v := at(r.Properties, "metadata", "labels", acmeSolverLabel); v.IsString() || redirectsOnly(at(r.Properties, "spec", "rules")) {
 			return ""
 		}
+		gwNS := o.Boom.Tools["gateway"].Namespace
+		if gwNS == "" {
+			gwNS = stacks.BoomCatalog["gateway"].Namespace
+		}
+		routeNS := ""
+		if v := at(r.Properties, "metadata", "namespace"); v.IsString() {
+			routeNS = v.AsString()
+		}
 		for _, p := range each(at(r.Properties, "spec", "parentRefs")) {
-			if str(p, "name") != stacks.GatewayName || (str(p, "kind") != "" && str(p, "kind") != "Gateway") {
+			ns := str(p, "namespace")
+			if ns == "" {
+				ns = routeNS
+			}
+			if str(p, "name") != stacks.GatewayName || ns != gwNS || (str(p, "kind") != "" && str(p, "kind") != "Gateway") {
 				continue
 			}
 			section := str(p, "sectionName")
-			for _, l := range listeners {
-				if l.Protocol == stacks.ProtocolHTTP && (section == "" || section == l.Name) {
+			for _, l := range stacks.ListenersOf(o.Boom.Tools["gateway"].Gateway, true) {
+				// A redirect-only listener admits routes of the Gateway's namespace only.
+				admitted := !l.RedirectToHTTPS || routeNS == gwNS
+				if l.Protocol == stacks.ProtocolHTTP && admitted && (section == "" || section == l.Name) {
 					return fmt.Sprintf("HTTPRoute %s attaches to the Gateway's HTTP listener %s while BOOM's certificates tool is on", r.Name, l.Name)
 				}
 			}

@@ -21,11 +21,15 @@ func gatewayObj(listeners ...map[string]any) policyx.AnalyzerResource {
 }
 
 func routeObj(name string, labels map[string]any, section string, rule map[string]any) policyx.AnalyzerResource {
-	ref := map[string]any{"name": stacks.GatewayName, "kind": "Gateway"}
+	return routeIn(stacks.BoomCatalog["gateway"].Namespace, name, labels, section, rule)
+}
+
+func routeIn(namespace, name string, labels map[string]any, section string, rule map[string]any) policyx.AnalyzerResource {
+	ref := map[string]any{"name": stacks.GatewayName, "kind": "Gateway", "namespace": stacks.BoomCatalog["gateway"].Namespace}
 	if section != "" {
 		ref["sectionName"] = section
 	}
-	meta := map[string]any{"name": name}
+	meta := map[string]any{"name": name, "namespace": namespace}
 	if labels != nil {
 		meta["labels"] = labels
 	}
@@ -87,6 +91,9 @@ func TestGatewayServesNoPlainHTTP(t *testing.T) {
 		routeObj("redirect", nil, "http", redirect),
 		routeObj("solver", map[string]any{acmeSolverLabel: "true"}, "http", backend),
 		routeObj("app", nil, "https-a.example.com", backend),
+		// Zitadel's route, by the Gateway's name alone from its own namespace: the redirect-only
+		// listener does not admit it.
+		routeIn("zitadel", "zitadel", nil, "", backend),
 	}
 	if got := withResources(good.gatewayHTTPS(), good.renderedPlainHTTP, ok); len(got) != 0 {
 		t.Errorf("orbos's defaults: %v", got)
@@ -96,7 +103,8 @@ func TestGatewayServesNoPlainHTTP(t *testing.T) {
 		routeObj("downgrade", nil, "http", map[string]any{"filters": []any{map[string]any{"type": "RequestRedirect", "requestRedirect": map[string]any{"scheme": "http"}}}}),
 		{Type: gatewayType, Name: "other", Properties: obj(map[string]any{"metadata": map[string]any{"name": "other"}, "spec": map[string]any{"listeners": []any{map[string]any{"name": "http", "protocol": "HTTP"}}}})},
 	}
-	if got := withResources(nil, good.renderedPlainHTTP, bad); len(got) != 2 {
+	bad = append(bad, routeObj("sneaky", nil, "", backend)) // the Gateway's namespace: admitted by the HTTP listener
+	if got := withResources(nil, good.renderedPlainHTTP, bad); len(got) != 3 {
 		t.Errorf("a downgrade and another Gateway's HTTP: %q", got)
 	}
 }
