@@ -31,6 +31,9 @@ const (
 	gatewayPods      = "app.kubernetes.io/instance=gateway"
 )
 
+// getGatewayCRDs gets the Gateway API's CRDs that the stand-in chart brings, as Envoy Gateway's does.
+var getGatewayCRDs = []string{"get", "crd", "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io"}
+
 // gatewayAnswer is what the stand-in's server says: the chart's greeting value, the pod, the chart.
 var gatewayAnswer = regexp.MustCompile(`^(.*) from (gateway-[a-z0-9]+-[a-z0-9]+) \(gateway-standin 0\.1\.0\)\n$`)
 
@@ -73,6 +76,8 @@ func (k *realORB) boomGateway() {
 	first := k.gatewayPods(2, nil)
 	k.gatewayAnswers(first, "hello from the ORB")
 	k.gatewayStatus()
+	// The chart's CRDs (the Gateway API's, as Envoy Gateway's chart brings them) came in their own step.
+	k.mustKubectl(getGatewayCRDs...)
 
 	// A new greeting: new pods, each answering with it.
 	k.pushSpec("boom: the gateway greets in French", func(s string) string {
@@ -100,6 +105,9 @@ func (k *realORB) boomGateway() {
 	}
 	if err != nil || strings.TrimSpace(left) != "" {
 		t.Fatalf("the gateway turned off left %q (%v)", left, err)
+	}
+	if _, err := k.kubectl(getGatewayCRDs...); err != nil {
+		t.Errorf("the gateway's CRDs went with it: %v", err)
 	}
 	if st := k.status(); len(st.Tools) != 0 {
 		t.Errorf("status/%s.yaml still lists %+v", k.name, st.Tools)
