@@ -63,8 +63,19 @@ func TestPendingReleaseOfAKilledUpIsRecovered(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if code, _ := kube(t, "/apis/batch/v1/namespaces/"+ns+"/jobs/gateway-init"); code != http.StatusOK {
-		t.Fatalf("Helm is not waiting for the hook Job: HTTP %d", code)
+	// Helm records the pending release before it creates the hook; the kill must come while it
+	// waits for the hook Job.
+	for {
+		code, _ := kube(t, "/apis/batch/v1/namespaces/"+ns+"/jobs/gateway-init")
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+			t.Fatalf("Helm never created the hook Job it would wait for: HTTP %d\n%s", code, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
