@@ -85,6 +85,9 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 		out[t.Name] = tool
 		applied = append(applied, tool)
 	}
+	if err := shipDashboards(ctx, spec, env, out, secretLabels, opts...); err != nil {
+		return nil, err
+	}
 	if !post.Empty() {
 		if _, err := prepost.New(ctx, post, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...); err != nil {
 			return nil, err
