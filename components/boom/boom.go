@@ -98,8 +98,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 			Type:       pulumi.String("Opaque"),
 			StringData: pulumi.ToSecret(pulumi.ToStringMap(data)).(pulumi.StringMapOutput),
 		}, append(child,
-			// Generated once: later runs generate anew and keep what the first one made.
-			pulumi.IgnoreChanges([]string{"stringData"}),
+			// Generated once: later runs generate anew and keep what the first one made. The
+			// provider's check turns stringData into data, so both are kept.
+			pulumi.IgnoreChanges([]string{"stringData", "data"}),
 			pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
 		if err != nil {
 			return nil, err
