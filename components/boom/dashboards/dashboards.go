@@ -12,10 +12,11 @@ import (
 )
 
 // Label and LabelValue mark a ConfigMap as a dashboard for Grafana's sidecar (the dashboards
-// tool's profile sets the sidecar to look for them).
+// tool's profile sets the sidecar to look for them); Tool is that tool's name in orbos:boom.tools.
 const (
 	Label      = "grafana_dashboard"
 	LabelValue = "1"
+	Tool       = "dashboards"
 )
 
 //go:embed json/*.json
@@ -79,6 +80,3 @@ func Select(enabled map[string]string, zitadel bool) []Dashboard {
 	}
 	return out
 }
-
-// Tool is the dashboards tool's name in orbos:boom.tools.
-const Tool = "dashboards"
