@@ -1,11 +1,15 @@
 package program
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/orbos/orbos/components/boom/dashboards"
+	"github.com/orbos/orbos/stacks"
 )
 
 // dashboardMaps lists the dashboards' ConfigMaps a plan has, sorted.
@@ -56,5 +60,35 @@ func TestDashboardsShipForTheEnabledTools(t *testing.T) {
 	})
 	if got := dashboardMaps(zitadel); !slices.Contains(got, "zitadel") || !slices.Contains(got, "zitadel-database") {
 		t.Errorf("Zitadel on: dashboards %v", got)
+	}
+}
+
+// The dashboards come after Grafana (and so after its namespace).
+func TestDashboardsComeAfterGrafana(t *testing.T) {
+	raw, err := os.ReadFile("../../examples/boom/Pulumi.boom-demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := stacks.Parse("boom-demo", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := setEnv(map[string]string{"PULUMI_CONFIG": `{"` + stacks.KeyKubeconfig + `":"placeholder"}`, "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `"]`})
+	defer restore()
+	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
+	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
+		t.Fatal(err)
+	}
+	nodes := "kubernetes:core/v1:ConfigMap orbos-dashboard-nodes"
+	if _, ok := m.parents[nodes]; !ok {
+		t.Fatalf("%s was not registered", nodes)
+	}
+	for _, first := range []string{"orbos:boom:Tool dashboards", "kubernetes:core/v1:Namespace boom-monitoring"} {
+		if !m.before(first, nodes) {
+			t.Errorf("the dashboards do not come after %s", first)
+		}
+	}
+	if m.before(nodes, "orbos:boom:Tool dashboards") {
+		t.Error("Grafana comes after its dashboards")
 	}
 }
