@@ -88,6 +88,11 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 	if err := shipDashboards(ctx, spec, env, out, secretLabels, opts...); err != nil {
 		return nil, err
 	}
+	made, err := edge(ctx, out, tools, secret, secretLabels, opts...)
+	if err != nil {
+		return nil, err
+	}
+	applied = append(applied, made...)
 	if !post.Empty() {
 		if _, err := prepost.New(ctx, post, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...); err != nil {
 			return nil, err

@@ -47,9 +47,9 @@ func TestDashboardsShipForTheEnabledTools(t *testing.T) {
 		t.Error("no dashboards component")
 	}
 
-	noGateway := boomPlan(t, func(s string) string { return toolOff(s, "gateway") })
-	if got := dashboardMaps(noGateway); slices.Contains(got, "gateway") || !slices.Contains(got, "nodes") {
-		t.Errorf("gateway off: dashboards %v", got)
+	noArgoCD := boomPlan(t, func(s string) string { return toolOff(s, "reconciling") })
+	if got := dashboardMaps(noArgoCD); slices.Contains(got, "argocd") || !slices.Contains(got, "nodes") {
+		t.Errorf("Argo CD off: dashboards %v", got)
 	}
 	noGrafana := boomPlan(t, func(s string) string { return toolOff(s, "dashboards") })
 	if got := dashboardMaps(noGrafana); len(got) != 0 {
@@ -73,7 +73,10 @@ func TestDashboardsComeAfterGrafana(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restore := setEnv(map[string]string{"PULUMI_CONFIG": `{"` + stacks.KeyKubeconfig + `":"placeholder"}`, "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `"]`})
+	restore := setEnv(map[string]string{
+		"PULUMI_CONFIG":             `{"` + stacks.KeyKubeconfig + `":"placeholder","` + stacks.KeySecrets + `":"{\"cloudflare-token\":\"x\"}"}`,
+		"PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `","` + stacks.KeySecrets + `"]`,
+	})
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
