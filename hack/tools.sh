@@ -255,10 +255,10 @@ done
 
 cluster_packages() {
   # A real cluster's nodes: container runtime, CNI plugins, kube-proxy's and kubeadm's host tools,
-  # the control plane VIP, a registry and copier for the images, and etcdctl (the etcd snapshot before
-  # an upgrade).
+  # the control plane VIP, a registry and copier for the images, etcdctl (the etcd snapshot before
+  # an upgrade), and curl (the tests ask a cluster's Services from a node).
   apt_install containerd runc containernetworking-plugins iptables conntrack socat ebtables ethtool kmod \
-    haproxy keepalived docker-registry skopeo etcd-client
+    haproxy keepalived docker-registry skopeo etcd-client curl
 }
 
 want="${1:-all}"

@@ -18,26 +18,37 @@ import (
 // Crypters opens a state's secrets given the salt its secrets provider recorded.
 type Crypters func(salt string) (config.Crypter, error)
 
-// secret is one secret value of a document: its ciphertext.
-type secret struct{ ciphertext string }
+// secret is one secret value of a document: its ciphertext, and whether it is a provider's copy of
+// a resource's inputs (see inputsCopy).
+type secret struct {
+	ciphertext string
+	inputsCopy bool
+}
 
-// find lists the ciphertexts of every secret object in a decoded JSON document.
-func find(v any, out *[]secret) {
+// inputsCopy is the output key under which pulumi-kubernetes' helm.sh/v3:Release keeps a copy of
+// its inputs, marked secret as a whole whatever they hold (checkpointRelease): a release named
+// gateway would make "gateway" a secret. The inputs themselves are in the state too, with the
+// program's own secrets marked there, and the provider marks the same parts secret in the outputs.
+const inputsCopy = "__inputs"
+
+// find lists the ciphertexts of every secret object in a decoded JSON document; copied says v is
+// under an inputsCopy key.
+func find(v any, copied bool, out *[]secret) {
 	switch v := v.(type) {
 	case map[string]any:
 		if v[sig.Key] == sig.Secret {
 			var sv apitype.SecretV1
 			if raw, err := json.Marshal(v); err == nil && json.Unmarshal(raw, &sv) == nil && sv.Ciphertext != "" {
-				*out = append(*out, secret{ciphertext: sv.Ciphertext})
+				*out = append(*out, secret{ciphertext: sv.Ciphertext, inputsCopy: copied})
 			}
 			return
 		}
-		for _, e := range v {
-			find(e, out)
+		for k, e := range v {
+			find(e, copied || k == inputsCopy, out)
 		}
 	case []any:
 		for _, e := range v {
-			find(e, out)
+			find(e, copied, out)
 		}
 	}
 }
@@ -79,7 +90,7 @@ func Parse(raw []byte) (*Document, error) {
 		return nil, fmt.Errorf("not a state file: %w", err)
 	}
 	d := &Document{raw: raw}
-	find(v, &d.secrets)
+	find(v, false, &d.secrets)
 	var ss []string
 	salts(v, &ss)
 	for _, s := range ss {
@@ -97,7 +108,9 @@ func Parse(raw []byte) (*Document, error) {
 // HasSecrets tells whether the document holds a secret.
 func (d *Document) HasSecrets() bool { return len(d.secrets) > 0 }
 
-// Plaintexts are the strings of every secret of the document (a secret object's strings one by one).
+// Plaintexts are the strings of every secret of the document (a secret object's strings one by one),
+// except a provider's wholesale-secret copy of a resource's inputs (inputsCopy): what is secret in
+// it is secret where the inputs themselves are recorded. Reencrypt still re-encrypts that copy.
 func (d *Document) Plaintexts(ctx context.Context, open Crypters) ([]string, error) {
 	if !d.HasSecrets() {
 		return nil, nil
@@ -108,6 +121,9 @@ func (d *Document) Plaintexts(ctx context.Context, open Crypters) ([]string, err
 	}
 	var out []string
 	for _, s := range d.secrets {
+		if s.inputsCopy {
+			continue
+		}
 		pt, err := c.DecryptValue(ctx, s.ciphertext)
 		if err != nil {
 			return nil, fmt.Errorf("decrypting a secret of the state: %w", err)

@@ -300,8 +300,9 @@ func (k *realORB) smoke(n int) {
 }
 
 // A real cluster, made and operated by orbctl on machines that are machines: 1 control plane and 1
-// worker from the ORB's own package repository and registry, a workload across both nodes, a
-// second up that changes nothing, a kubelet stopped behind orbos's back seen by refresh and
+// worker from the ORB's own package repository and registry, a workload across both nodes, BOOM's
+// gateway tool from a local chart with an image built here (boomGateway), a second up that changes
+// nothing, a kubelet stopped behind orbos's back seen by refresh and
 // repaired by up, a worker scaled out and in, a node replaced, and destroy leaving machines clean.
 func TestRealCluster(t *testing.T) {
 	env := startRealEnv(t)
@@ -334,6 +335,7 @@ func TestRealCluster(t *testing.T) {
 		}
 	}
 	k.smoke(2)
+	k.boomGateway()
 
 	// A second up changes nothing.
 	head := k.remoteHead()
