@@ -20,7 +20,7 @@ type Boom struct {
 	ImageRegistry string `yaml:"imageRegistry" doc:"registry mirror for every tool's images, host[:port][/path], e.g. registry.local:5000/mirror (air-gapped ORBs)"`
 	// ChartRepository replaces the repository of every chart not taken from the ORB repository.
 	ChartRepository string          `yaml:"chartRepository" doc:"chart mirror for every tool whose chart is not a local path: an https:// Helm repository or an oci:// registry path"`
-	Tools           map[string]Tool `yaml:"tools" doc:"the tools by name: gateway, certificates, metrics, metrics-server, logs, dashboards, reconciling, or a name of your own with a chart"`
+	Tools           map[string]Tool `yaml:"tools" doc:"the tools by name: gateway, certificates, metrics, metrics-server, logs, logs-collector, dashboards, reconciling, or a name of your own with a chart"`
 }
 
 // Tool is one platform tool: a pinned Helm chart with orbos's production defaults.
@@ -124,6 +124,7 @@ var BoomCatalog = map[string]CatalogTool{
 	"metrics":        {Chart{"https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "88.5.3"}, "monitoring", "kube-prometheus-stack (Prometheus, Alertmanager, node-exporter, kube-state-metrics)"},
 	"metrics-server": {Chart{"https://kubernetes-sigs.github.io/metrics-server", "metrics-server", "3.13.1"}, "kube-system", "metrics-server (resource metrics for kubectl top and autoscalers)"},
 	"logs":           {Chart{"https://grafana-community.github.io/helm-charts", "loki", "18.11.0"}, "logging", "Loki, monolithic"},
+	"logs-collector": {Chart{"https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1"}, "logging", "Fluent Bit on every node, shipping the pods' and the kubelet's logs to the logs tool's Loki"},
 	"dashboards":     {Chart{"https://grafana-community.github.io/helm-charts", "grafana", "12.11.1"}, "monitoring", "Grafana"},
 	"reconciling":    {Chart{"https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1"}, "argocd", "Argo CD"},
 }
@@ -200,6 +201,7 @@ func (b *Boom) validate(p string, e *errs) {
 	for _, name := range SortedKeys(b.Tools) {
 		validateTool(join(p+".tools", name), name, b.Tools[name], e)
 	}
+	b.checkCollector(p, e)
 }
 
 func validateTool(p, name string, t Tool, e *errs) {

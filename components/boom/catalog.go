@@ -3,6 +3,7 @@ package boom
 import (
 	"fmt"
 
+	"github.com/orbos/orbos/components/boom/dashboards"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -163,6 +164,7 @@ var profiles = map[string]profile{
 		Placement: []string{"singleBinary"},
 		Registry:  map[string]string{"global.imageRegistry": ""},
 	},
+	"logs-collector": collector,
 	"dashboards": {
 		Defaults: func(_ stacks.NamedTool, env Env) map[string]any {
 			var sources []any
@@ -177,7 +179,7 @@ var profiles = map[string]profile{
 			v := map[string]any{
 				"persistence": map[string]any{"enabled": true, "size": "10Gi"},
 				// Dashboards are ConfigMaps labelled grafana_dashboard: "1" in any namespace.
-				"sidecar": map[string]any{"dashboards": map[string]any{"enabled": true, "label": "grafana_dashboard", "labelValue": "1", "searchNamespace": "ALL"}},
+				"sidecar": map[string]any{"dashboards": map[string]any{"enabled": true, "label": dashboards.Label, "labelValue": dashboards.LabelValue, "searchNamespace": "ALL"}},
 			}
 			if len(sources) > 0 {
 				v["datasources"] = map[string]any{"datasources.yaml": map[string]any{"apiVersion": 1, "datasources": sources}}

@@ -85,6 +85,9 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 		out[t.Name] = tool
 		applied = append(applied, tool)
 	}
+	if err := shipDashboards(ctx, spec, env, out, secretLabels, opts...); err != nil {
+		return nil, err
+	}
 	made, err := edge(ctx, out, tools, secret, secretLabels, opts...)
 	if err != nil {
 		return nil, err
