@@ -34,6 +34,9 @@ type Tool struct {
 	NodeSelector map[string]string `yaml:"nodeSelector" doc:"node labels the tool's pods must run on"`
 	Tolerations  []Toleration      `yaml:"tolerations" doc:"taints the tool's pods tolerate"`
 	Resources    *Resources        `yaml:"resources" doc:"requests and limits of the tool's main containers"`
+	// Tool-specific fields (stacks/boom_<tool>.go); each is refused on a tool it does not belong to.
+	ArgoCD *ArgoCD `yaml:"argocd" doc:"reconciling only: Argo CD's repositories and credential templates"`
+	SSO    *SSO    `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer"`
 }
 
 // Chart is a pinned Helm chart.
