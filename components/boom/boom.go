@@ -51,7 +51,8 @@ type Tool struct {
 	CRDs pulumi.Resource
 	// Chart is the chart (helm.sh/v4:Chart) or release (helm.sh/v3:Release) with everything else.
 	Chart pulumi.Resource
-	// Secrets are the Secrets the program generated for the chart.
+	// Secrets are the Secrets the program made for the chart: generated ones and those the spec
+	// calls for (repositories, SSO client secrets).
 	Secrets []*corev1.Secret
 }
 
@@ -106,6 +107,14 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 		}
 		tool.Secrets = append(tool.Secrets, secret)
 		deps = append(deps, secret)
+	}
+	own, err := specSecrets(ctx, args, child)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range own {
+		tool.Secrets = append(tool.Secrets, s)
+		deps = append(deps, s)
 	}
 	mainOpts := append(slices.Clone(child), pulumi.DependsOn(deps))
 	if p.Hooks != "" {
