@@ -137,7 +137,8 @@ func (o *Input) plaintextSecrets() []string {
 		var section map[string]any
 		if json.Unmarshal([]byte(v), &section) == nil {
 			walk(key, section, func(path string, value string) {
-				if secretValue.MatchString(value) || (secretName.MatchString(path[strings.LastIndex(path, ".")+1:]) && value != "") {
+				field := path[strings.LastIndex(path, ".")+1:]
+				if secretValue.MatchString(value) || (secretName.MatchString(field) && value != "" && !secretReference(field, value)) {
 					out = append(out, fmt.Sprintf("%s holds a secret-looking value in plaintext", path))
 				}
 			})
@@ -145,6 +146,15 @@ func (o *Input) plaintextSecrets() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// stackSecretRef is how a spec field names a stack secret (orbos:secrets.NAME): a field named
+// ...Secret (tokenSecret, clientSecret) whose value is a secret's name, which stacks checks the
+// file holds, encrypted.
+var stackSecretRef = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func secretReference(field, value string) bool {
+	return strings.HasSuffix(field, "Secret") && stackSecretRef.MatchString(value)
 }
 
 func walk(path string, v any, leaf func(path, value string)) {

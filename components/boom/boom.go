@@ -99,8 +99,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 			Type:       pulumi.String("Opaque"),
 			StringData: pulumi.ToSecret(pulumi.ToStringMap(data)).(pulumi.StringMapOutput),
 		}, append(child,
-			// Generated once: later runs generate anew and keep what the first one made.
-			pulumi.IgnoreChanges([]string{"stringData"}),
+			// Generated once: later runs generate anew and keep what the first one made. The
+			// provider turns stringData into data before diffing, so both are ignored (else
+			// every run replaced the Secret with new passwords).
+			pulumi.IgnoreChanges([]string{"stringData", "data"}),
 			pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
 		if err != nil {
 			return nil, err
