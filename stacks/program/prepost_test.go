@@ -1,6 +1,7 @@
 package program
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,10 @@ func TestPreApplyToolsPostApplyInOrder(t *testing.T) {
 		}
 	}
 	spec.Runtime.RepoDir = dir
-	restore := setEnv(map[string]string{"PULUMI_CONFIG": `{"` + stacks.KeyKubeconfig + `":"placeholder"}`, "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `"]`})
+	cfg, secretKeys := engineConfig(t, raw)
+	rawCfg, _ := json.Marshal(cfg)
+	rawKeys, _ := json.Marshal(secretKeys)
+	restore := setEnv(map[string]string{"PULUMI_CONFIG": string(rawCfg), "PULUMI_CONFIG_SECRET_KEYS": string(rawKeys)})
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {

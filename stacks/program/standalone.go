@@ -59,6 +59,19 @@ func stackFileOf(get func(string) (string, bool), secret func(string) bool) ([]b
 		}
 		cfg[key] = section
 	}
+	// orbos:secrets reaches the program as one secret mapping of names to values: the spec learns
+	// only the names (its references are checked against them).
+	if v, ok := get(stacks.KeySecrets); ok {
+		var values map[string]any
+		if err := json.Unmarshal([]byte(v), &values); err != nil {
+			return nil, fmt.Errorf("%s: must be a mapping of names to secrets, as orbctl writes it", stacks.KeySecrets)
+		}
+		names := map[string]any{}
+		for name := range values {
+			names[name] = map[string]string{"secure": "held by the engine"}
+		}
+		cfg[stacks.KeySecrets] = names
+	}
 	// The engine has decrypted the secrets already: the salt only says the file is an ORB's.
 	return yaml.Marshal(map[string]any{"encryptionsalt": "held by the engine", "config": cfg})
 }
