@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/orbos/orbos/internal/valid"
 )
@@ -15,6 +16,20 @@ type ArgoCD struct {
 	Repositories []ArgoRepository `yaml:"repositories" doc:"repositories Argo CD reads, each a Secret labelled argocd.argoproj.io/secret-type: repository"`
 	// CredentialTemplates serve every repository whose URL starts with theirs.
 	CredentialTemplates []ArgoCredentialTemplate `yaml:"credentialTemplates" doc:"credentials for every repository whose URL starts with the template's url, each a Secret labelled argocd.argoproj.io/secret-type: repo-creds"`
+	// Applications are applied after Argo CD (its CRDs and the chart).
+	Applications []ArgoApplication `yaml:"applications" doc:"Argo CD Applications, each deploying a directory of one of the git repositories above"`
+}
+
+// ArgoApplication is an Argo CD Application: a directory of a git repository deployed into a
+// namespace of this cluster.
+type ArgoApplication struct {
+	Name       string `yaml:"name" orbos:"required" doc:"the Application's name: lower-case letters, digits and dashes"`
+	Repository string `yaml:"repository" orbos:"required" doc:"the name of a git repository in repositories"`
+	Path       string `yaml:"path" doc:"directory inside the repository; default its top"`
+	Revision   string `yaml:"revision" doc:"branch, tag or commit; default HEAD"`
+	Namespace  string `yaml:"namespace" orbos:"required" doc:"the namespace the Application deploys into"`
+	Project    string `yaml:"project" doc:"the Argo CD project; default default"`
+	Automated  bool   `yaml:"automated" doc:"sync on every change, pruning what the repository dropped and undoing drift"`
 }
 
 // ArgoRepository is one repository Argo CD reads.
@@ -126,6 +141,7 @@ func (c *Config) validateArgoCD(p, tool string, a *ArgoCD, e *errs) {
 			c.validateArgoCredentials(rp+".credentials", kind, *r.Credentials, e)
 		}
 	}
+	c.validateArgoApplications(p, a, e)
 	for i, t := range a.CredentialTemplates {
 		tp := fmt.Sprintf("%s.credentialTemplates[%d]", p, i)
 		c.checkArgoName(tp+".name", "creds-", t.Name, seen, e)
@@ -200,6 +216,47 @@ func (c *Config) validateToolAccess(p string, b *Boom, e *errs) {
 		}
 		if t.SSO != nil {
 			c.validateSSO(tp+".sso", name, t.SSO, e)
+		}
+	}
+}
+
+// revision is a Git branch, tag or commit as Argo CD takes it.
+var revision = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,255}$`)
+
+func (c *Config) validateArgoApplications(p string, a *ArgoCD, e *errs) {
+	repos := map[string]ArgoRepository{}
+	for _, r := range a.Repositories {
+		repos[r.Name] = r
+	}
+	names := map[string]bool{}
+	for i, app := range a.Applications {
+		ap := fmt.Sprintf("%s.applications[%d]", p, i)
+		if app.Name != "" {
+			if reasons := valid.Name(app.Name); len(reasons) > 0 {
+				e.check(ap+".name", app.Name, reasons)
+			} else if names[app.Name] {
+				e.add(ap+".name", nil, "%s names another application too", quoteShort(app.Name))
+			}
+			names[app.Name] = true
+		}
+		if app.Repository != "" {
+			if r, ok := repos[app.Repository]; !ok {
+				e.add(ap+".repository", nil, "%s is not the name of a repository in repositories", quoteShort(app.Repository))
+			} else if r.Type == "helm" {
+				e.add(ap+".repository", nil, "%s is a Helm repository: an application deploys a directory of a git repository", quoteShort(app.Repository))
+			}
+		}
+		if app.Path != "" && (!repoPath.MatchString(app.Path) || hasDotDot(app.Path)) {
+			e.add(ap+".path", nil, "%s is not a directory inside the repository (relative, without '..')", quoteShort(app.Path))
+		}
+		if app.Revision != "" && (!revision.MatchString(app.Revision) || strings.Contains(app.Revision, "..")) {
+			e.add(ap+".revision", nil, "%s is not a branch, tag or commit", quoteShort(app.Revision))
+		}
+		if app.Namespace != "" {
+			e.check(ap+".namespace", app.Namespace, valid.Name(app.Namespace))
+		}
+		if app.Project != "" {
+			e.check(ap+".project", app.Project, valid.Name(app.Project))
 		}
 	}
 }

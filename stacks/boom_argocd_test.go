@@ -62,8 +62,14 @@ func TestArgoCDAndSSOFieldsAreChecked(t *testing.T) {
 		{"ssh key over https", repo(`url: "https://github.com/x", credentials: {sshPrivateKeySecret: deploy-key}`), "", []string{rp + ".argocd.repositories[0].credentials.sshPrivateKeySecret"}},
 		{"template without credentials", tmpl(`url: "https://github.com/example"`), "", []string{rp + ".argocd.credentialTemplates[0].credentials", rp + ".argocd.credentialTemplates[0].credentials"}},
 		{"template url", tmpl(`url: "https://github.com/a b", credentials: {tokenSecret: git-token}`), "", []string{rp + ".argocd.credentialTemplates[0].url"}},
+		{"application", `argocd: {repositories: [{name: platform, url: "https://github.com/x"}], applications: [{name: web, repository: platform, path: apps/web, revision: v1.2.0, namespace: web, project: default, automated: true}]}`, "", nil},
+		{"application without its fields", `argocd: {applications: [{path: x}]}`, "", []string{rp + ".argocd.applications[0].name", rp + ".argocd.applications[0].repository", rp + ".argocd.applications[0].namespace"}},
+		{"application of an unknown repository", `argocd: {applications: [{name: web, repository: other, namespace: web}]}`, "", []string{rp + ".argocd.applications[0].repository"}},
+		{"application of a helm repository", `argocd: {repositories: [{name: charts, url: "https://charts.example.com", type: helm}], applications: [{name: web, repository: charts, namespace: web}]}`, "", []string{rp + ".argocd.applications[0].repository"}},
+		{"application fields", `argocd: {repositories: [{name: platform, url: "https://github.com/x"}], applications: [{name: Web, repository: platform, path: "../x", revision: "a b", namespace: "We b", project: "P"}, {name: ok, repository: platform, namespace: ok}, {name: ok, repository: platform, namespace: ok}]}`, "", []string{
+			rp + ".argocd.applications[0].name", rp + ".argocd.applications[0].path", rp + ".argocd.applications[0].revision", rp + ".argocd.applications[0].namespace", rp + ".argocd.applications[0].project", rp + ".argocd.applications[2].name"}},
 		{"argocd on another tool", "", `argocd: {repositories: []}`, []string{dp + ".argocd"}},
-		{"unknown argocd field", "argocd: {applications: []}", "", []string{rp + ".argocd.applications"}},
+		{"unknown argocd field", "argocd: {projects: []}", "", []string{rp + ".argocd.projects"}},
 
 		{"sso for both", sso(`, scopes: [openid, profile, email, "urn:zitadel:iam:org:projects:roles"], defaultRole: readonly, groups: {platform-admins: admin}`),
 			sso(`, defaultRole: Viewer, groups: {platform-admins: Admin, developers: Editor}, endpoints: {token: "https://id.example.com/oauth/v2/token"}`), nil},

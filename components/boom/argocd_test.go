@@ -299,3 +299,42 @@ func TestNoAccessFieldsNoSecrets(t *testing.T) {
 		t.Errorf("envValueFrom %v without SSO", v)
 	}
 }
+
+// Applications: each an argoproj.io Application in Argo CD's namespace from a repository of the
+// spec, after the tool's CRDs, its chart and the repository Secrets; automated sync prunes and heals.
+func TestArgoCDApplications(t *testing.T) {
+	tool := argoTool()
+	tool.ArgoCD.Applications = []stacks.ArgoApplication{
+		{Name: "web", Repository: "platform", Path: "apps/web", Revision: "v1.2.0", Namespace: "web", Automated: true},
+		{Name: "infra", Repository: "infra", Namespace: "infra", Project: "ops"},
+	}
+	m, err := installWithSecrets(t, tool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const crType = "kubernetes:argoproj.io/v1alpha1:Application"
+	web, infra := m.get(t, crType, "reconciling-app-web"), m.get(t, crType, "reconciling-app-infra")
+	for path, want := range map[string]string{
+		"metadata.name": "web", "metadata.namespace": "argocd", "spec.project": "default",
+		"spec.source.repoURL": "https://github.com/example/platform.git", "spec.source.path": "apps/web", "spec.source.targetRevision": "v1.2.0",
+		"spec.destination.server": InClusterServer, "spec.destination.namespace": "web",
+		"spec.syncPolicy.automated": `{"prune":true,"selfHeal":true}`,
+	} {
+		if got := str(at(web.inputs, path)); got != want {
+			t.Errorf("web %s = %s, want %s", path, got, want)
+		}
+	}
+	for path, want := range map[string]string{"spec.project": "ops", "spec.source.repoURL": "git@github.com:example/infra.git", "spec.source.path": ".", "spec.source.targetRevision": "HEAD"} {
+		if got := str(at(infra.inputs, path)); got != want {
+			t.Errorf("infra %s = %s, want %s", path, got, want)
+		}
+	}
+	if !at(infra.inputs, "spec.syncPolicy").IsNull() {
+		t.Errorf("infra syncs by itself: %v", str(at(infra.inputs, "spec.syncPolicy")))
+	}
+	for _, after := range []registered{m.get(t, chartType, "reconciling-crds"), m.get(t, chartType, "reconciling"), m.get(t, "kubernetes:core/v1:Secret", "reconciling-repo-platform")} {
+		if !dependsOn(web, after) {
+			t.Errorf("the Application does not wait for %s", after.name)
+		}
+	}
+}

@@ -139,6 +139,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 	if err != nil {
 		return nil, err
 	}
+	if err := argoApplications(ctx, args, append(slices.Clone(child), pulumi.DependsOn(append(slices.Clone(deps), tool.Chart)))); err != nil {
+		return nil, fmt.Errorf("BOOM tool %s: %w", t.Name, err)
+	}
 	return tool, ctx.RegisterResourceOutputs(tool, pulumi.Map{
 		"chart":   pulumi.String(t.Chart.Name),
 		"version": pulumi.String(t.Chart.Version),

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"os/exec"
 	"strings"
@@ -73,6 +74,8 @@ func labelsOf(obj map[string]any) map[string]any {
 // client secret; no credential is in the ORB repository's history or status.
 func TestArgoCDRepositoriesAndSSO(t *testing.T) {
 	o := newORB(t, "argocd")
+	const applicationCRD = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/applications.argoproj.io"
+	t.Cleanup(func() { _, _, _ = apiserver.Delete(context.Background(), applicationCRD) })
 	const (
 		token        = "e2e-git-token-5b1f0c9a7d3e"
 		clientSecret = "e2e-oidc-client-secret-8c2d4e6f"
@@ -94,6 +97,8 @@ func TestArgoCDRepositoriesAndSSO(t *testing.T) {
             - {name: charts, url: "https://charts.example.com/stable", type: helm}
           credentialTemplates:
             - {name: example, url: "https://git.example.com/example", credentials: {username: ci-bot, passwordSecret: git-token}}
+          applications:
+            - {name: web, repository: platform, path: apps/web, revision: v1.2.0, namespace: web, automated: true}
         sso:
           issuer: "https://id.example.com"
           clientID: "2412@orbos"
@@ -143,6 +148,19 @@ func TestArgoCDRepositoriesAndSSO(t *testing.T) {
 				t.Errorf("Secret %s: %s is not what the spec and stack secret set", c.name, k)
 			}
 		}
+	}
+
+	// The Application, applied after the CRD that the same first run brought.
+	code, app := kube(t, "/apis/argoproj.io/v1alpha1/namespaces/"+argoNS+"/applications/web")
+	if code != 200 {
+		t.Fatalf("the Application: HTTP %d", code)
+	}
+	spec, _ := app["spec"].(map[string]any)
+	src, _ := spec["source"].(map[string]any)
+	dst, _ := spec["destination"].(map[string]any)
+	if src["repoURL"] != "https://git.example.com/example/platform.git" || src["path"] != "apps/web" || src["targetRevision"] != "v1.2.0" ||
+		dst["namespace"] != "web" || dst["server"] != "https://kubernetes.default.svc" || spec["syncPolicy"] == nil {
+		t.Errorf("the Application's spec %v", spec)
 	}
 
 	// Argo CD: oidc.config names the Secret, which is labelled for Argo CD and holds the client secret.
