@@ -36,7 +36,7 @@ type ArgoApplication struct {
 type ArgoRepository struct {
 	Name        string           `yaml:"name" orbos:"required" doc:"the repository's name in Argo CD and in its Secret's name (repo-NAME): lower-case letters, digits and dashes"`
 	URL         string           `yaml:"url" orbos:"required" doc:"https://host/path, ssh://user@host[:port]/path or user@host:path (ssh for git only)"`
-	Type        string           `yaml:"type" doc:"git (default) or helm (an https:// Helm repository)"`
+	Type        string           `yaml:"type" enum:"git,helm" doc:"git (default) or helm (an https:// Helm repository)"`
 	Project     string           `yaml:"project" doc:"the Argo CD project the repository belongs to; empty: every project"`
 	Credentials *ArgoCredentials `yaml:"credentials" doc:"how Argo CD signs in; none for a public repository or one a credential template serves"`
 }

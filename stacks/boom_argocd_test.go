@@ -134,3 +134,13 @@ func TestSSOAndCredentialDefaults(t *testing.T) {
 		t.Errorf("ssh user %q", u)
 	}
 }
+
+// The schema offers the repository types validation accepts.
+func TestSchemaOffersRepositoryTypes(t *testing.T) {
+	boom := JSONSchema()["properties"].(map[string]any)["config"].(map[string]any)["properties"].(map[string]any)[KeyBoom].(map[string]any)
+	tool := boom["properties"].(map[string]any)["tools"].(map[string]any)["additionalProperties"].(map[string]any)
+	repo := tool["properties"].(map[string]any)["argocd"].(map[string]any)["properties"].(map[string]any)["repositories"].(map[string]any)["items"].(map[string]any)
+	if enum, _ := repo["properties"].(map[string]any)["type"].(map[string]any)["enum"].([]string); strings.Join(enum, ",") != "git,helm" {
+		t.Errorf("repositories[].type enum %v", enum)
+	}
+}
