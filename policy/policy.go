@@ -39,9 +39,11 @@ const (
 	ZitadelBackups   = "zitadel-backups"
 	ExposedTLS       = "boom-exposed-with-tls"
 	DurableMetrics   = "boom-prometheus-storage-in-production"
+	GatewayHTTPS     = "boom-gateway-https-only"
 	// The same two over what the program renders, judged by the engine per resource.
 	IngressTLS        = "ingress-with-tls"
 	PrometheusStorage = "prometheus-storage-in-production"
+	PlainHTTP         = "gateway-no-plain-http"
 )
 
 // Pack builds the policy pack for one stack. The rules over the whole ORB are stack policies, judged
@@ -67,7 +69,8 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 	policies = append(policies, resourcePolicy(PinnedReleases, "Every Helm release the program deploys names an exact chart version", pinnedRelease))
 	policies = append(policies,
 		resourcePolicy(IngressTLS, "Once BOOM's certificates are on, every rendered Ingress has TLS", in.renderedWithoutTLS),
-		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage))
+		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage),
+		resourcePolicy(PlainHTTP, "Once BOOM's certificates are on, no rendered Gateway listener or HTTPRoute serves plain HTTP but the HTTPS redirect", in.renderedPlainHTTP))
 	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
 }
 
@@ -137,8 +140,7 @@ func (o *Input) plaintextSecrets() []string {
 		var section map[string]any
 		if json.Unmarshal([]byte(v), &section) == nil {
 			walk(key, section, func(path string, value string) {
-				field := path[strings.LastIndex(path, ".")+1:]
-				if secretValue.MatchString(value) || (secretName.MatchString(field) && value != "" && !secretReference(field, value)) {
+				if secretValue.MatchString(value) || (secretName.MatchString(path[strings.LastIndex(path, ".")+1:]) && value != "" && !namesASecret(path, value)) {
 					out = append(out, fmt.Sprintf("%s holds a secret-looking value in plaintext", path))
 				}
 			})
@@ -146,15 +148,6 @@ func (o *Input) plaintextSecrets() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// stackSecretRef is how a spec field names a stack secret (orbos:secrets.NAME): a field named
-// ...Secret (tokenSecret, clientSecret) whose value is a secret's name, which stacks checks the
-// file holds, encrypted.
-var stackSecretRef = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-func secretReference(field, value string) bool {
-	return strings.HasSuffix(field, "Secret") && stackSecretRef.MatchString(value)
 }
 
 func walk(path string, v any, leaf func(path, value string)) {

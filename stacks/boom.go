@@ -34,9 +34,12 @@ type Tool struct {
 	NodeSelector map[string]string `yaml:"nodeSelector" doc:"node labels the tool's pods must run on"`
 	Tolerations  []Toleration      `yaml:"tolerations" doc:"taints the tool's pods tolerate"`
 	Resources    *Resources        `yaml:"resources" doc:"requests and limits of the tool's main containers"`
-	// Tool-specific fields (stacks/boom_<tool>.go); each is refused on a tool it does not belong to.
-	ArgoCD *ArgoCD `yaml:"argocd" doc:"reconciling only: Argo CD's repositories and credential templates"`
-	SSO    *SSO    `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer"`
+	// Tool-specific fields, one per tool kind (stacks/boom_<tool>.go); validateEdge refuses them on
+	// other tools.
+	Gateway *Gateway `yaml:"gateway" doc:"gateway tool only: the ORB's Gateway, its listeners and HTTPRoutes"`
+	ACME    *ACME    `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners"`
+	ArgoCD  *ArgoCD  `yaml:"argocd" doc:"reconciling only: Argo CD's repositories, credential templates and applications"`
+	SSO     *SSO     `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer"`
 }
 
 // Chart is a pinned Helm chart.

@@ -124,8 +124,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 			Chart: pulumi.String(src.chart), Version: pulumi.String(t.Chart.Version), RepositoryOpts: src.repoV3(),
 			Name: pulumi.String(t.Name), Namespace: pulumi.String(t.Namespace), Values: values,
 			SkipCrds: pulumi.Bool(true), SkipAwait: pulumi.Bool(args.SkipAwait),
-			// A failed install or upgrade is rolled back rather than left pending (#2054).
-			Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
+			// A failed install or upgrade is rolled back rather than left pending (#2054). Atomic
+			// makes Helm wait for every workload whatever SkipAwait says: on a cluster without
+			// nodes, where no pod ever runs, the install would time out and be rolled back.
+			Atomic: pulumi.Bool(!args.SkipAwait), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
 		}, mainOpts...)
 	} else {
 		tool.Chart, err = helmv4.NewChart(ctx, t.Name, &helmv4.ChartArgs{

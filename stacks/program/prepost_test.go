@@ -1,7 +1,6 @@
 package program
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,10 +110,10 @@ func TestPreApplyToolsPostApplyInOrder(t *testing.T) {
 		}
 	}
 	spec.Runtime.RepoDir = dir
-	cfg, secretKeys := engineConfig(t, raw)
-	rawCfg, _ := json.Marshal(cfg)
-	rawKeys, _ := json.Marshal(secretKeys)
-	restore := setEnv(map[string]string{"PULUMI_CONFIG": string(rawCfg), "PULUMI_CONFIG_SECRET_KEYS": string(rawKeys)})
+	restore := setEnv(map[string]string{
+		"PULUMI_CONFIG":             `{"` + stacks.KeyKubeconfig + `":"placeholder","` + stacks.KeySecrets + `":"{\"cloudflare-token\":\"x\",\"github-token\":\"x\",\"argocd-oidc\":\"x\",\"grafana-oidc\":\"x\"}"}`,
+		"PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `","` + stacks.KeySecrets + `"]`,
+	})
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {

@@ -17,7 +17,7 @@ const RepoEnv = "ORBOS_REPO"
 
 // configKeys are the stack config keys an ORB's desired state may hold.
 var configKeys = []string{stacks.KeyOrbiter, stacks.KeyBoom, stacks.KeyZitadel, stacks.KeyNetworking,
-	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey}
+	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey, stacks.KeySecrets}
 
 // Standalone is the ORB program as the Pulumi CLI runs it (Pulumi.yaml, runtime orbos): it reads
 // the desired state from the stack config the engine hands it, validates it as orbctl does, and
@@ -49,6 +49,19 @@ func stackFileOf(get func(string) (string, bool), secret func(string) bool) ([]b
 		if !ok {
 			continue
 		}
+		if key == stacks.KeySecrets {
+			// The spec checks that a reference names an entry: the names, each a secure value.
+			var entries map[string]any
+			if err := json.Unmarshal([]byte(v), &entries); err != nil {
+				return nil, fmt.Errorf("%s: must be a mapping of names to secrets: %w", key, err)
+			}
+			held := map[string]any{}
+			for name := range entries {
+				held[name] = map[string]string{"secure": "held by the engine"}
+			}
+			cfg[key] = held
+			continue
+		}
 		if secret(key) {
 			cfg[key] = map[string]string{"secure": "held by the engine"}
 			continue
@@ -58,19 +71,6 @@ func stackFileOf(get func(string) (string, bool), secret func(string) bool) ([]b
 			return nil, fmt.Errorf("%s: must be a mapping, as orbctl writes it: %w", key, err)
 		}
 		cfg[key] = section
-	}
-	// orbos:secrets reaches the program as one secret mapping of names to values: the spec learns
-	// only the names (its references are checked against them).
-	if v, ok := get(stacks.KeySecrets); ok {
-		var values map[string]any
-		if err := json.Unmarshal([]byte(v), &values); err != nil {
-			return nil, fmt.Errorf("%s: must be a mapping of names to secrets, as orbctl writes it", stacks.KeySecrets)
-		}
-		names := map[string]any{}
-		for name := range values {
-			names[name] = map[string]string{"secure": "held by the engine"}
-		}
-		cfg[stacks.KeySecrets] = names
 	}
 	// The engine has decrypted the secrets already: the salt only says the file is an ORB's.
 	return yaml.Marshal(map[string]any{"encryptionsalt": "held by the engine", "config": cfg})

@@ -90,6 +90,16 @@ func engineConfig(t *testing.T, raw []byte) (map[string]string, []string) {
 	cfg := map[string]string{}
 	secrets := []string{}
 	for k, v := range file.Config {
+		if m, ok := v.(map[string]any); ok && k == stacks.KeySecrets {
+			// The engine hands orbos:secrets over as one secret mapping of decrypted values.
+			held := map[string]string{}
+			for name := range m {
+				held[name] = "placeholder"
+			}
+			b, _ := json.Marshal(held)
+			cfg[k], secrets = string(b), append(secrets, k)
+			continue
+		}
 		if m, ok := v.(map[string]any); ok && m["secure"] != nil {
 			secrets = append(secrets, k)
 			cfg[k] = "placeholder"
@@ -97,14 +107,6 @@ func engineConfig(t *testing.T, raw []byte) (map[string]string, []string) {
 				cfg[k] = sshkey.Placeholder()
 			}
 			continue
-		}
-		if k == stacks.KeySecrets {
-			// A mapping of secure values: the engine hands it as one secret of names to values.
-			placeholders := map[string]string{}
-			for name := range v.(map[string]any) {
-				placeholders[name] = "placeholder"
-			}
-			v, secrets = placeholders, append(secrets, k)
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
