@@ -38,6 +38,8 @@ type Tool struct {
 	// other tools.
 	Gateway *Gateway `yaml:"gateway" doc:"gateway tool only: the ORB's Gateway, its listeners and HTTPRoutes"`
 	ACME    *ACME    `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners"`
+	ArgoCD  *ArgoCD  `yaml:"argocd" doc:"reconciling only: Argo CD's repositories, credential templates and applications"`
+	SSO     *SSO     `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer"`
 }
 
 // Chart is a pinned Helm chart.

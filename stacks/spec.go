@@ -302,6 +302,7 @@ func (s *Spec) validate(e *errs) {
 	if b := c.Boom; b != nil {
 		b.validate("config."+KeyBoom, e)
 		c.validateEdge("config."+KeyBoom, b, e)
+		c.validateToolAccess("config."+KeyBoom, b, e)
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)

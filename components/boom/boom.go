@@ -51,7 +51,8 @@ type Tool struct {
 	CRDs pulumi.Resource
 	// Chart is the chart (helm.sh/v4:Chart) or release (helm.sh/v3:Release) with everything else.
 	Chart pulumi.Resource
-	// Secrets are the Secrets the program generated for the chart.
+	// Secrets are the Secrets the program made for the chart: generated ones and those the spec
+	// calls for (repositories, SSO client secrets).
 	Secrets []*corev1.Secret
 }
 
@@ -109,6 +110,14 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 		tool.Secrets = append(tool.Secrets, secret)
 		deps = append(deps, secret)
 	}
+	own, err := specSecrets(ctx, args, child)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range own {
+		tool.Secrets = append(tool.Secrets, s)
+		deps = append(deps, s)
+	}
 	mainOpts := append(slices.Clone(child), pulumi.DependsOn(deps))
 	if p.Hooks != "" {
 		tool.Chart, err = helmv3.NewRelease(ctx, t.Name, &helmv3.ReleaseArgs{
@@ -131,6 +140,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 	}
 	if err != nil {
 		return nil, err
+	}
+	if err := argoApplications(ctx, args, append(slices.Clone(child), pulumi.DependsOn(append(slices.Clone(deps), tool.Chart)))); err != nil {
+		return nil, fmt.Errorf("BOOM tool %s: %w", t.Name, err)
 	}
 	return tool, ctx.RegisterResourceOutputs(tool, pulumi.Map{
 		"chart":   pulumi.String(t.Chart.Name),

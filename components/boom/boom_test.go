@@ -304,7 +304,7 @@ func TestSecretsNeverInValues(t *testing.T) {
 					continue
 				}
 				if !slices.Contains(s.ignoreChanges, "stringData") || !slices.Contains(s.ignoreChanges, "data") {
-					t.Errorf("%s: regenerated every run (no ignoreChanges on stringData and data)", s.name)
+					t.Errorf("%s: regenerated every run (ignoreChanges %v, want stringData and data)", s.name, s.ignoreChanges)
 				}
 				if !dependsOn(main, s) {
 					t.Errorf("the chart does not wait for %s", s.name)

@@ -98,8 +98,8 @@ func placement(p profile, t stacks.NamedTool) map[string]any {
 	return out
 }
 
-// Values are the chart's values: orbos's production defaults, then the spec's placement and image
-// mirror, then the spec's own values, merged last.
+// Values are the chart's values: orbos's production defaults, then the spec's placement, image
+// mirror and SSO, then the spec's own values, merged last.
 func Values(t stacks.NamedTool, env Env) map[string]any {
 	p := profileOf(t.Name)
 	values := map[string]any{}
@@ -119,6 +119,7 @@ func Values(t stacks.NamedTool, env Env) map[string]any {
 	for _, s := range p.Secrets {
 		merge(values, s.Values)
 	}
+	merge(values, ssoValues(t))
 	merge(values, deepCopy(t.Values))
 	return values
 }

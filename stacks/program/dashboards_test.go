@@ -73,10 +73,7 @@ func TestDashboardsComeAfterGrafana(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restore := setEnv(map[string]string{
-		"PULUMI_CONFIG":             `{"` + stacks.KeyKubeconfig + `":"placeholder","` + stacks.KeySecrets + `":"{\"cloudflare-token\":\"x\"}"}`,
-		"PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `","` + stacks.KeySecrets + `"]`,
-	})
+	restore := setMockConfig(spec)
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {

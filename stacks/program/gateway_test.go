@@ -37,7 +37,7 @@ func edgePlan(t *testing.T, edit func(string) string) (map[string]string, string
 	t.Helper()
 	plan, err := mockPlan(New(exampleSpec(t, edit)), "boom-demo", map[string]string{
 		stacks.KeyKubeconfig: "placeholder",
-		stacks.KeySecrets:    `{"cloudflare-token":"` + token + `"}`,
+		stacks.KeySecrets:    `{"cloudflare-token":"` + token + `","github-token":"x","argocd-oidc":"x","grafana-oidc":"x"}`,
 	}, []string{stacks.KeyKubeconfig, stacks.KeySecrets})
 	if err != nil {
 		t.Fatal(err)
@@ -162,10 +162,7 @@ func mustRead(t *testing.T) string {
 // certificates tool's, the certificates after the issuers; postApply after all of them.
 func TestGatewayObjectsComeAfterTheirCRDs(t *testing.T) {
 	spec := exampleSpec(t, func(s string) string { return s })
-	restore := setEnv(map[string]string{
-		"PULUMI_CONFIG":             `{"` + stacks.KeyKubeconfig + `":"placeholder","` + stacks.KeySecrets + `":"{\"cloudflare-token\":\"x\"}"}`,
-		"PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `","` + stacks.KeySecrets + `"]`,
-	})
+	restore := setMockConfig(spec)
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {

@@ -92,7 +92,15 @@ func flatten(path string, v resource.PropertyValue, out *[]string) {
 // registration order. This is how GCE and Cloudflare ORBs are previewed where their providers cannot
 // run; secrets are placeholders, so nothing secret can appear in the plan.
 func MockPlan(spec *stacks.Spec) ([]Planned, error) {
-	cfg := map[string]string{}
+	cfg, secretKeys := mockConfig(spec)
+	return mockPlan(New(spec), spec.Orb, cfg, secretKeys)
+}
+
+// mockConfig is the stack config a plan against mocks runs with: placeholders for every secret the
+// spec holds (the SSH key of a GCE ORB, the kubeconfig, each orbos:secrets entry), and which keys are
+// secrets.
+func mockConfig(spec *stacks.Spec) (cfg map[string]string, secretKeys []string) {
+	cfg = map[string]string{}
 	if spec.File.Config.Orbiter.Providers != nil && spec.File.Config.Orbiter.Providers.GCE != nil {
 		cfg[stacks.KeySSHKey] = sshkey.Placeholder()
 	}
@@ -107,7 +115,16 @@ func MockPlan(spec *stacks.Spec) ([]Planned, error) {
 		raw, _ := json.Marshal(placeholders)
 		cfg[stacks.KeySecrets] = string(raw)
 	}
-	return mockPlan(New(spec), spec.Orb, cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets})
+	return cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets}
+}
+
+// setMockConfig sets the environment the mock runtime reads spec's mock config from, until the
+// returned function restores it.
+func setMockConfig(spec *stacks.Spec) func() {
+	cfg, secretKeys := mockConfig(spec)
+	raw, _ := json.Marshal(cfg)
+	secrets, _ := json.Marshal(secretKeys)
+	return setEnv(map[string]string{"PULUMI_CONFIG": string(raw), "PULUMI_CONFIG_SECRET_KEYS": string(secrets)})
 }
 
 // mockPlan runs prog against mocks with the stack config cfg, of which secretKeys are secrets.
