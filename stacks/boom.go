@@ -34,6 +34,9 @@ type Tool struct {
 	NodeSelector map[string]string `yaml:"nodeSelector" doc:"node labels the tool's pods must run on"`
 	Tolerations  []Toleration      `yaml:"tolerations" doc:"taints the tool's pods tolerate"`
 	Resources    *Resources        `yaml:"resources" doc:"requests and limits of the tool's main containers"`
+
+	// Tool-specific settings: one field per tool kind, refused on any other tool.
+	Metrics *MetricsSpec `yaml:"metrics" doc:"the metrics tool only: retention, storage, remote write, external labels, Alertmanager receivers"`
 }
 
 // Chart is a pinned Helm chart.
@@ -122,6 +125,8 @@ var BoomCatalog = map[string]CatalogTool{
 	"logs":           {Chart{"https://grafana-community.github.io/helm-charts", "loki", "18.11.0"}, "logging", "Loki, monolithic"},
 	"dashboards":     {Chart{"https://grafana-community.github.io/helm-charts", "grafana", "12.11.1"}, "monitoring", "Grafana"},
 	"reconciling":    {Chart{"https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1"}, "argocd", "Argo CD"},
+
+	"systemd-exporter": {Chart{"https://prometheus-community.github.io/helm-charts", "prometheus-systemd-exporter", "0.5.2"}, "monitoring", "systemd exporter (the state of the nodes' systemd units: kubelet, containerd)"},
 }
 
 // CatalogNames lists the catalog's tools, sorted.

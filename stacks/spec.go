@@ -301,6 +301,7 @@ func (s *Spec) validate(e *errs) {
 	c.validateSecrets(e)
 	if b := c.Boom; b != nil {
 		b.validate("config."+KeyBoom, e)
+		c.validateBoomSpecs("config."+KeyBoom, e)
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)
