@@ -2,14 +2,17 @@ package reconciler
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/orbos/orbos/automation"
 	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/components/boom/alerts"
 )
 
 // lockHeldGauge reads orbos_reconciler_lock_held_seconds as Prometheus scrapes it.
@@ -70,5 +73,41 @@ func TestLockHeldSecondsFollowsTheHoldingRun(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.Runs.WithLabelValues(string(automation.Up), automation.Failed)); got != 1 {
 		t.Errorf("failed runs %v", got)
+	}
+}
+
+// Every reconciler metric orbos's alerting rules read is one the reconciler exports (a renamed
+// metric would leave an alert that never fires).
+func TestAlertsReadMetricsTheReconcilerExports(t *testing.T) {
+	m := NewMetrics()
+	ch := make(chan *prometheus.Desc, 64)
+	for _, c := range []prometheus.Collector{m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess} {
+		c.Describe(ch)
+	}
+	close(ch)
+	exported := map[string]bool{}
+	fqName := regexp.MustCompile(`fqName: "([^"]+)"`)
+	for d := range ch {
+		if s := fqName.FindStringSubmatch(d.String()); s != nil {
+			exported[s[1]] = true
+		}
+	}
+	if n, err := testutil.GatherAndCount(m.Registry, "orbos_reconciler_lock_held_seconds"); err != nil || n != 1 {
+		t.Fatalf("the lock gauge: %d series, %v", n, err)
+	}
+	exported["orbos_reconciler_lock_held_seconds"] = true
+	used := 0
+	for _, g := range alerts.Groups(alerts.Options{}) {
+		for _, r := range g.Rules {
+			for _, name := range regexp.MustCompile(`orbos_reconciler_[a-z_]+`).FindAllString(r.Expr, -1) {
+				used++
+				if !exported[name] {
+					t.Errorf("%s reads %s, which the reconciler does not export", r.Alert, name)
+				}
+			}
+		}
+	}
+	if used < 4 {
+		t.Errorf("the rules read %d reconciler metrics", used)
 	}
 }

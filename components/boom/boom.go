@@ -107,6 +107,15 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 		tool.Secrets = append(tool.Secrets, secret)
 		deps = append(deps, secret)
 	}
+	// Secrets filled from the stack secrets the tool's own block names.
+	fromStack, err := metricsSecrets(ctx, args, child)
+	if err != nil {
+		return nil, fmt.Errorf("BOOM tool %s: %w", t.Name, err)
+	}
+	for _, s := range fromStack {
+		tool.Secrets = append(tool.Secrets, s)
+		deps = append(deps, s)
+	}
 	mainOpts := append(slices.Clone(child), pulumi.DependsOn(deps))
 	if p.Hooks != "" {
 		tool.Chart, err = helmv3.NewRelease(ctx, t.Name, &helmv3.ReleaseArgs{
