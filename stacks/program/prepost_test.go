@@ -1,6 +1,7 @@
 package program
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,14 @@ func TestPreApplyToolsPostApplyInOrder(t *testing.T) {
 		}
 	}
 	spec.Runtime.RepoDir = dir
-	restore := setEnv(map[string]string{"PULUMI_CONFIG": `{"` + stacks.KeyKubeconfig + `":"placeholder"}`, "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `"]`})
+	// The example's stack secrets, as placeholders (MockPlan's).
+	held := map[string]string{}
+	for _, n := range stacks.SortedKeys(spec.File.Config.Secrets) {
+		held[n] = "placeholder"
+	}
+	heldJSON, _ := json.Marshal(held)
+	secrets, _ := json.Marshal(map[string]string{stacks.KeyKubeconfig: "placeholder", stacks.KeySecrets: string(heldJSON)})
+	restore := setEnv(map[string]string{"PULUMI_CONFIG": string(secrets), "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `","` + stacks.KeySecrets + `"]`})
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {

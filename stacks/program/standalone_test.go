@@ -90,6 +90,19 @@ func engineConfig(t *testing.T, raw []byte) (map[string]string, []string) {
 	cfg := map[string]string{}
 	secrets := []string{}
 	for k, v := range file.Config {
+		if m, ok := v.(map[string]any); ok && k == stacks.KeySecrets {
+			// The engine decrypts every secret of the mapping and hands the mapping over as a secret.
+			plain := map[string]string{}
+			for name := range m {
+				plain[name] = "placeholder"
+			}
+			b, err := json.Marshal(plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg[k], secrets = string(b), append(secrets, k)
+			continue
+		}
 		if m, ok := v.(map[string]any); ok && m["secure"] != nil {
 			secrets = append(secrets, k)
 			cfg[k] = "placeholder"
