@@ -122,6 +122,11 @@ func (o *Input) controlPlanes() []string {
 var (
 	secretName  = regexp.MustCompile(`(?i)(password|passwd|secret|token|private|apikey|api_key|credential|kubeconfig|sshkey)`)
 	secretValue = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----|(?i)\btoken:\s*\S{16,}|client-key-data:|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{30,}`)
+	// A field named ...Secret whose value is a name (bearerTokenSecret: remote-write-token) names a
+	// stack secret in orbos:secrets, which validation requires the file to hold: a reference, not a
+	// secret.
+	secretRefKey  = regexp.MustCompile(`[a-z]Secret$`)
+	secretRefName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
 func (o *Input) plaintextSecrets() []string {
@@ -137,7 +142,9 @@ func (o *Input) plaintextSecrets() []string {
 		var section map[string]any
 		if json.Unmarshal([]byte(v), &section) == nil {
 			walk(key, section, func(path string, value string) {
-				if secretValue.MatchString(value) || (secretName.MatchString(path[strings.LastIndex(path, ".")+1:]) && value != "") {
+				leafKey := path[strings.LastIndex(path, ".")+1:]
+				ref := secretRefKey.MatchString(leafKey) && secretRefName.MatchString(value)
+				if secretValue.MatchString(value) || (secretName.MatchString(leafKey) && value != "" && !ref) {
 					out = append(out, fmt.Sprintf("%s holds a secret-looking value in plaintext", path))
 				}
 			})
