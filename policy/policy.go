@@ -125,7 +125,7 @@ var (
 	// A field named ...Secret whose value is a name (bearerTokenSecret: remote-write-token) names a
 	// stack secret in orbos:secrets, which validation requires the file to hold: a reference, not a
 	// secret.
-	secretRefKey  = regexp.MustCompile(`[a-z]Secret$`)
+	secretRefKey  = regexp.MustCompile(`[a-zA-Z]Secret$`)
 	secretRefName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
