@@ -3,6 +3,7 @@ package boom
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -106,6 +107,10 @@ func metricsSecrets(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption
 			StringData: pulumi.ToSecret(data).(pulumi.StringMapOutput),
 		}, append(slices.Clone(opts), pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
 	}
+	// A value read from a file ends with a newline that is no part of a password or token.
+	trim := func(o pulumi.StringOutput) pulumi.StringOutput {
+		return o.ApplyT(func(v string) string { return strings.TrimSpace(v) }).(pulumi.StringOutput)
+	}
 	var out []*corev1.Secret
 	remote := pulumi.StringMap{}
 	for i, rw := range m.RemoteWrite {
@@ -115,14 +120,14 @@ func metricsSecrets(ctx *pulumi.Context, args Args, opts []pulumi.ResourceOption
 				return nil, fmt.Errorf("remote write %d: %w", i, err)
 			}
 			remote[fmt.Sprintf("%d-username", i)] = pulumi.String(b.Username)
-			remote[fmt.Sprintf("%d-password", i)] = pw
+			remote[fmt.Sprintf("%d-password", i)] = trim(pw)
 		}
 		if rw.BearerTokenSecret != "" {
 			tok, err := get(rw.BearerTokenSecret)
 			if err != nil {
 				return nil, fmt.Errorf("remote write %d: %w", i, err)
 			}
-			remote[fmt.Sprintf("%d-token", i)] = tok
+			remote[fmt.Sprintf("%d-token", i)] = trim(tok)
 		}
 	}
 	if len(remote) > 0 {

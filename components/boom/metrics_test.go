@@ -15,7 +15,7 @@ import (
 
 // stackSecrets stand in for orbos:secrets: values no chart value may ever hold.
 var stackSecrets = map[string]string{
-	"rw-token":      "tok-3f9a1c0e5b7d2a48c6e1f0b9d8a7c6e5",
+	"rw-token":      "tok-3f9a1c0e5b7d2a48c6e1f0b9d8a7c6e5\n",
 	"rw-password":   "pw-8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
 	"slack-url":     "https://hooks.slack.example/services/T000/B000/XXXXXXXXXXXXXXXX",
 	"pd-key":        "pd-0123456789abcdef0123456789abcdef\n", // read from a file: its newline is no part of it
@@ -120,7 +120,7 @@ func TestMetricsBlockCredentialsOnlyInSecrets(t *testing.T) {
 		}
 		return out
 	}
-	if got := data(rw); len(got) != 3 || got["0-token"] != stackSecrets["rw-token"] || got["1-username"] != "12345" || got["1-password"] != stackSecrets["rw-password"] {
+	if got := data(rw); len(got) != 3 || got["0-token"] != strings.TrimSpace(stackSecrets["rw-token"]) || got["1-username"] != "12345" || got["1-password"] != stackSecrets["rw-password"] {
 		t.Errorf("remote-write Secret %v", got)
 	}
 	config := data(am)["alertmanager.yaml"]
