@@ -107,20 +107,23 @@ func TestPlaintextSecrets(t *testing.T) {
 		Values: map[string]string{
 			"orbos:kubeconfig": "apiVersion: v1\nusers:\n- user:\n    token: abcdefghijklmnopqrstuvwxyz",
 			"orbos:sshKey":     "-----BEGIN OPENSSH PRIVATE KEY-----\n...",
-			"orbos:boom":       `{"tools":{"grafana":{"adminPassword":"hunter2","sso":{"clientSecret":"oidc-secret"}},"reconciling":{"sso":{"clientSecret":"Plain Secret Value"}}}}`,
-			"orbos:orbiter":    `{"kubernetes":{"version":"v1.31.4"}}`,
+			"orbos:boom": `{"tools":{"grafana":{"adminPassword":"hunter2","sso":{"clientSecret":"oidc-secret"}},"reconciling":{"sso":{"clientSecret":"Plain Secret Value"}},` +
+				`"metrics":{"metrics":{"remoteWrite":[{"bearerTokenSecret":"remote-write-token"},{"slack":{"apiURLSecret":"slack-webhook"}},{"basicAuth":{"passwordSecret":"Hunter2!"}}]}}}}`,
+			"orbos:orbiter": `{"kubernetes":{"version":"v1.31.4"}}`,
 		},
 		Secret: map[string]bool{"orbos:kubeconfig": true},
 	}
 	got := strings.Join(o.plaintextSecrets(), "\n")
 	// A field naming a stack secret (clientSecret: oidc-secret) is a reference; a value that is no
 	// secret's name in such a field is a secret in plaintext.
-	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword", "orbos:boom.tools.reconciling.sso.clientSecret"} {
+	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword", "orbos:boom.tools.reconciling.sso.clientSecret",
+		"orbos:boom.tools.metrics.metrics.remoteWrite[2].basicAuth.passwordSecret"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") || strings.Contains(got, "grafana.sso") {
+	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") || strings.Contains(got, "grafana.sso") ||
+		strings.Contains(got, "bearerTokenSecret") || strings.Contains(got, "apiURLSecret") {
 		t.Errorf("false positives or a leaked value:\n%s", got)
 	}
 }

@@ -40,6 +40,7 @@ type Tool struct {
 	ACME    *ACME    `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners"`
 	ArgoCD  *ArgoCD  `yaml:"argocd" doc:"reconciling only: Argo CD's repositories, credential templates and applications"`
 	SSO     *SSO     `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer"`
+	Metrics *MetricsSpec `yaml:"metrics" doc:"the metrics tool only: retention, storage, remote write, external labels, Alertmanager receivers"`
 }
 
 // Chart is a pinned Helm chart.
@@ -129,6 +130,8 @@ var BoomCatalog = map[string]CatalogTool{
 	"logs-collector": {Chart{"https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1"}, "logging", "Fluent Bit on every node, shipping the pods' and the kubelet's logs to the logs tool's Loki"},
 	"dashboards":     {Chart{"https://grafana-community.github.io/helm-charts", "grafana", "12.11.1"}, "monitoring", "Grafana"},
 	"reconciling":    {Chart{"https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1"}, "argocd", "Argo CD"},
+
+	"systemd-exporter": {Chart{"https://prometheus-community.github.io/helm-charts", "prometheus-systemd-exporter", "0.5.2"}, "monitoring", "systemd exporter (the state of the nodes' systemd units: kubelet, containerd)"},
 }
 
 // CatalogNames lists the catalog's tools, sorted.

@@ -303,6 +303,7 @@ func (s *Spec) validate(e *errs) {
 		b.validate("config."+KeyBoom, e)
 		c.validateEdge("config."+KeyBoom, b, e)
 		c.validateToolAccess("config."+KeyBoom, b, e)
+		c.validateBoomSpecs("config."+KeyBoom, e)
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)

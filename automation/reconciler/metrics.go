@@ -3,6 +3,7 @@ package reconciler
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,14 @@ type Metrics struct {
 	LockWaits   prometheus.Counter
 	Drift       prometheus.Gauge
 	LastSuccess prometheus.Gauge
+
+	// now is the reconciler's clock; heldRun and heldSince are the other holder's run the
+	// reconciler last found holding the ORB lock and when it first saw it, on that clock (the
+	// holder's own timestamps are never compared with this machine's clock).
+	now       func() time.Time
+	mu        sync.Mutex
+	heldRun   string
+	heldSince time.Time
 }
 
 // NewMetrics registers the metrics, with the Go runtime's and the process's.
@@ -47,10 +56,39 @@ func NewMetrics() *Metrics {
 		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "orbos_reconciler_last_success_timestamp_seconds", Help: "When the last run succeeded.",
 		}),
+		now: time.Now,
 	}
-	m.Registry.MustRegister(m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess,
+	// Read at every scrape, so that a lock held for hours shows its age between two tries.
+	lockHeld := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "orbos_reconciler_lock_held_seconds",
+		Help: "How long the reconciler has seen the ORB lock held by one run of another holder (its own clock; 0 once it found the lock free).",
+	}, m.lockHeldSeconds)
+	m.Registry.MustRegister(m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess, lockHeld,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// lockHeld notes the lock found held by another holder's run; a run of the reconciler's own that
+// got the lock calls it with nil.
+func (m *Metrics) lockHeld(held *orblock.Info) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case held == nil:
+		m.heldRun, m.heldSince = "", time.Time{}
+	case held.RunID != m.heldRun || m.heldSince.IsZero():
+		// Another run, even of the same holder, is another run: its age starts now.
+		m.heldRun, m.heldSince = held.RunID, m.now()
+	}
+}
+
+func (m *Metrics) lockHeldSeconds() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.heldSince.IsZero() {
+		return 0
+	}
+	return m.now().Sub(m.heldSince).Seconds()
 }
 
 func (m *Metrics) cycle(a Action, _ time.Duration) { m.Cycles.WithLabelValues(string(a)).Inc() }
@@ -59,11 +97,14 @@ func (m *Metrics) run(res *automation.Result, err error) {
 	var held *orblock.HeldError
 	if errors.As(err, &held) {
 		m.LockWaits.Inc()
+		m.lockHeld(&held.Info)
 		return
 	}
 	if res == nil {
 		return
 	}
+	// The run took the lock (whatever became of it afterwards).
+	m.lockHeld(nil)
 	outcome := res.Outcome
 	if outcome == "" {
 		outcome = automation.Failed

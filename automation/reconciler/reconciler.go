@@ -98,7 +98,9 @@ type Reconciler struct {
 // New returns a reconciler of orb, which it keeps open.
 func New(orb *automation.Orb, opts Options) *Reconciler {
 	opts.defaults()
-	return &Reconciler{orb: orb, opts: opts, Metrics: NewMetrics()}
+	m := NewMetrics()
+	m.now = opts.Now
+	return &Reconciler{orb: orb, opts: opts, Metrics: m}
 }
 
 // Run cycles until ctx ends.

@@ -2,6 +2,7 @@ package boom
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,29 +13,36 @@ import (
 	"github.com/orbos/orbos/stacks"
 )
 
-// stackSecrets stand in for orbos:secrets: each value is unique and long, so that finding it in
-// chart values or plain inputs means it leaked.
+// stackSecrets stand in for orbos:secrets (of every test of the package): each value is unique and
+// long, so that finding it in chart values or plain inputs means it leaked.
 var stackSecrets = map[string]string{
 	"git-token":   "token-value-that-must-stay-secret-1",
 	"git-pw":      "password-value-that-must-stay-secret-2",
 	"deploy-key":  "-----BEGIN OPENSSH PRIVATE KEY-----must-stay-secret-3",
 	"oidc-secret": "oidc-client-secret-that-must-stay-secret-4",
+	// The metrics tool's.
+	"rw-token":      "tok-3f9a1c0e5b7d2a48c6e1f0b9d8a7c6e5\n",
+	"rw-password":   "pw-8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
+	"slack-url":     "https://hooks.slack.example/services/T000/B000/XXXXXXXXXXXXXXXX",
+	"pd-key":        "pd-0123456789abcdef0123456789abcdef\n", // read from a file: its newline is no part of it
+	"smtp-password": "smtp-6c5b4a39281706f5e4d3c2b1a0f9e8d7",
 }
 
-// installWithSecrets is install with the stack secrets above, as the program hands them over.
-func installWithSecrets(t *testing.T, tools ...stacks.NamedTool) (*mocks, error) {
+// installWithSecrets installs tools with env and the stack secrets above, as the program hands
+// them over; a name the map does not hold fails the tool, as the program's lookup does.
+func installWithSecrets(t *testing.T, env Env, tools ...stacks.NamedTool) (*mocks, error) {
 	t.Helper()
 	m := &mocks{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		secret := func(name string) (pulumi.StringOutput, error) {
 			v, ok := stackSecrets[name]
 			if !ok {
-				t.Fatalf("the component asked for the stack secret %s, which the spec does not name", name)
+				return pulumi.StringOutput{}, fmt.Errorf("no stack secret %s", name)
 			}
 			return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput), nil
 		}
 		for _, tool := range tools {
-			if _, err := New(ctx, Args{Tool: tool, Orbctl: "orbctl", Labels: map[string]string{"orbos.io/orb": "demo"}, StackSecret: secret}); err != nil {
+			if _, err := New(ctx, Args{Tool: tool, Env: env, Orbctl: "orbctl", Labels: map[string]string{"orbos.io/orb": "demo"}, StackSecret: secret}); err != nil {
 				return err
 			}
 		}
@@ -126,7 +134,7 @@ func labels(r registered) map[string]string {
 // and its credential only as the Pulumi secret from the stack; the chart waits for them and its
 // values hold none of them.
 func TestArgoCDRepositoriesAreLabelledSecrets(t *testing.T) {
-	m, err := installWithSecrets(t, argoTool())
+	m, err := installWithSecrets(t, Env{}, argoTool())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +194,7 @@ func TestArgoCDSSO(t *testing.T) {
 	tool.SSO = ssoSpec("https://argocd.example.com")
 	tool.SSO.DefaultRole = "readonly"
 	tool.SSO.Groups = map[string]string{"platform-admins": "admin", "auditors": "readonly"}
-	m, err := installWithSecrets(t, tool)
+	m, err := installWithSecrets(t, Env{}, tool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +239,7 @@ func TestGrafanaSSO(t *testing.T) {
 	tool := catalogTool("dashboards")
 	tool.SSO = ssoSpec("https://grafana.example.com")
 	tool.SSO.Groups = map[string]string{"developers": "Editor", "platform-admins": "Admin", "all": "Viewer"}
-	m, err := installWithSecrets(t, tool)
+	m, err := installWithSecrets(t, Env{}, tool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +294,7 @@ func TestMissingStackSecretsFail(t *testing.T) {
 
 // Without argocd or sso the tools make none of these Secrets and set none of these values.
 func TestNoAccessFieldsNoSecrets(t *testing.T) {
-	m, err := installWithSecrets(t, catalogTool("reconciling"), catalogTool("dashboards"))
+	m, err := installWithSecrets(t, Env{}, catalogTool("reconciling"), catalogTool("dashboards"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +316,7 @@ func TestArgoCDApplications(t *testing.T) {
 		{Name: "web", Repository: "platform", Path: "apps/web", Revision: "v1.2.0", Namespace: "web", Automated: true},
 		{Name: "infra", Repository: "infra", Namespace: "infra", Project: "ops"},
 	}
-	m, err := installWithSecrets(t, tool)
+	m, err := installWithSecrets(t, Env{}, tool)
 	if err != nil {
 		t.Fatal(err)
 	}

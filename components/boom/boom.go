@@ -110,11 +110,16 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 		tool.Secrets = append(tool.Secrets, secret)
 		deps = append(deps, secret)
 	}
+	// Secrets filled from the stack secrets the tool's own blocks name.
 	own, err := specSecrets(ctx, args, child)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range own {
+	fromStack, err := metricsSecrets(ctx, args, child)
+	if err != nil {
+		return nil, fmt.Errorf("BOOM tool %s: %w", t.Name, err)
+	}
+	for _, s := range append(own, fromStack...) {
 		tool.Secrets = append(tool.Secrets, s)
 		deps = append(deps, s)
 	}

@@ -94,7 +94,7 @@ var profiles = map[string]profile{
 		Registry:  map[string]string{"imageRegistry": ""},
 	},
 	"metrics": {
-		Defaults: func(_ stacks.NamedTool, env Env) map[string]any {
+		Defaults: func(t stacks.NamedTool, env Env) map[string]any {
 			// Without persistent storage and a size bound Prometheus keeps 10 days on an emptyDir.
 			prometheus := map[string]any{
 				"retention":     "15d",
@@ -112,13 +112,13 @@ var profiles = map[string]profile{
 			if _, ok := env.Enabled["certificates"]; ok {
 				webhooks = map[string]any{"enabled": true, "certManager": map[string]any{"enabled": true}, "patch": map[string]any{"enabled": false}}
 			}
-			return map[string]any{
+			return merge(map[string]any{
 				"fullnameOverride":   "metrics",
 				"grafana":            map[string]any{"enabled": false}, // the dashboards tool is Grafana
 				"prometheus":         map[string]any{"prometheusSpec": prometheus},
 				"alertmanager":       map[string]any{"alertmanagerSpec": map[string]any{"storage": volumeClaim("5Gi"), "retention": "120h"}},
 				"prometheusOperator": map[string]any{"admissionWebhooks": webhooks},
-			}
+			}, metricsSpecValues(t))
 		},
 		Placement: []string{"prometheus.prometheusSpec", "alertmanager.alertmanagerSpec", "prometheusOperator", "kube-state-metrics"},
 		Registry:  map[string]string{"global.imageRegistry": ""},
@@ -228,6 +228,9 @@ var profiles = map[string]profile{
 		},
 	},
 }
+
+// Profiles that live in files of their own (systemd.go) join the map here.
+func init() { profiles["systemd-exporter"] = systemdExporter }
 
 func volumeClaim(size string) map[string]any {
 	return map[string]any{"volumeClaimTemplate": map[string]any{"spec": map[string]any{

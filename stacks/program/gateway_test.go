@@ -1,6 +1,7 @@
 package program
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -35,10 +36,16 @@ func exampleSpec(t *testing.T, edit func(string) string) *stacks.Spec {
 // edgePlan plans the boom example with the Cloudflare token set to token.
 func edgePlan(t *testing.T, edit func(string) string) (map[string]string, string) {
 	t.Helper()
-	plan, err := mockPlan(New(exampleSpec(t, edit)), "boom-demo", map[string]string{
-		stacks.KeyKubeconfig: "placeholder",
-		stacks.KeySecrets:    `{"cloudflare-token":"` + token + `","github-token":"x","argocd-oidc":"x","grafana-oidc":"x"}`,
-	}, []string{stacks.KeyKubeconfig, stacks.KeySecrets})
+	spec := exampleSpec(t, edit)
+	cfg, secretKeys := mockConfig(spec)
+	held := map[string]string{}
+	if err := json.Unmarshal([]byte(cfg[stacks.KeySecrets]), &held); err != nil {
+		t.Fatal(err)
+	}
+	held["cloudflare-token"] = token
+	raw, _ := json.Marshal(held)
+	cfg[stacks.KeySecrets] = string(raw)
+	plan, err := mockPlan(New(spec), "boom-demo", cfg, secretKeys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -347,6 +347,9 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 			return err
 		}
 	}
+	if err := monitorOrbos(ctx, nsName, labels, tools, spec.Tools(), pulumi.Provider(provider)); err != nil {
+		return err
+	}
 	ctx.Export("namespace", nsName)
 	ctx.Export("configMap", cm.Metadata.Name())
 	ctx.Export("kubernetesVersion", pulumi.String(k.Version))
