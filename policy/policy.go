@@ -250,8 +250,8 @@ func (o *Input) zitadelBackups() []string {
 	if o.Zitadel == nil || !o.Zitadel.Enabled {
 		return nil
 	}
-	if b := o.Zitadel.Backups; b == nil || b.Schedule == "" {
-		return []string{"Zitadel is enabled without orbos:zitadel.backups.schedule: its database would have no backups"}
+	if b := o.Zitadel.Database.Backups; b == nil || b.Schedule == "" {
+		return []string{"Zitadel is enabled without orbos:zitadel.database.backups.schedule: its database would have no backups"}
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func TestControlPlanesPinnedChartsBackups(t *testing.T) {
 	if got := (&Input{Zitadel: z}).zitadelBackups(); len(got) != 1 {
 		t.Errorf("zitadel without backups: %v", got)
 	}
-	z.Backups = &stacks.Backups{Schedule: "0 3 * * *", Bucket: "b"}
+	z.Database.Backups = &stacks.DBBackups{Schedule: "0 3 * * *", ObjectStore: stacks.ObjectStore{Type: "gcs", Bucket: "backups"}}
 	if got := (&Input{Zitadel: z}).zitadelBackups(); len(got) != 0 {
 		t.Errorf("zitadel with backups: %v", got)
 	}
