@@ -48,6 +48,8 @@ type Database struct {
 	SSLMode string
 	// User and Admin are Secrets with the keys username and password (the owner and the superuser).
 	User, Admin *corev1.Secret
+	// UserSecret and AdminSecret are their names.
+	UserSecret, AdminSecret string
 	// TLS names the Secrets with client certificates, for CockroachDB ("" for PostgreSQL).
 	CASecret, UserCertSecret, AdminCertSecret string
 	// Ready is what Zitadel must come after: the database's objects.

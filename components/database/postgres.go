@@ -64,6 +64,7 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 		map[string]string{"username": "postgres", "password": admin}, child); err != nil {
 		return err
 	}
+	db.UserSecret, db.AdminSecret = args.Name+"-owner", args.Name+"-superuser"
 	after := pulumi.DependsOn(append(operators, db.User, db.Admin))
 	var deps []pulumi.Resource
 	var plugins []any
