@@ -233,6 +233,16 @@ func (c *Config) validateZitadel(e *errs) {
 		}
 	}
 	c.validateDatabase(p+".database", z, e)
+	if z.Enabled {
+		// TLS ends at the ORB's Gateway, which BOOM's gateway makes; the Barman Cloud plugin's
+		// webhooks take their certificates from cert-manager.
+		if !c.toolOn("gateway") {
+			e.add(p+".enabled", nil, "Zitadel is reached through the ORB's gateway: enable %s.tools.gateway", KeyBoom)
+		}
+		if z.Database.Backups != nil && z.Database.Engine == EnginePostgres && !c.toolOn("certificates") {
+			e.add(p+".database.backups", nil, "PostgreSQL's backups go through the Barman Cloud plugin, which needs cert-manager: enable %s.tools.certificates", KeyBoom)
+		}
+	}
 	if c.ZitadelMasterkey.Plaintext {
 		e.add("config."+KeyZitadelMasterkey, nil, "is in plaintext: Zitadel's masterkey must be encrypted; remove it only if Zitadel never ran, and orbctl generates one")
 	}
@@ -307,6 +317,15 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	}
 	c.checkSecretRef(op+".accessKeyIdSecret", o.AccessKeyIDSecret, e)
 	c.checkSecretRef(op+".credentialsSecret", o.CredentialsSecret, e)
+}
+
+// toolOn says whether BOOM's tool name is enabled.
+func (c *Config) toolOn(name string) bool {
+	if c.Boom == nil {
+		return false
+	}
+	t, ok := c.Boom.Tools[name]
+	return ok && t.Enabled
 }
 
 // validateChart checks a chart's fields that are set.

@@ -13,6 +13,11 @@ config:
     apiVersion: orbos.io/v1alpha1
     kubernetes:
       version: v1.31.4
+  orbos:boom:
+    apiVersion: orbos.io/v1alpha1
+    tools:
+      gateway: {enabled: true}
+      certificates: {enabled: true}
   orbos:zitadel:
     apiVersion: orbos.io/v1alpha1
     enabled: true
@@ -102,6 +107,8 @@ func TestZitadelSpecIsCheckedByPath(t *testing.T) {
 		{"credentials", "credentialsSecret: s3-key", "credentialsSecret: nope", p + "database.backups.objectStore.credentialsSecret"},
 		{"s3 without key id", "accessKeyIdSecret: s3-id, ", "", p + "database.backups.objectStore.accessKeyIdSecret"},
 		{"passphrase on postgres", "        retention: 8w\n", "        retention: 8w\n        encryptionSecret: passphrase\n", p + "database.backups.encryptionSecret"},
+		{"no gateway", "      gateway: {enabled: true}\n", "", p + "enabled"},
+		{"backups without cert-manager", "      certificates: {enabled: true}\n", "", p + "database.backups"},
 		{"plaintext masterkey", "  orbos:kubeconfig:", "  orbos:zitadelMasterkey: abc\n  orbos:kubeconfig:", "config.orbos:zitadelMasterkey"},
 	}
 	for _, c := range cases {

@@ -99,6 +99,9 @@ func MockPlan(spec *stacks.Spec) ([]Planned, error) {
 	if spec.File.Config.Kubeconfig.IsSet() {
 		cfg[stacks.KeyKubeconfig] = "placeholder"
 	}
+	if spec.ZitadelOn() != nil {
+		cfg[stacks.KeyZitadelMasterkey] = "placeholder"
+	}
 	if names := stacks.SortedKeys(spec.File.Config.Secrets); len(names) > 0 {
 		placeholders := map[string]string{}
 		for _, n := range names {
@@ -107,7 +110,7 @@ func MockPlan(spec *stacks.Spec) ([]Planned, error) {
 		raw, _ := json.Marshal(placeholders)
 		cfg[stacks.KeySecrets] = string(raw)
 	}
-	return mockPlan(New(spec), spec.Orb, cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets})
+	return mockPlan(New(spec), spec.Orb, cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets, stacks.KeyZitadelMasterkey})
 }
 
 // mockPlan runs prog against mocks with the stack config cfg, of which secretKeys are secrets.

@@ -47,6 +47,10 @@ func TestStandaloneRunsWhatOrbctlRuns(t *testing.T) {
 				// orbctl's first up generates the ORB's key; MockPlan stands one in.
 				cfg[stacks.KeySSHKey], secrets = sshkey.Placeholder(), append(secrets, stacks.KeySSHKey)
 			}
+			if _, ok := cfg[stacks.KeyZitadelMasterkey]; !ok && spec.ZitadelOn() != nil {
+				// orbctl's first up generates the masterkey; MockPlan stands one in.
+				cfg[stacks.KeyZitadelMasterkey], secrets = "placeholder", append(secrets, stacks.KeyZitadelMasterkey)
+			}
 			standalone, err := mockPlan(Standalone, spec.Orb, cfg, secrets)
 			if err != nil {
 				t.Fatal(err)
@@ -90,6 +94,16 @@ func engineConfig(t *testing.T, raw []byte) (map[string]string, []string) {
 	cfg := map[string]string{}
 	secrets := []string{}
 	for k, v := range file.Config {
+		if m, ok := v.(map[string]any); ok && k == stacks.KeySecrets {
+			// The engine hands the program each stack secret decrypted.
+			plain := map[string]string{}
+			for name := range m {
+				plain[name] = "placeholder"
+			}
+			b, _ := json.Marshal(plain)
+			cfg[k], secrets = string(b), append(secrets, k)
+			continue
+		}
 		if m, ok := v.(map[string]any); ok && m["secure"] != nil {
 			secrets = append(secrets, k)
 			cfg[k] = "placeholder"
