@@ -68,6 +68,7 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 	policies = append(policies,
 		resourcePolicy(IngressTLS, "Once BOOM's certificates are on, every rendered Ingress has TLS", in.renderedWithoutTLS),
 		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage))
+	policies = append(policies, zitadelPolicies()...)
 	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
 }
 

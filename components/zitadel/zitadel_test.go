@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/internal/mockengine"
+	"github.com/orbos/orbos/policy"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -126,6 +127,9 @@ func TestZitadelSecrets(t *testing.T) {
 		mk := m.Get(t, secretT, MasterkeySecret)
 		if !mk.At("stringData").IsSecret() && !mk.At("stringData", "masterkey").IsSecret() {
 			t.Errorf("%s: the masterkey is not a secret", orb)
+		}
+		if MasterkeyHashAnnotation != policy.MasterkeyAnnotation {
+			t.Fatalf("the policy pack reads %s, the Secret carries %s", policy.MasterkeyAnnotation, MasterkeyHashAnnotation)
 		}
 		if h := mk.At("metadata", "annotations", MasterkeyHashAnnotation); h.IsSecret() || h.StringValue() != MasterkeyHash(key) {
 			t.Errorf("%s: hash annotation %v", orb, h)
