@@ -1,6 +1,8 @@
 package database
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"strings"
 	"testing"
 
@@ -137,12 +139,80 @@ func TestPasswordsAreSecretAndPerORB(t *testing.T) {
 	}
 }
 
-func TestCockroachDBIsRefusedUntilBuilt(t *testing.T) {
-	_, err := mockengine.Run(t, "demo", func(ctx *pulumi.Context) error {
-		_, err := New(ctx, Args{Name: "zitadel-db", Namespace: "zitadel", DB: stacks.Database{Engine: stacks.EngineCockroachDB}, StackSecret: stackSecret})
-		return err
-	})
-	if err == nil || !strings.Contains(err.Error(), "cockroachdb") {
-		t.Errorf("cockroachdb: %v", err)
+// CockroachDB: the chart in secure mode with certificates made here (not the self-signer), the
+// node certificate for the chart's service names signed by the ORB's CA, every key a Pulumi secret
+// that differs between ORBs, and the schedule Job after the release.
+func TestCockroachDBSecureWithItsOwnCertificates(t *testing.T) {
+	keys := map[string]string{}
+	for _, orb := range []string{"one", "two"} {
+		b := backups("s3")
+		b.EncryptionSecret = "passphrase"
+		m, db := install(t, orb, stacks.Database{Engine: stacks.EngineCockroachDB, Instances: 3, Storage: stacks.Storage{Size: "20Gi"}, Backups: b})
+		r := m.Get(t, "kubernetes:helm.sh/v3:Release", "zitadel-db")
+		if r.Str("version") != "21.0.1" || r.At("values", "tls", "certs", "selfSigner", "enabled").BoolValue() ||
+			r.Str("values", "tls", "certs", "nodeSecret") != "zitadel-db-node" || r.At("values", "statefulset", "replicas").NumberValue() != 3 {
+			t.Errorf("release %v", r.At("values"))
+		}
+		node := m.Get(t, secretType, "zitadel-db-node")
+		if !node.At("stringData").IsSecret() || !strings.Contains(strings.Join(node.IgnoreChanges, ","), "stringData") {
+			t.Errorf("%s: node certificate not a secret kept from the first run", orb)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(node.Str("stringData", "ca.crt"))) {
+			t.Fatal("no CA")
+		}
+		blk, _ := pem.Decode([]byte(node.Str("stringData", "tls.crt")))
+		cert, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, DNSName: "zitadel-db-cockroachdb-1.zitadel-db-cockroachdb.zitadel.svc.cluster.local"}); err != nil {
+			t.Errorf("node certificate: %v", err)
+		}
+		for _, s := range []string{"zitadel-db-node", "zitadel-db-root", "zitadel-db-zitadel"} {
+			k := m.Get(t, secretType, s).Str("stringData", "tls.key")
+			if !strings.Contains(k, "PRIVATE KEY") || keys[k] != "" {
+				t.Errorf("%s of %s: key missing or seen in %s", s, orb, keys[k])
+			}
+			keys[k] = orb + "/" + s
+		}
+		sql := m.Get(t, secretType, "zitadel-db-backup-schedule")
+		if !sql.At("stringData").IsSecret() && !sql.At("stringData", "schedule.sql").IsSecret() {
+			t.Errorf("the schedule's SQL (with credentials) is not a secret")
+		}
+		var job bool
+		for _, r := range m.All {
+			if r.Type == "kubernetes:batch/v1:Job" && strings.HasPrefix(r.Name, "zitadel-db-backup-schedule-") {
+				job = r.DependsOn("kubernetes:helm.sh/v3:Release", "zitadel-db")
+			}
+		}
+		if !job {
+			t.Error("no schedule Job after the release")
+		}
+		if db.Host != "zitadel-db-cockroachdb-public.zitadel.svc" || db.Port != 26257 || db.SSLMode != "verify-full" || db.UserCertSecret != "zitadel-db-zitadel" {
+			t.Errorf("endpoint %+v", db)
+		}
+	}
+}
+
+// The schedule's SQL: quoted literals, the URI's credentials URL-encoded, the passphrase where set.
+func TestScheduleSQL(t *testing.T) {
+	o := stacks.ObjectStore{Type: "s3", Bucket: "b-1", Path: "orb", Endpoint: "https://s3.example.com"}
+	uri := BackupURI(o, "AKID", "se/cr+et'x")
+	if !strings.HasPrefix(uri, "s3://b-1/orb?") || !strings.Contains(uri, "AWS_SECRET_ACCESS_KEY=se%2Fcr%2Bet%27x") || !strings.Contains(uri, "AWS_ENDPOINT=https%3A%2F%2Fs3.example.com") {
+		t.Errorf("uri %s", uri)
+	}
+	sql := ScheduleSQL("0 3 * * *", "s3://b/p?K=it's", "pass'word")
+	for _, want := range []string{
+		"DROP SCHEDULES WITH s AS (SHOW SCHEDULES) SELECT id FROM s WHERE label = 'orbos_zitadel';",
+		"CREATE SCHEDULE orbos_zitadel FOR BACKUP INTO 's3://b/p?K=it''s' WITH revision_history, encryption_passphrase = 'pass''word' RECURRING '0 3 * * *'",
+		"first_run = 'now'",
+	} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("SQL lacks %q:\n%s", want, sql)
+		}
+	}
+	if g := BackupURI(stacks.ObjectStore{Type: "gcs", Bucket: "b-1", Path: "orb"}, "", "{}"); !strings.HasPrefix(g, "gs://b-1/orb?") || !strings.Contains(g, "AUTH=specified") {
+		t.Errorf("gcs uri %s", g)
 	}
 }

@@ -29,6 +29,22 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		"User":  map[string]any{"Username": "zitadel", "SSL": map[string]any{"Mode": db.SSLMode}},
 		"Admin": map[string]any{"Username": "postgres", "SSL": map[string]any{"Mode": db.SSLMode}},
 	}
+	dbConfig := map[string]any{"Postgres": pg}
+	env := []any{
+		secretEnv("ZITADEL_DATABASE_POSTGRES_USER_PASSWORD", db.UserSecret, "password"),
+		secretEnv("ZITADEL_DATABASE_POSTGRES_ADMIN_PASSWORD", db.AdminSecret, "password"),
+	}
+	chartDB := map[string]any{}
+	if db.CASecret != "" {
+		// CockroachDB (Zitadel v2): client certificates instead of passwords.
+		dbConfig = map[string]any{"Cockroach": map[string]any{
+			"Host": db.Host, "Port": db.Port, "Database": "zitadel", "MaxOpenConns": 20, "MaxIdleConns": 10,
+			"User":  map[string]any{"Username": "zitadel", "SSL": map[string]any{"Mode": db.SSLMode}},
+			"Admin": map[string]any{"Username": "root", "SSL": map[string]any{"Mode": db.SSLMode}},
+		}}
+		env = nil
+		chartDB = map[string]any{"dbSslCaCrtSecret": db.CASecret, "dbSslAdminCrtSecret": db.AdminCertSecret, "dbSslUserCrtSecret": db.UserCertSecret}
+	}
 	config := map[string]any{
 		"Log":            map[string]any{"Level": z.LogLevel, "Formatter": map[string]any{"Format": "json"}},
 		"ExternalDomain": z.ExternalDomain,
@@ -37,11 +53,7 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		"ExternalSecure": true,
 		"ExternalPort":   443,
 		"TLS":            map[string]any{"Enabled": false},
-		"Database":       map[string]any{"Postgres": pg},
-	}
-	env := []any{
-		secretEnv("ZITADEL_DATABASE_POSTGRES_USER_PASSWORD", db.UserSecret, "password"),
-		secretEnv("ZITADEL_DATABASE_POSTGRES_ADMIN_PASSWORD", db.AdminSecret, "password"),
+		"Database":       dbConfig,
 	}
 	if f := z.FirstInstance; f != nil {
 		human := map[string]any{"UserName": f.Admin.Username, "PasswordChangeRequired": true}
@@ -66,12 +78,9 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 	values := map[string]any{
 		"replicaCount": z.Replicas,
 		"image":        map[string]any{"tag": z.Version},
-		"zitadel": map[string]any{
-			"masterkeySecretName": MasterkeySecret,
-			"configmapConfig":     config,
-		},
-		"env":     env,
-		"ingress": map[string]any{"enabled": false},
+		"zitadel":      zitadelValues(config, chartDB),
+		"env":          env,
+		"ingress":      map[string]any{"enabled": false},
 		// Spread the replicas over nodes.
 		"affinity": map[string]any{"podAntiAffinity": map[string]any{"preferredDuringSchedulingIgnoredDuringExecution": []any{
 			map[string]any{"weight": 100, "podAffinityTerm": map[string]any{
@@ -95,6 +104,14 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		values["resources"] = res
 	}
 	return values
+}
+
+func zitadelValues(config, chartDB map[string]any) map[string]any {
+	out := map[string]any{"masterkeySecretName": MasterkeySecret, "configmapConfig": config}
+	for k, v := range chartDB {
+		out[k] = v
+	}
+	return out
 }
 
 func toAny(m map[string]string) map[string]any {

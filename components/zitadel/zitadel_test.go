@@ -148,3 +148,19 @@ func TestZitadelSecrets(t *testing.T) {
 		}
 	}
 }
+
+// On CockroachDB (Zitadel v2) Zitadel connects with the client certificates, not passwords.
+func TestZitadelOnCockroachDB(t *testing.T) {
+	z := spec()
+	z.Version, z.Database.Engine, z.Database.Backups = "v2.71.0", stacks.EngineCockroachDB, nil
+	r := install(t, "demo", strings.Repeat("k", 32), z).Get(t, releaseT, "zitadel")
+	if r.Str("values", "zitadel", "configmapConfig", "Database", "Cockroach", "Host") != "zitadel-db-cockroachdb-public.zitadel.svc" ||
+		r.Str("values", "zitadel", "dbSslUserCrtSecret") != "zitadel-db-zitadel" || r.Str("values", "zitadel", "dbSslCaCrtSecret") != "zitadel-db-root" {
+		t.Errorf("values %v", r.At("values", "zitadel"))
+	}
+	for _, e := range r.At("values", "env").ArrayValue() {
+		if strings.Contains(e.ObjectValue()["name"].StringValue(), "DATABASE") {
+			t.Errorf("a database password on CockroachDB: %v", e)
+		}
+	}
+}
