@@ -372,20 +372,30 @@ func (m *Machine) ownsMntNS() bool {
 	return m.AnchorPID > 0 && err == nil && ns == m.MntNS
 }
 
+// pidsInMntNS lists the processes living in the mount namespace ns (a /proc/PID/ns/mnt link), this
+// process excepted. Callers make sure ns is still theirs: the kernel reuses namespace names.
+func pidsInMntNS(ns string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if got, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && got == ns {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 func (m *Machine) pids() []int {
 	var pids []int
 	seen := map[int]bool{}
 	if m.ownsMntNS() {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && ns == m.MntNS {
-				seen[pid] = true
-				pids = append(pids, pid)
-			}
+		for _, pid := range pidsInMntNS(m.MntNS) {
+			seen[pid] = true
+			pids = append(pids, pid)
 		}
 	}
 	if m.Cgroup != "" { // an empty name would be the root: every process of the machine running the tests

@@ -77,12 +77,14 @@ systemctl enable --now sleeper`)
 	}
 
 	// A service that takes a while to stop and refuses to run twice (as keepalived does): restarts,
-	// even two at once, leave exactly one running.
+	// even two at once, leave exactly one running. The service holds its lock once it has started
+	// (its trap is set before it takes the lock: a TERM while mkdir runs still releases it).
 	a.MustRun(t, `cat > /etc/systemd/system/slow.service <<'UNIT'
 [Service]
-ExecStart=/bin/bash -c 'mkdir /run/slow.lock || exit 0; trap "sleep 1; rmdir /run/slow.lock; exit 0" TERM; while :; do sleep 0.2; done'
+ExecStart=/bin/bash -c 'trap "sleep 1; rmdir /run/slow.lock; exit 0" TERM; mkdir /run/slow.lock || exit 0; while :; do sleep 0.2; done'
 UNIT
-systemctl start slow; systemctl restart slow & systemctl restart slow; wait; sleep 0.5`)
+systemctl start slow; until test -d /run/slow.lock; do sleep 0.1; done
+systemctl restart slow & systemctl restart slow; wait; sleep 0.5`)
 	if out := a.MustRun(t, "systemctl is-active slow; test -d /run/slow.lock && echo locked"); out != "active\nlocked\n" {
 		t.Fatalf("slow after two restarts at once: %q", out)
 	}

@@ -48,6 +48,12 @@ type Host struct {
 	Log string
 
 	cmd *exec.Cmd
+	// mntNS is the mount namespace sshd runs in (its overlays); Stop kills what lives there.
+	// nsPin holds it open, so that its name cannot pass to another namespace while Stop looks.
+	mntNS string
+	nsPin *os.File
+	// exited is closed when sshd's process has been waited for.
+	exited chan struct{}
 }
 
 // HostOptions shape a test host.
@@ -248,30 +254,69 @@ func (h *Host) Start() error {
 		return fmt.Errorf("starting sshd: %w", err)
 	}
 	h.cmd = cmd
+	h.exited = make(chan struct{})
+	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(h.exited)
 	addr := net.JoinHostPort(h.Address, strconv.Itoa(h.Port))
 	// sshd starts in well under a second, but under load (CI beside real clusters) it took longer.
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
+			// unshare has made the namespace and exec'd sshd: it lives under the same PID.
+			ns := fmt.Sprintf("/proc/%d/ns/mnt", cmd.Process.Pid)
+			if pin, err := os.Open(ns); err == nil {
+				// The name of the namespace the file holds, not of whatever the PID has become.
+				if h.mntNS, err = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", pin.Fd())); err == nil {
+					h.nsPin = pin
+				} else {
+					pin.Close()
+				}
+			}
 			return nil
 		}
-		if time.Now().After(deadline) {
+		exited := false
+		select {
+		case <-h.exited:
+			exited = true
+		default:
+		}
+		if exited || time.Now().After(deadline) {
 			h.Stop()
 			b, _ := os.ReadFile(filepath.Join(h.Dir, "sshd.log"))
-			return fmt.Errorf("sshd did not listen on %s:\n%s", addr, lastLines(string(b), 20))
+			what := "did not listen"
+			if exited {
+				what = "exited before it listened"
+			}
+			return fmt.Errorf("sshd %s on %s:\n%s", what, addr, lastLines(string(b), 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// Stop stops sshd and every session it runs (the whole process group).
+// Stop stops sshd and every process of its mount namespace: the sessions it runs and whatever they
+// started in sessions of their own (setsid), which a process-group kill misses and which would keep
+// the old namespace and its overlay mounts alive under the next Start.
 func (h *Host) Stop() {
 	if h.cmd == nil || h.cmd.Process == nil {
 		return
 	}
 	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
-	_ = h.cmd.Wait()
-	h.cmd = nil
+	<-h.exited
+	if h.nsPin != nil {
+		for range 50 {
+			pids := pidsInMntNS(h.mntNS)
+			if len(pids) == 0 {
+				break
+			}
+			for _, p := range pids {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if h.nsPin != nil {
+		h.nsPin.Close()
+	}
+	h.cmd, h.mntNS, h.nsPin = nil, "", nil
 }
 
 // File reads a file of the host's own layer (what scripts wrote there); "" if there is none.
