@@ -35,13 +35,10 @@ func identity(ctx *pulumi.Context, spec *stacks.Spec, tools map[string]*boom.Too
 	for k, v := range labels {
 		secretLabels[k] = string(v.(pulumi.String))
 	}
-	gatewayNS := ""
-	if g, ok := spec.File.Config.Boom.Tools["gateway"]; ok {
-		gatewayNS = g.Namespace
-	}
-	mirror := ""
+	// Validation holds an enabled Zitadel to an enabled gateway tool.
+	gatewayNS, mirror := "", ""
 	if b := spec.File.Config.Boom; b != nil {
-		mirror = b.ChartRepository
+		gatewayNS, mirror = b.Tools["gateway"].Namespace, b.ChartRepository
 	}
 	_, err = zitadel.New(ctx, zitadel.Args{
 		Orb: spec.Orb, Zitadel: z, Masterkey: key, GatewayNamespace: gatewayNS, Labels: secretLabels, StackSecret: secret,
