@@ -121,7 +121,9 @@ func (o *Input) controlPlanes() []string {
 }
 
 var (
-	secretName  = regexp.MustCompile(`(?i)(password|passwd|secret|token|private|apikey|api_key|credential|kubeconfig|sshkey)`)
+	secretName = regexp.MustCompile(`(?i)(password|passwd|secret|token|private|apikey|api_key|credential|kubeconfig|sshkey)`)
+	// The names of orbos:secrets entries, as spec fields ending in Secret name them.
+	secretRef   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	secretValue = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----|(?i)\btoken:\s*\S{16,}|client-key-data:|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{30,}`)
 )
 
@@ -138,7 +140,10 @@ func (o *Input) plaintextSecrets() []string {
 		var section map[string]any
 		if json.Unmarshal([]byte(v), &section) == nil {
 			walk(key, section, func(path string, value string) {
-				if secretValue.MatchString(value) || (secretName.MatchString(path[strings.LastIndex(path, ".")+1:]) && value != "") {
+				key := path[strings.LastIndex(path, ".")+1:]
+				// A field named ...Secret holding a name refers to orbos:secrets.NAME: not a secret.
+				ref := strings.HasSuffix(key, "Secret") && secretRef.MatchString(value)
+				if secretValue.MatchString(value) || (secretName.MatchString(key) && value != "" && !ref) {
 					out = append(out, fmt.Sprintf("%s holds a secret-looking value in plaintext", path))
 				}
 			})

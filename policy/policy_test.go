@@ -109,16 +109,18 @@ func TestPlaintextSecrets(t *testing.T) {
 			"orbos:sshKey":     "-----BEGIN OPENSSH PRIVATE KEY-----\n...",
 			"orbos:boom":       `{"tools":{"grafana":{"adminPassword":"hunter2"}}}`,
 			"orbos:orbiter":    `{"kubernetes":{"version":"v1.31.4"}}`,
+			// References to orbos:secrets by name are not secrets; a value that is no name is.
+			"orbos:zitadel": `{"smtp":{"passwordSecret":"smtp-password"},"database":{"backups":{"objectStore":{"credentialsSecret":"Sup3r/Secret+Key=="}}}}`,
 		},
 		Secret: map[string]bool{"orbos:kubeconfig": true},
 	}
 	got := strings.Join(o.plaintextSecrets(), "\n")
-	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword"} {
+	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword", "orbos:zitadel.database.backups.objectStore.credentialsSecret"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") {
+	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") || strings.Contains(got, "passwordSecret") {
 		t.Errorf("false positives or a leaked value:\n%s", got)
 	}
 }
