@@ -12,6 +12,7 @@ import (
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/catalog"
 	"github.com/orbos/orbos/mission/config"
+	"github.com/orbos/orbos/mission/dismissals"
 	"github.com/orbos/orbos/mission/fleet"
 	"github.com/orbos/orbos/mission/notify"
 	"github.com/orbos/orbos/mission/web"
@@ -60,7 +61,11 @@ func Serve(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	srv, err := web.New(cfg, f, web.Options{Sessions: sessions, OIDC: oidc, Log: o.Log})
+	dismissed, err := dismissals.Open(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(cfg, f, web.Options{Sessions: sessions, OIDC: oidc, Log: o.Log, Dismissals: dismissed})
 	if err != nil {
 		return fmt.Errorf("preparing the pages: %w", err)
 	}

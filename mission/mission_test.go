@@ -68,6 +68,10 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(body, "Local administrator") {
 		t.Fatalf("login page: %q", body)
 	}
+	// MISSION's own state directory is there, private, from the start.
+	if st, err := os.Stat(filepath.Join(dir, "mission-state")); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("stateDir: %v", err)
+	}
 	// The first poll runs beside the server: wait for its checkout under dataDir.
 	for i := 0; ; i++ {
 		_, err := os.Stat(filepath.Join(dir, "mission-data", "demo", "Pulumi.demo.yaml"))

@@ -104,6 +104,7 @@ var stackRules = []rule{
 	{BackupsOffCluster, "Zitadel's backups leave the cluster: object storage, not a volume", (*Input).zitadelBackupsOffCluster},
 	{ExposedTLS, "Once BOOM's certificates are on, no tool is exposed without TLS", (*Input).exposedWithTLS},
 	{DurableMetrics, "Prometheus keeps its data on a persistent volume in a production ORB", (*Input).durableMetrics},
+	{GatewayHTTPS, "Once BOOM's certificates are on, the Gateway serves nothing over plain HTTP but the HTTPS redirect", (*Input).gatewayHTTPS},
 }
 
 // Violation is one broken rule.

@@ -39,9 +39,11 @@ const (
 	ZitadelBackups   = "zitadel-backups"
 	ExposedTLS       = "boom-exposed-with-tls"
 	DurableMetrics   = "boom-prometheus-storage-in-production"
+	GatewayHTTPS     = "boom-gateway-https-only"
 	// The same two over what the program renders, judged by the engine per resource.
 	IngressTLS        = "ingress-with-tls"
 	PrometheusStorage = "prometheus-storage-in-production"
+	PlainHTTP         = "gateway-no-plain-http"
 )
 
 // Pack builds the policy pack for one stack. The rules over the whole ORB are stack policies, judged
@@ -67,7 +69,8 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 	policies = append(policies, resourcePolicy(PinnedReleases, "Every Helm release the program deploys names an exact chart version", pinnedRelease))
 	policies = append(policies,
 		resourcePolicy(IngressTLS, "Once BOOM's certificates are on, every rendered Ingress has TLS", in.renderedWithoutTLS),
-		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage))
+		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage),
+		resourcePolicy(PlainHTTP, "Once BOOM's certificates are on, no rendered Gateway listener or HTTPRoute serves plain HTTP but the HTTPS redirect", in.renderedPlainHTTP))
 	policies = append(policies, zitadelPolicies()...)
 	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
 }
@@ -121,9 +124,7 @@ func (o *Input) controlPlanes() []string {
 }
 
 var (
-	secretName = regexp.MustCompile(`(?i)(password|passwd|secret|token|private|apikey|api_key|credential|kubeconfig|sshkey)`)
-	// The names of orbos:secrets entries, as spec fields ending in Secret name them.
-	secretRef   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	secretName  = regexp.MustCompile(`(?i)(password|passwd|secret|token|private|apikey|api_key|credential|kubeconfig|sshkey)`)
 	secretValue = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----|(?i)\btoken:\s*\S{16,}|client-key-data:|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{30,}`)
 )
 
@@ -140,10 +141,7 @@ func (o *Input) plaintextSecrets() []string {
 		var section map[string]any
 		if json.Unmarshal([]byte(v), &section) == nil {
 			walk(key, section, func(path string, value string) {
-				key := path[strings.LastIndex(path, ".")+1:]
-				// A field named ...Secret holding a name refers to orbos:secrets.NAME: not a secret.
-				ref := strings.HasSuffix(key, "Secret") && secretRef.MatchString(value)
-				if secretValue.MatchString(value) || (secretName.MatchString(key) && value != "" && !ref) {
+				if secretValue.MatchString(value) || (secretName.MatchString(path[strings.LastIndex(path, ".")+1:]) && value != "" && !namesASecret(path, value)) {
 					out = append(out, fmt.Sprintf("%s holds a secret-looking value in plaintext", path))
 				}
 			})

@@ -34,6 +34,10 @@ type Tool struct {
 	NodeSelector map[string]string `yaml:"nodeSelector" doc:"node labels the tool's pods must run on"`
 	Tolerations  []Toleration      `yaml:"tolerations" doc:"taints the tool's pods tolerate"`
 	Resources    *Resources        `yaml:"resources" doc:"requests and limits of the tool's main containers"`
+	// Tool-specific fields, one per tool kind (stacks/boom_<tool>.go); validateEdge refuses them on
+	// other tools.
+	Gateway *Gateway `yaml:"gateway" doc:"gateway tool only: the ORB's Gateway, its listeners and HTTPRoutes"`
+	ACME    *ACME    `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners"`
 }
 
 // Chart is a pinned Helm chart.

@@ -31,7 +31,7 @@ type GCEPool struct {
 	MachineType string            `yaml:"machineType" doc:"machine type, e.g. e2-standard-4; or give minCPU and minMemoryGB"`
 	MinCPU      int               `yaml:"minCPU" doc:"smallest vCPU count, for a custom e2 machine type"`
 	MinMemoryGB int               `yaml:"minMemoryGB" doc:"smallest memory in GB, for a custom e2 machine type"`
-	DiskType    string            `yaml:"diskType" doc:"pd-standard, pd-balanced (default) or pd-ssd"`
+	DiskType    string            `yaml:"diskType" enum:"pd-standard,pd-balanced,pd-ssd" doc:"pd-standard, pd-balanced (default) or pd-ssd"`
 	DiskSizeGB  int               `yaml:"diskSizeGB" doc:"boot disk size in GB; default 50"`
 	Spot        bool              `yaml:"spot" doc:"spot (preemptible) machines"`
 	Image       string            `yaml:"image" doc:"boot image; default ubuntu-os-cloud/ubuntu-2204-lts"`
@@ -95,7 +95,7 @@ type Transport struct {
 
 // HealthCheck probes a backend.
 type HealthCheck struct {
-	Protocol        string `yaml:"protocol" doc:"tcp, http or https"`
+	Protocol        string `yaml:"protocol" enum:"tcp,http,https" doc:"tcp, http or https"`
 	Path            string `yaml:"path" doc:"request path for http and https"`
 	Port            int    `yaml:"port" doc:"port; default the backend port"`
 	IntervalSeconds int    `yaml:"intervalSeconds" doc:"seconds between probes; default 5"`
@@ -128,12 +128,12 @@ type WorkerPool struct {
 type Taint struct {
 	Key    string `yaml:"key" orbos:"required"`
 	Value  string `yaml:"value"`
-	Effect string `yaml:"effect" orbos:"required" doc:"NoSchedule, PreferNoSchedule or NoExecute"`
+	Effect string `yaml:"effect" orbos:"required" enum:"NoSchedule,PreferNoSchedule,NoExecute" doc:"NoSchedule, PreferNoSchedule or NoExecute"`
 }
 
 // Networking is the cluster's network.
 type Networking struct {
-	CNI         string `yaml:"cni" doc:"calico (default), cilium, or hostgw (a bridge per node and routes between nodes: machines on one L2 network)"`
+	CNI         string `yaml:"cni" enum:"calico,cilium,hostgw" doc:"calico (default), cilium, or hostgw (a bridge per node and routes between nodes: machines on one L2 network)"`
 	PodCIDR     string `yaml:"podCIDR" doc:"default 100.64.0.0/16"`
 	ServiceCIDR string `yaml:"serviceCIDR" doc:"default 100.126.0.0/16"`
 	DNSDomain   string `yaml:"dnsDomain" doc:"default cluster.local"`

@@ -47,6 +47,11 @@ func schemaOf(t reflect.Type) map[string]any {
 			if doc := f.Tag.Get("doc"); doc != "" {
 				p["description"] = doc
 			}
+			// enum lists the only values validation accepts, for editors and MISSION's selects; the
+			// validation stays the authority (TestSchemaEnumsAreValidated keeps the two in step).
+			if enum := f.Tag.Get("enum"); enum != "" {
+				p["enum"] = strings.Split(enum, ",")
+			}
 			props[name] = p
 			if f.Tag.Get("orbos") == "required" {
 				required = append(required, name)

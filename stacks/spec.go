@@ -85,7 +85,7 @@ type Kubernetes struct {
 	// Sources are where the nodes get Kubernetes from (air-gapped ORBs set them).
 	Sources *Sources `yaml:"sources" doc:"where nodes get kubeadm, kubelet, kubectl and the control-plane images: package repository, image repository, registry mirrors"`
 	// CgroupDriver is the kubelet's and containerd's.
-	CgroupDriver string `yaml:"cgroupDriver" doc:"systemd (default) or cgroupfs, for machines whose PID 1 is not systemd"`
+	CgroupDriver string `yaml:"cgroupDriver" enum:"systemd,cgroupfs" doc:"systemd (default) or cgroupfs, for machines whose PID 1 is not systemd"`
 	// SharedKernel machines are containers or namespaces on one kernel (LXC, test machines).
 	SharedKernel bool `yaml:"sharedKernel" doc:"the machines share one kernel (LXC containers, namespaces): kube-proxy leaves the kernel's conntrack settings alone"`
 	// IgnorePreflightErrors are kubeadm's, by check name.
@@ -292,6 +292,7 @@ func (s *Spec) validate(e *errs) {
 	c.validateSecrets(e)
 	if b := c.Boom; b != nil {
 		b.validate("config."+KeyBoom, e)
+		c.validateEdge("config."+KeyBoom, b, e)
 	}
 	if r := c.Reconciler; r != nil {
 		checkSection("config."+KeyReconciler, r.APIVersion, e)

@@ -160,21 +160,62 @@ func (f *File) Set(key, value string, secret bool, c config.Encrypter) error {
 		}
 		node = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{scalar("secure"), scalar(ct)}}
 	} else {
-		node = scalar(value)
-		// Let YAML type numbers and booleans as a user typing them into the file would.
-		var probe yaml.Node
-		if yaml.Unmarshal([]byte(value), &probe) == nil && len(probe.Content) == 1 && probe.Content[0].Kind == yaml.ScalarNode &&
-			probe.Content[0].Value == value {
-			node.Tag = probe.Content[0].Tag
-		}
-		if node.Tag == "!!str" {
-			node.Tag = ""
-			node.Style = 0
-			if strings.Contains(value, "\n") {
-				node.Style = yaml.LiteralStyle
-			}
+		node = typed(value)
+	}
+	return f.put(key, parts, node)
+}
+
+// typed is a scalar node typed as YAML types numbers and booleans a user types into the file.
+func typed(value string) *yaml.Node {
+	node := scalar(value)
+	var probe yaml.Node
+	if yaml.Unmarshal([]byte(value), &probe) == nil && len(probe.Content) == 1 && probe.Content[0].Kind == yaml.ScalarNode &&
+		probe.Content[0].Value == value {
+		node.Tag = probe.Content[0].Tag
+	}
+	if node.Tag == "!!str" {
+		node.Tag = ""
+		node.Style = 0
+		if strings.Contains(value, "\n") {
+			node.Style = yaml.LiteralStyle
 		}
 	}
+	return node
+}
+
+// SetList sets key to a list of scalar items (typed like Set's values), keeping the style of the
+// list it replaces (flow [a, b] or a block); a new list is written in flow style.
+func (f *File) SetList(key string, items []string) error {
+	parts, err := splitKey(key)
+	if err != nil {
+		return err
+	}
+	node := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, it := range items {
+		if strings.Contains(it, "\n") {
+			return fmt.Errorf("cannot set %s: an item has more than one line", key)
+		}
+		node.Content = append(node.Content, typed(it))
+	}
+	if old := f.lookupKey(parts); old != nil && old.Kind == yaml.SequenceNode {
+		node.Style = old.Style
+	}
+	return f.put(key, parts, node)
+}
+
+func (f *File) lookupKey(parts []string) *yaml.Node {
+	n := lookup(f.root(), "config")
+	for _, p := range parts {
+		if n = lookup(n, p); n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// put places node at the key's path, creating the mappings on it and keeping the comments of the
+// value it replaces.
+func (f *File) put(key string, parts []string, node *yaml.Node) error {
 	n := ensure(f.root(), "config")
 	for _, p := range parts[:len(parts)-1] {
 		if cur := lookup(n, p); cur != nil && cur.Kind != yaml.MappingNode {

@@ -94,3 +94,30 @@ func TestBadKeys(t *testing.T) {
 		t.Error("Get of a missing key succeeded")
 	}
 }
+
+// A list of scalars replaces the one there in its style, its comment kept; a new one is a flow list.
+func TestSetList(t *testing.T) {
+	f, err := Parse([]byte("config:\n  orbos:orbiter:\n    firewall:\n      # who may SSH\n      ssh:\n        - 10.0.0.0/8\n    zones: [a]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, items := range map[string][]string{"orbos:orbiter.firewall.ssh": {"10.0.0.0/8", "192.0.2.0/24"}, "orbos:orbiter.zones": {"a", "b"},
+		"orbos:orbiter.ports": {"80", "443"}, "orbos:orbiter.empty": nil} {
+		if err := f.SetList(key, items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := f.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "config:\n  orbos:orbiter:\n    firewall:\n      # who may SSH\n      ssh:\n        - 10.0.0.0/8\n        - 192.0.2.0/24\n    zones: [a, b]\n    ports: [80, 443]\n    empty: []\n"
+	// The map's order of calls does not matter for existing keys; the new ones are appended in call order.
+	if !strings.HasPrefix(string(raw), "config:\n  orbos:orbiter:\n    firewall:\n      # who may SSH\n      ssh:\n        - 10.0.0.0/8\n        - 192.0.2.0/24\n    zones: [a, b]\n") ||
+		!strings.Contains(string(raw), "    ports: [80, 443]\n") || !strings.Contains(string(raw), "    empty: []\n") {
+		t.Fatalf("got\n%s\nwant (in some order)\n%s", raw, want)
+	}
+	if err := f.SetList("orbos:orbiter.zones", []string{"a\nb"}); err == nil {
+		t.Fatal("a multi-line item was set")
+	}
+}

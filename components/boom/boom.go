@@ -98,8 +98,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 			Type:       pulumi.String("Opaque"),
 			StringData: pulumi.ToSecret(pulumi.ToStringMap(data)).(pulumi.StringMapOutput),
 		}, append(child,
-			// Generated once: later runs generate anew and keep what the first one made.
-			pulumi.IgnoreChanges([]string{"stringData"}),
+			// Generated once: later runs generate anew and keep what the first one made. The
+			// provider turns stringData into data before diffing, so both are ignored (else
+			// every run replaced the Secret with new passwords).
+			pulumi.IgnoreChanges([]string{"stringData", "data"}),
 			pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
 		if err != nil {
 			return nil, err
@@ -113,8 +115,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 			Chart: pulumi.String(src.chart), Version: pulumi.String(t.Chart.Version), RepositoryOpts: src.repoV3(),
 			Name: pulumi.String(t.Name), Namespace: pulumi.String(t.Namespace), Values: values,
 			SkipCrds: pulumi.Bool(true), SkipAwait: pulumi.Bool(args.SkipAwait),
-			// A failed install or upgrade is rolled back rather than left pending (#2054).
-			Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
+			// A failed install or upgrade is rolled back rather than left pending (#2054). Atomic
+			// makes Helm wait for every workload whatever SkipAwait says: on a cluster without
+			// nodes, where no pod ever runs, the install would time out and be rolled back.
+			Atomic: pulumi.Bool(!args.SkipAwait), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
 		}, mainOpts...)
 	} else {
 		tool.Chart, err = helmv4.NewChart(ctx, t.Name, &helmv4.ChartArgs{

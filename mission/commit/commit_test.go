@@ -191,3 +191,33 @@ func TestApplyChartVersion(t *testing.T) {
 		t.Fatalf("a range: %v %v", res.Errors, err)
 	}
 }
+
+// Values set scalars by config key, typed as YAML types them, comments kept; the spec's validation
+// judges the result by path; the Kubernetes version is not one of them (its steps are checked apart).
+func TestApplyValues(t *testing.T) {
+	raw := []byte(missiontest.Spec(missiontest.Newest, 2, true))
+	res, err := Apply("o", raw, Edit{Values: map[string]string{"orbos:boom.tools.metrics.namespace": "monitoring",
+		"orbos:orbiter.providers.gce.pools.workers.spot": "true"}}, nil)
+	if err != nil || len(res.Errors) > 0 || !strings.Contains(res.After, "        namespace: monitoring\n") ||
+		!strings.Contains(res.After, "            spot: true\n") || !strings.Contains(res.After, "# Scaled by hand when needed.") || len(res.Fields) != 2 {
+		t.Fatalf("%v %v\n%s", res.Errors, err, res.After)
+	}
+	res, err = Apply("o", raw, Edit{Values: map[string]string{"orbos:orbiter.providers.gce.pools.workers.diskType": "floppy"}}, nil)
+	if err != nil || len(res.Errors) != 1 || !strings.HasSuffix(res.Errors[0].Path, "pools.workers.diskType") {
+		t.Fatalf("an invalid value: %v %v", res.Errors, err)
+	}
+	res, err = Apply("o", raw, Edit{Lists: map[string][]string{"orbos:orbiter.providers.gce.zones": {"europe-west1-b", "europe-west1-c"},
+		"orbos:orbiter.firewall.ssh": {"192.0.2.0/24"}}}, nil)
+	if err != nil || len(res.Errors) > 0 || !strings.Contains(res.After, "zones: [europe-west1-b, europe-west1-c]\n") ||
+		len(res.Fields) != 2 || res.Fields[1] != (Field{Path: "orbos:orbiter.providers.gce.zones", Old: "[europe-west1-b]", New: "[europe-west1-b, europe-west1-c]"}) {
+		t.Fatalf("lists: %v %v %+v\n%s", res.Errors, err, res.Fields, res.After)
+	}
+	res, err = Apply("o", raw, Edit{Lists: map[string][]string{"orbos:orbiter.firewall.ssh": {"not-a-cidr"}}}, nil)
+	if err != nil || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Path, "firewall.ssh") {
+		t.Fatalf("an invalid list: %v %v", res.Errors, err)
+	}
+	res, err = Apply("o", raw, Edit{Values: map[string]string{"orbos:orbiter.kubernetes.version": "v9.9.9"}}, nil)
+	if err != nil || len(res.Errors) != 1 || strings.Contains(res.After, "v9.9.9") {
+		t.Fatalf("the version through Values: %v %v", res.Errors, err)
+	}
+}

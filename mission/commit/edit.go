@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/internal/kubeversion"
 	"github.com/orbos/orbos/stacks"
@@ -29,6 +31,11 @@ type Edit struct {
 	Tools map[string]bool
 	// ChartVersions pin BOOM tools' chart versions by tool name.
 	ChartVersions map[string]string
+	// Values are scalar values by config key (orbos:boom.tools.metrics.namespace), as the form
+	// generated from the schema posts them; YAML types them as a user typing them would.
+	Values map[string]string
+	// Lists are lists of scalars by config key, set whole (empty removes every item).
+	Lists map[string][]string
 }
 
 // Field is one changed value, for the commit's trailers and the page.
@@ -93,6 +100,16 @@ func Apply(orb string, raw []byte, e Edit, allowedVersions []string) (*Result, e
 	for _, tool := range sortedKeys(e.ChartVersions) {
 		set(stacks.KeyBoom+".tools."+tool+".chart.version", e.ChartVersions[tool])
 	}
+	for _, key := range sortedKeys(e.Values) {
+		if key == orbiter+"kubernetes.version" {
+			res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + key, Message: "is changed through KubernetesVersion only (the offered versions)"})
+			continue
+		}
+		set(key, e.Values[key])
+	}
+	for _, key := range sortedKeys(e.Lists) {
+		setList(f, res, key, e.Lists[key])
+	}
 	after, err := f.Bytes()
 	if err != nil {
 		return nil, err
@@ -117,6 +134,28 @@ func Apply(orb string, raw []byte, e Edit, allowedVersions []string) (*Result, e
 		}
 	}
 	return res, nil
+}
+
+// setList sets a list of scalars and records it as one changed field, [a, b] -> [a, b, c].
+func setList(f *stackconfig.File, res *Result, key string, items []string) {
+	old := "[]"
+	if v, err := f.Get(key, nil); err == nil {
+		var cur []string
+		if v.Secret || yaml.Unmarshal([]byte(v.Value), &cur) != nil {
+			res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + key, Message: "is not a list of values"})
+			return
+		}
+		old = "[" + strings.Join(cur, ", ") + "]"
+	}
+	value := "[" + strings.Join(items, ", ") + "]"
+	if old == value {
+		return
+	}
+	if err := f.SetList(key, items); err != nil {
+		res.Errors = append(res.Errors, stacks.FieldError{Path: "config." + key, Message: err.Error()})
+		return
+	}
+	res.Fields = append(res.Fields, Field{Path: key, Old: old, New: value})
 }
 
 func fieldOld(fs []Field, suffix string) string {

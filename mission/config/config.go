@@ -40,6 +40,9 @@ type Config struct {
 	PollInterval Duration `yaml:"pollInterval"`
 	// DataDir holds MISSION's checkouts of the ORB repositories.
 	DataDir string `yaml:"dataDir"`
+	// StateDir holds what MISSION keeps of its own (the notices users dismissed); default
+	// mission-state beside mission.yaml. MISSION writes nothing of its own into the ORB repositories.
+	StateDir string `yaml:"stateDir"`
 	// PublicURL is where users reach MISSION (the OIDC redirect and cookie security derive from it).
 	PublicURL string `yaml:"publicURL"`
 	TLS       *TLS   `yaml:"tls"`
@@ -168,6 +171,10 @@ func (c *Config) defaults(base string) {
 		c.DataDir = "mission-data"
 	}
 	abs(&c.DataDir)
+	if c.StateDir == "" {
+		c.StateDir = "mission-state"
+	}
+	abs(&c.StateDir)
 	abs(&c.CatalogFile)
 	if c.CatalogRefresh.Duration == 0 {
 		c.CatalogRefresh.Duration = 24 * time.Hour

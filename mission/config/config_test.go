@@ -31,7 +31,7 @@ func TestParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	prod, _ := c.Orb("prod")
-	if prod.DeployKeyFile != "/etc/mission/keys/prod" || prod.Branch != "main" || c.DataDir != "/etc/mission/mission-data" || c.OIDC.GroupsClaim != "groups" {
+	if prod.DeployKeyFile != "/etc/mission/keys/prod" || prod.Branch != "main" || c.DataDir != "/etc/mission/mission-data" || c.StateDir != "/etc/mission/mission-state" || c.OIDC.GroupsClaim != "groups" {
 		t.Fatalf("defaults %+v", c)
 	}
 	if got := prod.Role("alice@example.com", []string{"all"}); got != RoleOperator {

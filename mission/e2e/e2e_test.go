@@ -100,6 +100,12 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// Fields of the form generated from the schema, by the config key they edit.
+const (
+	workersCount     = "#f-orbos-orbiter-providers-gce-pools-workers-count"
+	metricsNamespace = "#f-orbos-boom-tools-metrics-namespace"
+)
+
 // step bounds one step of the test: a page that never shows what is awaited fails it.
 const step = time.Minute
 
@@ -189,8 +195,8 @@ func TestBrowser(t *testing.T) {
 	// A pool size changed through the form: the diff first, then the commit into the bare repository.
 	do(t, ctx, "edit the workers pool",
 		chromedp.Navigate(m.url+"/orbs/prod-us"),
-		chromedp.WaitVisible(chromedp.CSS("#pool-workers")),
-		chromedp.SetValue(chromedp.CSS("#pool-workers"), "4"),
+		chromedp.WaitVisible(chromedp.CSS(workersCount)),
+		chromedp.SetValue(chromedp.CSS(workersCount), "4"),
 		chromedp.Click(chromedp.CSS("#preview")),
 		chromedp.WaitVisible(chromedp.CSS("#diff")),
 	)
@@ -210,13 +216,30 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(gittest.Git(t, m.bare["prod-us"], "show", "main:"+stacks.StackFileName("prod-us")), "count: 4") {
 		t.Fatal("the change is not in the bare repository")
 	}
+
+	// A field that is on the form only because the schema has it: a BOOM tool's namespace.
+	do(t, ctx, "edit the metrics tool's namespace",
+		chromedp.Navigate(m.url+"/orbs/prod-us"),
+		chromedp.ScrollIntoView(chromedp.CSS(metricsNamespace)),
+		chromedp.WaitVisible(chromedp.CSS(metricsNamespace)),
+		chromedp.SetValue(chromedp.CSS(metricsNamespace), "monitoring"),
+	)
+	shot(t, ctx, "form")
+	do(t, ctx, "preview the namespace", chromedp.Click(chromedp.CSS("#preview")), chromedp.WaitVisible(chromedp.CSS("#diff")))
+	if preview := value(t, ctx, "read the preview", chromedp.Text(chromedp.CSS("#diff"))); !strings.Contains(preview, "+        namespace: monitoring") {
+		t.Fatalf("preview:\n%s", preview)
+	}
+	do(t, ctx, "commit the namespace", chromedp.Click(chromedp.CSS("#commit")), chromedp.WaitVisible(chromedp.CSS("#message")))
+	if file := gittest.Git(t, m.bare["prod-us"], "show", "main:"+stacks.StackFileName("prod-us")); !strings.Contains(file, "        enabled: false\n        namespace: monitoring\n") {
+		t.Fatalf("the namespace is not in the bare repository:\n%s", file)
+	}
 	committed := strings.TrimSpace(gittest.Git(t, m.bare["prod-us"], "rev-parse", "main"))
 
 	// Signed out, a viewer signs in: the ORB page has no edit controls.
 	do(t, ctx, "sign out", chromedp.Navigate(m.url+"/"), chromedp.Click(chromedp.CSS("header button.link")), chromedp.WaitVisible(chromedp.CSS("#oidc")))
 	signIn(t, ctx, m, oidctest.Claims{Subject: "u-vic", Email: "vic@example.com", Name: "Vic Viewer", Groups: []string{"support"}})
 	do(t, ctx, "viewer's ORB page", chromedp.Navigate(m.url+"/orbs/prod-us"), chromedp.WaitVisible(chromedp.CSS("#timeline")))
-	if n := value(t, ctx, "count edit controls", chromedp.Evaluate[int](`document.querySelectorAll("#edit, #preview, input[name^='pool.']").length`)); n != 0 {
+	if n := value(t, ctx, "count edit controls", chromedp.Evaluate[int](`document.querySelectorAll("#edit, #preview, form.schema, input[name^='orbos:']").length`)); n != 0 {
 		t.Fatalf("the viewer sees %d edit controls", n)
 	}
 	shot(t, ctx, "viewer")
@@ -225,7 +248,7 @@ func TestBrowser(t *testing.T) {
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte(`<form method="post" action="` + m.url + `/orbs/prod-us/commit">
-<input type="hidden" name="base" value="` + committed + `"><input type="hidden" name="pool.workers" value="40">
+<input type="hidden" name="base" value="` + committed + `"><input type="hidden" name="orbos:orbiter.providers.gce.pools.workers.count" value="40">
 <button id="forge" type="submit">win a prize</button></form>`))
 	}))
 	defer evil.Close()

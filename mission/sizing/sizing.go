@@ -14,12 +14,21 @@ import (
 // Recommendation is one size change worth proposing.
 type Recommendation struct {
 	Title, Reason string
-	// Fields are the edit form's fields and values that propose it (controlPlaneNodes, pool.<name>);
+	// Fields are the edit form's fields and values that propose it (config keys);
 	// empty when the provider's pools are not editable in MISSION.
 	Fields []Field
 }
 
-// Field is one edit form field with the value proposed.
+// ControlPlaneNodes is the config key of the control plane's node count.
+const ControlPlaneNodes = stacks.KeyOrbiter + ".kubernetes.controlPlane.nodes"
+
+// PoolCount is the config key of a GCE pool's machine count.
+func PoolCount(pool string) string {
+	return stacks.KeyOrbiter + ".providers.gce.pools." + pool + ".count"
+}
+
+// Field is one edit form field (a config key, as the form generated from the schema names it) with
+// the value proposed.
 type Field struct {
 	Name  string
 	Value int
@@ -60,7 +69,7 @@ func Recommend(sp *stacks.Spec, st *record.Status) []Recommendation {
 		r := Recommendation{Title: "3 control-plane nodes",
 			Reason: fmt.Sprintf("%d workers depend on one control plane: the API is down while it is upgraded or fails; three tolerate one failure (etcd quorum)", workers)}
 		if n, ok := pools[cp.Pool]; ok {
-			r.Fields = []Field{{"controlPlaneNodes", 3}, {"pool." + cp.Pool, max(n, 3)}}
+			r.Fields = []Field{{ControlPlaneNodes, 3}, {PoolCount(cp.Pool), max(n, 3)}}
 		}
 		out = append(out, r)
 	}
@@ -69,7 +78,7 @@ func Recommend(sp *stacks.Spec, st *record.Status) []Recommendation {
 		r := Recommendation{Title: fmt.Sprintf("%d workers in pool %s", MinWorkersWithTools, pool),
 			Reason: fmt.Sprintf("%d BOOM tools run on %d joined worker(s): draining one for an upgrade leaves them nowhere to go", tools, workers)}
 		if n, ok := pools[pool]; ok {
-			r.Fields = []Field{{"pool." + pool, n + MinWorkersWithTools - workers}}
+			r.Fields = []Field{{PoolCount(pool), n + MinWorkersWithTools - workers}}
 		}
 		out = append(out, r)
 	}

@@ -36,12 +36,12 @@ func TestRecommend(t *testing.T) {
 	// One control plane under three workers: propose three, with the control pool scaled to hold them.
 	got := Recommend(spec(t, 3, false), status(1, 3, 0))
 	if len(got) != 1 || got[0].Title != "3 control-plane nodes" || len(got[0].Fields) != 2 ||
-		got[0].Fields[0] != (Field{"controlPlaneNodes", 3}) || got[0].Fields[1] != (Field{"pool.control", 3}) {
+		got[0].Fields[0] != (Field{"orbos:orbiter.kubernetes.controlPlane.nodes", 3}) || got[0].Fields[1] != (Field{"orbos:orbiter.providers.gce.pools.control.count", 3}) {
 		t.Fatalf("control plane: %+v", got)
 	}
 	// BOOM's tools on one joined worker (a second one never joined): propose one more machine.
 	got = Recommend(spec(t, 2, true), status(1, 1, 1))
-	if len(got) != 1 || !strings.Contains(got[0].Reason, "1 BOOM tools run on 1 joined worker") || len(got[0].Fields) != 1 || got[0].Fields[0] != (Field{"pool.workers", 3}) {
+	if len(got) != 1 || !strings.Contains(got[0].Reason, "1 BOOM tools run on 1 joined worker") || len(got[0].Fields) != 1 || got[0].Fields[0] != (Field{"orbos:orbiter.providers.gce.pools.workers.count", 3}) {
 		t.Fatalf("workers: %+v", got)
 	}
 	// Nothing worth proposing: a small cluster without tools, or no status yet.

@@ -11,6 +11,7 @@ import (
 	"github.com/orbos/orbos/mission/commit"
 	"github.com/orbos/orbos/mission/config"
 	"github.com/orbos/orbos/mission/fleet"
+	"github.com/orbos/orbos/mission/schemaform"
 	"github.com/orbos/orbos/mission/textdiff"
 	"github.com/orbos/orbos/stacks"
 )
@@ -29,61 +30,28 @@ func (s *Server) changePage(w http.ResponseWriter, r *http.Request, sess *auth.S
 		"Desired": maskLines(c.Desired), "Status": maskLines(c.Status)})
 }
 
-// edit reads the form: only values that differ from the ORB's current spec become part of the edit.
-// A value that is not a number is an error by path, like the spec's own.
-func (s *Server) edit(r *http.Request, o *fleet.ORB) (commit.Edit, []stacks.FieldError) {
+// edit reads the posted form against the forms generated for the ORB's current spec: only values
+// that differ become part of the edit; a value that cannot be one (not a number, not offered) is an
+// error by path, like the spec's own.
+func (s *Server) edit(r *http.Request, o *fleet.ORB) (commit.Edit, []stacks.FieldError, error) {
+	forms, err := s.editForms(o)
+	if err != nil {
+		return commit.Edit{}, nil, err
+	}
+	changes, errs := schemaform.Changes(forms, r.PostForm)
 	var e commit.Edit
-	var errs []stacks.FieldError
-	form := s.form(o.Spec)
-	if v := r.PostForm.Get("version"); v != "" && v != form.Version {
+	// The version goes its own way: the writer checks it is one the catalog offers, one step on.
+	if v, ok := changes.Values[versionKey]; ok {
 		e.KubernetesVersion = v
+		delete(changes.Values, versionKey)
 	}
-	if v := r.PostForm.Get("controlPlaneNodes"); v != "" {
-		n, ok := atoi(v)
-		switch {
-		case !ok:
-			errs = append(errs, stacks.FieldError{Path: "config.orbos:orbiter.kubernetes.controlPlane.nodes", Message: fmt.Sprintf("%q is not a number", v)})
-		case n != form.ControlPlaneNodes:
-			e.ControlPlaneNodes = &n
-		}
+	if len(changes.Values) > 0 {
+		e.Values = changes.Values
 	}
-	for _, p := range form.Pools {
-		v := r.PostForm.Get("pool." + p.Name)
-		if v == "" {
-			continue
-		}
-		n, ok := atoi(v)
-		switch {
-		case !ok:
-			errs = append(errs, stacks.FieldError{Path: "config.orbos:orbiter.providers.gce.pools." + p.Name + ".count", Message: fmt.Sprintf("%q is not a number", v)})
-		case n != p.Count:
-			if e.PoolCounts == nil {
-				e.PoolCounts = map[string]int{}
-			}
-			e.PoolCounts[p.Name] = n
-		}
+	if len(changes.Lists) > 0 {
+		e.Lists = changes.Lists
 	}
-	// An unchecked box is not sent: only a form that shows the tools (it says so with "tools") turns
-	// them off. A notice's single-field form leaves them alone.
-	for _, t := range form.Tools {
-		if !r.PostForm.Has("tools") {
-			break
-		}
-		on := r.PostForm.Get("tool."+t.Name) == "on"
-		if on != t.Enabled {
-			if e.Tools == nil {
-				e.Tools = map[string]bool{}
-			}
-			e.Tools[t.Name] = on
-		}
-		if v := strings.TrimSpace(r.PostForm.Get("chart." + t.Name)); v != "" && v != t.Chart {
-			if e.ChartVersions == nil {
-				e.ChartVersions = map[string]string{}
-			}
-			e.ChartVersions[t.Name] = v
-		}
-	}
-	return e, errs
+	return e, errs, nil
 }
 
 // prepare checks the role and applies the form to the desired state as last read; base is the
@@ -106,7 +74,11 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 		s.message(w, http.StatusConflict, sess, "Refused", commit.ErrMoved.Error())
 		return nil, nil, nil, false
 	}
-	e, errs := s.edit(r, o)
+	e, errs, err := s.edit(r, o)
+	if err != nil {
+		s.message(w, http.StatusInternalServerError, sess, "Cannot edit", err.Error())
+		return nil, nil, nil, false
+	}
 	res, err := commit.Apply(conf.Name, []byte(o.Desired), e, s.fleet.Catalog().Next(o.Spec.Kubernetes().Version))
 	if err != nil {
 		s.message(w, http.StatusInternalServerError, sess, "Cannot edit", err.Error())

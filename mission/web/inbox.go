@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
-	"sync"
+	"strings"
 
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/config"
+	"github.com/orbos/orbos/mission/dismissals"
 	"github.com/orbos/orbos/mission/fleet"
+	"github.com/orbos/orbos/stacks"
 )
 
 // Notice is one entry of a user's inbox: a problem of an ORB the user may see.
@@ -25,31 +27,6 @@ type Notice struct {
 // FormField is one field of the edit form a notice posts.
 type FormField struct{ Name, Value string }
 
-// dismissed remembers, per user, the notices they put away (in memory, like sessions). A notice's key
-// includes the ORB's commit, so the same problem after a new commit shows again.
-type dismissed struct {
-	mu   sync.Mutex
-	keys map[string]map[string]bool
-}
-
-func (d *dismissed) has(user, key string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.keys[user][key]
-}
-
-func (d *dismissed) add(user, key string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.keys == nil {
-		d.keys = map[string]map[string]bool{}
-	}
-	if d.keys[user] == nil {
-		d.keys[user] = map[string]bool{}
-	}
-	d.keys[user][key] = true
-}
-
 // notices lists the user's notices, worst first (the fleet's order), without the dismissed ones.
 func (s *Server) notices(sess *auth.Session) []Notice {
 	var out []Notice
@@ -61,7 +38,7 @@ func (s *Server) notices(sess *auth.Session) []Notice {
 		}
 		for _, p := range o.Problems {
 			n := Notice{Key: o.Name + "|" + p.Kind + "|" + o.Head, Orb: o.Name, Head: o.Head, Problem: p, CSRF: sess.CSRF}
-			if s.inbox.has(sess.User.Email, n.Key) {
+			if s.inbox.Dismissed(sess.User.Email, dismissals.Notice{Orb: o.Name, Kind: p.Kind, Commit: o.Head}) {
 				continue
 			}
 			if config.AtLeast(role, config.RoleOperator) && o.Spec != nil {
@@ -71,7 +48,7 @@ func (s *Server) notices(sess *auth.Session) []Notice {
 					if n.Propose == "" {
 						n.Propose = o.Advice.Minor
 					}
-					n.Fields = []FormField{{"version", n.Propose}}
+					n.Fields = []FormField{{versionKey, n.Propose}}
 				case "chart-update":
 					n.Propose, n.Fields = "newer charts", chartFields(o)
 				}
@@ -86,20 +63,32 @@ func (s *Server) inboxPage(w http.ResponseWriter, _ *http.Request, sess *auth.Se
 	s.render(w, http.StatusOK, "inbox", map[string]any{"Session": sess, "Notices": s.notices(sess)})
 }
 
+// inboxDismiss puts a notice away for the user, kept in MISSION's state directory. The key is
+// "orb|kind|commit" of a notice on an ORB the user may see.
 func (s *Server) inboxDismiss(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
-	s.inbox.add(sess.User.Email, r.PostForm.Get("key"))
+	parts := strings.Split(r.PostForm.Get("key"), "|")
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		s.message(w, http.StatusBadRequest, sess, "Not dismissed", "The notice's key is not orb|kind|commit.")
+		return
+	}
+	conf, ok := s.cfg.Orb(parts[0])
+	if !ok || sess.User.Role(conf) == "" {
+		s.message(w, http.StatusNotFound, sess, "Not dismissed", "No such notice.")
+		return
+	}
+	if err := s.inbox.Dismiss(sess.User.Email, dismissals.Notice{Orb: parts[0], Kind: parts[1], Commit: parts[2]}); err != nil {
+		s.log.Error("keeping a dismissal", "err", err)
+		s.message(w, http.StatusInternalServerError, sess, "Not dismissed", "MISSION could not keep the dismissal; its log says why.")
+		return
+	}
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
 
-// chartFields are the edit form's tool fields with the catalog's newer charts: the form edits the
-// tools only when it shows them all, so every enabled tool stays on.
+// chartFields are the edit form's chart-version fields with the catalog's newer charts.
 func chartFields(o *fleet.ORB) []FormField {
-	out := []FormField{{"tools", "shown"}}
-	for _, t := range o.Spec.Tools() {
-		out = append(out, FormField{"tool." + t.Name, "on"})
-	}
+	var out []FormField
 	for _, c := range o.Advice.Charts {
-		out = append(out, FormField{"chart." + c.Tool, c.Latest})
+		out = append(out, FormField{stacks.KeyBoom + ".tools." + c.Tool + ".chart.version", c.Latest})
 	}
 	return out
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
-	"strconv"
 
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/chart"
@@ -12,29 +10,6 @@ import (
 	"github.com/orbos/orbos/mission/sizing"
 	"github.com/orbos/orbos/stacks"
 )
-
-// ToolToggle is one BOOM tool on the edit form.
-type ToolToggle struct {
-	Name    string
-	Enabled bool
-	// Chart is the pinned chart version (the spec's, or the catalog's default).
-	Chart string
-}
-
-// Pool is one GCE pool on the edit form.
-type Pool struct {
-	Name  string
-	Count int
-}
-
-// Form is the edit form's current values.
-type Form struct {
-	Versions          []string
-	Version           string
-	ControlPlaneNodes int
-	Pools             []Pool
-	Tools             []ToolToggle
-}
 
 func (s *Server) orbPage(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
 	conf, repo, role, ok := s.orb(w, r, sess)
@@ -45,7 +20,16 @@ func (s *Server) orbPage(w http.ResponseWriter, r *http.Request, sess *auth.Sess
 	data := map[string]any{"Session": sess, "Row": s.row(o, role), "ORB": o, "Conf": conf,
 		"CanEdit": config.AtLeast(role, config.RoleOperator) && o.Spec != nil, "Desired": mask(o.Desired), "Figures": o.Figures()}
 	if o.Spec != nil {
-		data["Form"] = s.form(o.Spec)
+		if config.AtLeast(role, config.RoleOperator) {
+			forms, err := s.editForms(o)
+			if err == nil {
+				data["Forms"], err = renderForms(forms)
+			}
+			if err != nil {
+				s.log.Error("building the edit form", "orb", o.Name, "err", err)
+				data["CanEdit"] = false
+			}
+		}
 		data["Recommendations"] = sizing.Recommend(o.Spec, o.Status)
 		if conf.Grafana != "" && toolEnabled(o.Spec, "dashboards") {
 			data["Grafana"] = conf.Grafana
@@ -101,45 +85,4 @@ func toolEnabled(sp *stacks.Spec, name string) bool {
 		}
 	}
 	return false
-}
-
-// form is the edit form filled with the spec's values.
-func (s *Server) form(sp *stacks.Spec) Form {
-	k := sp.Kubernetes()
-	f := Form{Version: k.Version, Versions: s.fleet.Catalog().Next(k.Version)}
-	if k.ControlPlane != nil {
-		f.ControlPlaneNodes = k.ControlPlane.Nodes
-	}
-	if p := sp.File.Config.Orbiter.Providers; p != nil && p.GCE != nil {
-		for name, pool := range p.GCE.Pools {
-			f.Pools = append(f.Pools, Pool{name, pool.Count})
-		}
-		sort.Slice(f.Pools, func(i, j int) bool { return f.Pools[i].Name < f.Pools[j].Name })
-	}
-	f.Tools = toolStates(sp)
-	return f
-}
-
-// toolStates lists the catalog's tools and the spec's own, with whether each is enabled.
-func toolStates(sp *stacks.Spec) []ToolToggle {
-	tools := map[string]ToolToggle{}
-	for _, name := range stacks.CatalogNames() {
-		tools[name] = ToolToggle{Name: name, Chart: stacks.BoomCatalog[name].Chart.Version}
-	}
-	if b := sp.File.Config.Boom; b != nil {
-		for name, t := range b.Tools {
-			tools[name] = ToolToggle{Name: name, Enabled: t.Enabled, Chart: t.Chart.Version}
-		}
-	}
-	var out []ToolToggle
-	for _, t := range tools {
-		out = append(out, t)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-func atoi(s string) (int, bool) {
-	n, err := strconv.Atoi(s)
-	return n, err == nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/config"
+	"github.com/orbos/orbos/mission/dismissals"
 	"github.com/orbos/orbos/mission/fleet"
 )
 
@@ -34,7 +35,7 @@ type Server struct {
 	sessions *auth.Sessions
 	oidc     *auth.OIDC
 	pages    map[string]*template.Template
-	inbox    dismissed
+	inbox    *dismissals.Store
 	log      *slog.Logger
 	// origin is the scheme://host browsers send in Origin; "" accepts the request's own host.
 	origin string
@@ -46,11 +47,16 @@ type Options struct {
 	// OIDC is nil when mission.yaml configures no issuer.
 	OIDC *auth.OIDC
 	Log  *slog.Logger
+	// Dismissals keep the notices users put away; nil keeps them in memory until the process ends.
+	Dismissals *dismissals.Store
 }
 
 // New builds the handler.
 func New(cfg *config.Config, f *fleet.Fleet, o Options) (*Server, error) {
-	s := &Server{cfg: cfg, fleet: f, sessions: o.Sessions, oidc: o.OIDC, log: o.Log, pages: map[string]*template.Template{}}
+	s := &Server{cfg: cfg, fleet: f, sessions: o.Sessions, oidc: o.OIDC, log: o.Log, inbox: o.Dismissals, pages: map[string]*template.Template{}}
+	if s.inbox == nil {
+		s.inbox, _ = dismissals.Open("") // in memory: cannot fail
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

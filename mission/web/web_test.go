@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/orbos/orbos/mission/auth"
 	"github.com/orbos/orbos/mission/catalog"
 	"github.com/orbos/orbos/mission/config"
+	"github.com/orbos/orbos/mission/dismissals"
 	"github.com/orbos/orbos/mission/fleet"
 	"github.com/orbos/orbos/mission/missiontest"
 	"github.com/orbos/orbos/stacks"
@@ -29,6 +31,8 @@ type env struct {
 	sessions *auth.Sessions
 	bare     map[string]string
 	fleet    *fleet.Fleet
+	web      *Server
+	cfg      *config.Config
 }
 
 func start(t *testing.T) *env { return startWith(t, false) }
@@ -41,7 +45,7 @@ func startWith(t *testing.T, review bool) *env {
 		t.Fatal(err)
 	}
 	e := &env{bare: map[string]string{}}
-	cfg := &config.Config{DataDir: t.TempDir(), Admin: &config.Admin{User: "admin", PasswordHash: string(hash)}}
+	cfg := &config.Config{DataDir: t.TempDir(), StateDir: filepath.Join(t.TempDir(), "state"), Admin: &config.Admin{User: "admin", PasswordHash: string(hash)}}
 	grants := []config.Grant{{User: "olga@example.com", Role: config.RoleOperator}, {Group: "watchers", Role: config.RoleViewer}}
 	for name, kind := range map[string]missiontest.Kind{"alpha": missiontest.Healthy, "bravo": missiontest.Failing, "charlie": missiontest.Outdated} {
 		e.bare[name] = missiontest.Repo(t, name, kind)
@@ -53,14 +57,34 @@ func startWith(t *testing.T, review bool) *env {
 	}
 	e.fleet = fleet.New(cfg, catalog.Embedded(), func() time.Time { return missiontest.Clock })
 	e.fleet.Poll(context.Background())
+	e.cfg = cfg
+	e.serve(t)
+	return e
+}
+
+// serve starts MISSION's handler as a process start does: new sessions, the dismissals read from
+// the state directory.
+func (e *env) serve(t *testing.T) {
+	t.Helper()
 	e.sessions = auth.NewSessions(false)
-	s, err := New(cfg, e.fleet, Options{Sessions: e.sessions})
+	store, err := dismissals.Open(e.cfg.StateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s, err := New(e.cfg, e.fleet, Options{Sessions: e.sessions, Dismissals: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.web = s
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
-	return e
+}
+
+// restart stops the server and starts it again over the same state directory.
+func (e *env) restart(t *testing.T) {
+	t.Helper()
+	e.srv.Close()
+	e.serve(t)
 }
 
 // client is a browser signed in as u: its session cookie and CSRF token.
@@ -208,8 +232,9 @@ func TestTimelineDiff(t *testing.T) {
 }
 
 func editForm(csrf, base string, workers string) url.Values {
-	return url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.Newest}, "controlPlaneNodes": {"1"},
-		"pool.control": {"1"}, "pool.workers": {workers}}
+	return url.Values{"csrf": {csrf}, "base": {base}, "orbos:orbiter.kubernetes.version": {missiontest.Newest},
+		"orbos:orbiter.kubernetes.controlPlane.nodes": {"1"}, "orbos:orbiter.providers.gce.pools.control.count": {"1"},
+		"orbos:orbiter.providers.gce.pools.workers.count": {workers}}
 }
 
 func TestEditPreviewCommitAndRefusals(t *testing.T) {
@@ -312,7 +337,7 @@ func TestInbox(t *testing.T) {
 	r, _ := e.fleet.Repo("charlie")
 	base := r.Snapshot().Head
 	// The proposal is the edit preview of the version alone: the tools are left as they are.
-	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "version": {missiontest.OlderPatch}}, "")
+	code, body = post(t, op, e.srv.URL+"/orbs/charlie/edit", url.Values{"csrf": {csrf}, "base": {base}, "orbos:orbiter.kubernetes.version": {missiontest.OlderPatch}}, "")
 	if code != 200 || !strings.Contains(body, "-      version: v1.36.1") || !strings.Contains(body, "+      version: v1.36.4") || strings.Contains(body, "boom.tools") {
 		t.Fatalf("%d\n%s", code, body)
 	}
@@ -324,6 +349,26 @@ func TestInbox(t *testing.T) {
 	}
 	if _, vbody := get(t, viewer, e.srv.URL+"/inbox"); !strings.Contains(vbody, `data-orb="bravo"`) {
 		t.Fatal("one user's dismissal hid another's notice")
+	}
+	// A key of an ORB the user may not see, or not a key at all, is refused.
+	vviewer, vcsrf := e.client(t, auth.User{Name: "Vic", Email: "vic@example.com", Groups: []string{"watchers"}})
+	for _, key := range []string{"alpha|failed|" + base, "nonsense"} {
+		if code, _ := post(t, vviewer, e.srv.URL+"/inbox/dismiss", url.Values{"csrf": {vcsrf}, "key": {key}}, ""); code == http.StatusSeeOther {
+			t.Fatalf("dismissing %q was accepted", key)
+		}
+	}
+
+	// After a restart the dismissed notice stays away.
+	e.restart(t)
+	op, _ = e.client(t, auth.User{Name: "Olga", Email: "olga@example.com"})
+	if _, body := get(t, op, e.srv.URL+"/inbox"); strings.Contains(body, `class="notice failed" data-orb="bravo"`) || !strings.Contains(body, `class="notice update" data-orb="charlie"`) {
+		t.Fatalf("after a restart:\n%s", body)
+	}
+	// The same problem after a newer commit is a new notice.
+	missiontest.Push(t, e.bare["bravo"], map[string]string{"README.md": "newer\n"}, "a newer commit")
+	e.fleet.PollOne(context.Background(), "bravo")
+	if _, body := get(t, op, e.srv.URL+"/inbox"); !strings.Contains(body, `class="notice failed" data-orb="bravo"`) {
+		t.Fatalf("the newer failure does not show:\n%s", body)
 	}
 }
 

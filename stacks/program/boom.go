@@ -85,6 +85,11 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 		out[t.Name] = tool
 		applied = append(applied, tool)
 	}
+	made, err := edge(ctx, out, tools, secret, secretLabels, opts...)
+	if err != nil {
+		return nil, err
+	}
+	applied = append(applied, made...)
 	if !post.Empty() {
 		if _, err := prepost.New(ctx, post, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...); err != nil {
 			return nil, err

@@ -110,7 +110,10 @@ func TestPreApplyToolsPostApplyInOrder(t *testing.T) {
 		}
 	}
 	spec.Runtime.RepoDir = dir
-	restore := setEnv(map[string]string{"PULUMI_CONFIG": `{"` + stacks.KeyKubeconfig + `":"placeholder"}`, "PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `"]`})
+	restore := setEnv(map[string]string{
+		"PULUMI_CONFIG":             `{"` + stacks.KeyKubeconfig + `":"placeholder","` + stacks.KeySecrets + `":"{\"cloudflare-token\":\"x\"}"}`,
+		"PULUMI_CONFIG_SECRET_KEYS": `["` + stacks.KeyKubeconfig + `","` + stacks.KeySecrets + `"]`,
+	})
 	defer restore()
 	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
 	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {

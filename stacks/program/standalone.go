@@ -17,7 +17,7 @@ const RepoEnv = "ORBOS_REPO"
 
 // configKeys are the stack config keys an ORB's desired state may hold.
 var configKeys = []string{stacks.KeyOrbiter, stacks.KeyBoom, stacks.KeyZitadel, stacks.KeyNetworking,
-	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey, stacks.KeyZitadelMasterkey, stacks.KeySecrets}
+	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey, stacks.KeySecrets, stacks.KeyZitadelMasterkey}
 
 // Standalone is the ORB program as the Pulumi CLI runs it (Pulumi.yaml, runtime orbos): it reads
 // the desired state from the stack config the engine hands it, validates it as orbctl does, and
@@ -50,13 +50,13 @@ func stackFileOf(get func(string) (string, bool), secret func(string) bool) ([]b
 			continue
 		}
 		if key == stacks.KeySecrets {
-			// The names the spec's references are checked against; the values stay with the engine.
-			var names map[string]any
-			if err := json.Unmarshal([]byte(v), &names); err != nil {
-				return nil, fmt.Errorf("%s: must be a mapping of secrets: %w", key, err)
+			// The spec checks that a reference names an entry: the names, each a secure value.
+			var entries map[string]any
+			if err := json.Unmarshal([]byte(v), &entries); err != nil {
+				return nil, fmt.Errorf("%s: must be a mapping of names to secrets: %w", key, err)
 			}
 			held := map[string]any{}
-			for name := range names {
+			for name := range entries {
 				held[name] = map[string]string{"secure": "held by the engine"}
 			}
 			cfg[key] = held

@@ -95,12 +95,12 @@ func engineConfig(t *testing.T, raw []byte) (map[string]string, []string) {
 	secrets := []string{}
 	for k, v := range file.Config {
 		if m, ok := v.(map[string]any); ok && k == stacks.KeySecrets {
-			// The engine hands the program each stack secret decrypted.
-			plain := map[string]string{}
+			// The engine hands orbos:secrets over as one secret mapping of decrypted values.
+			held := map[string]string{}
 			for name := range m {
-				plain[name] = "placeholder"
+				held[name] = "placeholder"
 			}
-			b, _ := json.Marshal(plain)
+			b, _ := json.Marshal(held)
 			cfg[k], secrets = string(b), append(secrets, k)
 			continue
 		}
