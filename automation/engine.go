@@ -62,8 +62,15 @@ func (o *Orb) engine(ctx context.Context, op Operation, spec *stacks.Spec, res *
 		return err
 	}
 	defer ws.close()
-	if len(packs) > 0 && current != "" {
-		ws.extraEnv = map[string]string{policy.CurrentVersionEnv: current}
+	if len(packs) > 0 {
+		ws.extraEnv = map[string]string{}
+		if current != "" {
+			ws.extraEnv[policy.CurrentVersionEnv] = current
+		}
+		// The masterkey policy compares with the key Zitadel runs with.
+		if h := o.runningMasterkeyHash(); h != "" {
+			ws.extraEnv[policy.RunningMasterkeyEnv] = h
+		}
 	}
 	ws.engineOnly = true
 	o.runtime(ctx, spec)

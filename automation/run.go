@@ -146,6 +146,9 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		spec, err = o.ensureSSHKey(spec)
 	}
 	if err == nil && op != Destroy {
+		spec, err = o.ensureZitadelMasterkey(spec)
+	}
+	if err == nil && op != Destroy {
 		err = o.preflight(ctx, spec)
 	}
 	done()

@@ -101,6 +101,7 @@ var stackRules = []rule{
 	{WorldOpen, "SSH and the Kubernetes API are not open to the whole internet unless the spec says so", (*Input).worldOpen},
 	{PinnedCharts, "Every Helm chart version is pinned", (*Input).pinnedCharts},
 	{ZitadelBackups, "Zitadel has scheduled backups", (*Input).zitadelBackups},
+	{BackupsOffCluster, "Zitadel's backups leave the cluster: object storage, not a volume", (*Input).zitadelBackupsOffCluster},
 	{ExposedTLS, "Once BOOM's certificates are on, no tool is exposed without TLS", (*Input).exposedWithTLS},
 	{DurableMetrics, "Prometheus keeps its data on a persistent volume in a production ORB", (*Input).durableMetrics},
 	{GatewayHTTPS, "Once BOOM's certificates are on, the Gateway serves nothing over plain HTTP but the HTTPS redirect", (*Input).gatewayHTTPS},

@@ -71,6 +71,7 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 		resourcePolicy(IngressTLS, "Once BOOM's certificates are on, every rendered Ingress has TLS", in.renderedWithoutTLS),
 		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage),
 		resourcePolicy(PlainHTTP, "Once BOOM's certificates are on, no rendered Gateway listener or HTTPRoute serves plain HTTP but the HTTPS redirect", in.renderedPlainHTTP))
+	policies = append(policies, zitadelPolicies()...)
 	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
 }
 
@@ -253,8 +254,8 @@ func (o *Input) zitadelBackups() []string {
 	if o.Zitadel == nil || !o.Zitadel.Enabled {
 		return nil
 	}
-	if b := o.Zitadel.Backups; b == nil || b.Schedule == "" {
-		return []string{"Zitadel is enabled without orbos:zitadel.backups.schedule: its database would have no backups"}
+	if b := o.Zitadel.Database.Backups; b == nil || b.Schedule == "" {
+		return []string{"Zitadel is enabled without orbos:zitadel.database.backups.schedule: its database would have no backups"}
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func TestControlPlanesPinnedChartsBackups(t *testing.T) {
 	if got := (&Input{Zitadel: z}).zitadelBackups(); len(got) != 1 {
 		t.Errorf("zitadel without backups: %v", got)
 	}
-	z.Backups = &stacks.Backups{Schedule: "0 3 * * *", Bucket: "b"}
+	z.Database.Backups = &stacks.DBBackups{Schedule: "0 3 * * *", ObjectStore: stacks.ObjectStore{Type: "gcs", Bucket: "backups"}}
 	if got := (&Input{Zitadel: z}).zitadelBackups(); len(got) != 0 {
 		t.Errorf("zitadel with backups: %v", got)
 	}
@@ -110,6 +110,8 @@ func TestPlaintextSecrets(t *testing.T) {
 			"orbos:boom": `{"tools":{"grafana":{"adminPassword":"hunter2","sso":{"clientSecret":"oidc-secret"}},"reconciling":{"sso":{"clientSecret":"Plain Secret Value"}},` +
 				`"metrics":{"metrics":{"remoteWrite":[{"bearerTokenSecret":"remote-write-token"},{"slack":{"apiURLSecret":"slack-webhook"}},{"basicAuth":{"passwordSecret":"Hunter2!"}}]}}}}`,
 			"orbos:orbiter": `{"kubernetes":{"version":"v1.31.4"}}`,
+			// References to orbos:secrets by name are not secrets; a value that is no name is.
+			"orbos:zitadel": `{"smtp":{"passwordSecret":"smtp-password"},"database":{"backups":{"objectStore":{"credentialsSecret":"Sup3r/Secret+Key=="}}}}`,
 		},
 		Secret: map[string]bool{"orbos:kubeconfig": true},
 	}
@@ -117,13 +119,13 @@ func TestPlaintextSecrets(t *testing.T) {
 	// A field naming a stack secret (clientSecret: oidc-secret) is a reference; a value that is no
 	// secret's name in such a field is a secret in plaintext.
 	for _, want := range []string{"config orbos:sshKey", "orbos:boom.tools.grafana.adminPassword", "orbos:boom.tools.reconciling.sso.clientSecret",
-		"orbos:boom.tools.metrics.metrics.remoteWrite[2].basicAuth.passwordSecret"} {
+		"orbos:boom.tools.metrics.metrics.remoteWrite[2].basicAuth.passwordSecret", "orbos:zitadel.database.backups.objectStore.credentialsSecret"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
 	if strings.Contains(got, "kubeconfig") || strings.Contains(got, "orbiter") || strings.Contains(got, "hunter2") || strings.Contains(got, "grafana.sso") ||
-		strings.Contains(got, "bearerTokenSecret") || strings.Contains(got, "apiURLSecret") {
+		strings.Contains(got, "bearerTokenSecret") || strings.Contains(got, "apiURLSecret") || strings.Contains(got, "smtp.passwordSecret") {
 		t.Errorf("false positives or a leaked value:\n%s", got)
 	}
 }

@@ -85,7 +85,7 @@ func TestValidationNamesEveryWrongField(t *testing.T) {
 		{"missing salt", "encryptionsalt: v1:abc:v1:def:ghi\n", "", []string{"encryptionsalt"}},
 		{"foreign secrets provider", "config:", "secretsprovider: awskms://x\nconfig:", []string{"secretsprovider"}},
 		{"zitadel without domain", "  orbos:kubeconfig:", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true}\n  orbos:kubeconfig:",
-			[]string{"config.orbos:zitadel.domain"}},
+			[]string{"config.orbos:zitadel.enabled", "config.orbos:zitadel.externalDomain"}},
 		{"networking of a later version", "  orbos:kubeconfig:", "  orbos:networking: {apiVersion: orbos.io/v2, domain: example.com, provider: route53}\n  orbos:kubeconfig:",
 			[]string{"config.orbos:networking.apiVersion", "config.orbos:networking.provider"}},
 		{"three at once", "version: v1.31.4", "version: v1\n      extra: 1", []string{

@@ -139,9 +139,9 @@ func TestOtherSectionsAreChecked(t *testing.T) {
 		{"reconciler interval", "  orbos:reconciler: {apiVersion: orbos.io/v1alpha1, interval: 2m}", nil},
 		{"reconciler interval too short", "  orbos:reconciler: {apiVersion: orbos.io/v1alpha1, interval: 1s}", []string{"config.orbos:reconciler.interval"}},
 		{"reconciler interval with a flag", "  orbos:reconciler: {apiVersion: orbos.io/v1alpha1, interval: \"30s --resync 0\"}", []string{"config.orbos:reconciler.interval"}},
-		{"zitadel domain with a quote", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true, domain: \"id.example.com'\"}", []string{"config.orbos:zitadel.domain"}},
-		{"zitadel schedule", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, domain: id.example.com, backups: {schedule: \"0 3 * * *; id\", bucket: b}}", []string{"config.orbos:zitadel.backups.schedule"}},
-		{"zitadel bucket", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, domain: id.example.com, backups: {schedule: \"0 3 * * *\", bucket: \"b x\"}}", []string{"config.orbos:zitadel.backups.bucket"}},
+		{"zitadel domain with a quote", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, externalDomain: \"id.example.com'\"}", []string{"config.orbos:zitadel.externalDomain"}},
+		{"zitadel schedule", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, externalDomain: id.example.com, database: {backups: {schedule: \"0 3 * * *; id\", objectStore: {type: gcs, bucket: orb-backups, credentialsSecret: gcs-key}}}}\n  orbos:secrets: {gcs-key: {secure: v1:d}}", []string{"config.orbos:zitadel.database.backups.schedule"}},
+		{"zitadel bucket", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, externalDomain: id.example.com, database: {backups: {schedule: \"0 3 * * *\", objectStore: {type: gcs, bucket: \"b x\", credentialsSecret: gcs-key}}}}\n  orbos:secrets: {gcs-key: {secure: v1:d}}", []string{"config.orbos:zitadel.database.backups.objectStore.bucket"}},
 		{"networking domain", "  orbos:networking: {apiVersion: orbos.io/v1alpha1, domain: \"example.com\\nx\"}", []string{"config.orbos:networking.domain"}},
 	}
 	for _, c := range cases {

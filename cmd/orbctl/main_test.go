@@ -97,7 +97,7 @@ func TestCompletionScripts(t *testing.T) {
 // The example ORBs planned against mocks: every resource with every input (BOOM's: every tool's
 // chart with its pinned version).
 func TestMockPreviewOfTheGCEExample(t *testing.T) {
-	for _, ex := range []string{"gce", "static", "boom"} {
+	for _, ex := range []string{"gce", "static", "boom", "zitadel"} {
 		out, errOut, code := orbctl(t, nil, "preview", "--mocks", "--spec", "../../examples/"+ex+"/Pulumi."+ex+"-demo.yaml")
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", ex, code, errOut)

@@ -85,7 +85,7 @@ func (s *Server) row(o *fleet.ORB, role string) Row {
 		}
 		row.Zitadel = "off"
 		if c.Zitadel != nil && c.Zitadel.Enabled {
-			row.Zitadel = c.Zitadel.Domain
+			row.Zitadel = c.Zitadel.ExternalDomain
 		}
 	}
 	if st := o.Status; st != nil {

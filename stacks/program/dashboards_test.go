@@ -56,7 +56,7 @@ func TestDashboardsShipForTheEnabledTools(t *testing.T) {
 		t.Errorf("Grafana off: dashboards %v", got)
 	}
 	zitadel := boomPlan(t, func(s string) string {
-		return strings.Replace(s, "  orbos:kubeconfig:", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true, domain: id.example.com}\n  orbos:kubeconfig:", 1)
+		return strings.Replace(s, "  orbos:kubeconfig:", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true, externalDomain: id.example.com}\n  orbos:kubeconfig:", 1)
 	})
 	if got := dashboardMaps(zitadel); !slices.Contains(got, "zitadel") || !slices.Contains(got, "zitadel-database") {
 		t.Errorf("Zitadel on: dashboards %v", got)

@@ -97,7 +97,7 @@ func MockPlan(spec *stacks.Spec) ([]Planned, error) {
 }
 
 // mockConfig is the stack config a plan against mocks runs with: placeholders for every secret the
-// spec holds (the SSH key of a GCE ORB, the kubeconfig, each orbos:secrets entry), and which keys are
+// spec holds (the SSH key of a GCE ORB, the kubeconfig, Zitadel's masterkey, each orbos:secrets entry), and which keys are
 // secrets.
 func mockConfig(spec *stacks.Spec) (cfg map[string]string, secretKeys []string) {
 	cfg = map[string]string{}
@@ -107,6 +107,9 @@ func mockConfig(spec *stacks.Spec) (cfg map[string]string, secretKeys []string) 
 	if spec.File.Config.Kubeconfig.IsSet() {
 		cfg[stacks.KeyKubeconfig] = "placeholder"
 	}
+	if spec.ZitadelOn() != nil {
+		cfg[stacks.KeyZitadelMasterkey] = "placeholder"
+	}
 	if names := stacks.SortedKeys(spec.File.Config.Secrets); len(names) > 0 {
 		placeholders := map[string]string{}
 		for _, n := range names {
@@ -115,7 +118,7 @@ func mockConfig(spec *stacks.Spec) (cfg map[string]string, secretKeys []string) 
 		raw, _ := json.Marshal(placeholders)
 		cfg[stacks.KeySecrets] = string(raw)
 	}
-	return cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets}
+	return cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets, stacks.KeyZitadelMasterkey}
 }
 
 // setMockConfig sets the environment the mock runtime reads spec's mock config from, until the

@@ -72,7 +72,7 @@ func define(ctx *pulumi.Context, spec *stacks.Spec) error {
 // any of BOOM's tools.
 func wantsFootprint(spec *stacks.Spec) bool {
 	r := spec.File.Config.Reconciler
-	return (r != nil && r.Image != "") || len(spec.Tools()) > 0
+	return (r != nil && r.Image != "") || len(spec.Tools()) > 0 || spec.ZitadelOn() != nil
 }
 
 // roles maps each pool to its Kubernetes role.
@@ -331,6 +331,9 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 	for _, t := range spec.Tools() {
 		data["boom."+t.Name] = pulumi.String(t.Chart.Version)
 	}
+	if z := spec.ZitadelOn(); z != nil {
+		data["zitadel"] = pulumi.String(z.Version)
+	}
 	cm, err := corev1.NewConfigMap(ctx, "orb", &corev1.ConfigMapArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("orb"), Namespace: nsName, Labels: labels, Annotations: owned},
 		Data:     data,
@@ -340,6 +343,9 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 	}
 	tools, err := platform(ctx, spec, ns, labels, pulumi.Provider(provider))
 	if err != nil {
+		return err
+	}
+	if err := identity(ctx, spec, tools, labels, pulumi.Provider(provider)); err != nil {
 		return err
 	}
 	if r := spec.File.Config.Reconciler; r != nil && r.Image != "" {

@@ -47,6 +47,10 @@ func TestStandaloneRunsWhatOrbctlRuns(t *testing.T) {
 				// orbctl's first up generates the ORB's key; MockPlan stands one in.
 				cfg[stacks.KeySSHKey], secrets = sshkey.Placeholder(), append(secrets, stacks.KeySSHKey)
 			}
+			if _, ok := cfg[stacks.KeyZitadelMasterkey]; !ok && spec.ZitadelOn() != nil {
+				// orbctl's first up generates the masterkey; MockPlan stands one in.
+				cfg[stacks.KeyZitadelMasterkey], secrets = "placeholder", append(secrets, stacks.KeyZitadelMasterkey)
+			}
 			standalone, err := mockPlan(Standalone, spec.Orb, cfg, secrets)
 			if err != nil {
 				t.Fatal(err)

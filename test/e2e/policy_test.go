@@ -27,7 +27,6 @@ func TestPolicyPackGuardsOrbctlRuns(t *testing.T) {
 		{"downgrading", policy.VersionStep, "version: v1.31.4", "version: v1.30.9"},
 		{"SSH open to the world", policy.WorldOpen, "  orbos:boom:", "    firewall: {ssh: [0.0.0.0/0], kubeAPI: [10.0.0.0/8]}\n  orbos:boom:"},
 		{"Kubernetes API open to the world", policy.WorldOpen, "  orbos:boom:", "    firewall: {kubeAPI: [\"::/0\"]}\n  orbos:boom:"},
-		{"Zitadel without backups", policy.ZitadelBackups, "  orbos:boom:", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true, domain: id.example.com}\n  orbos:boom:"},
 	}
 	for _, c := range cases {
 		o.pushSpec(c.name, func(s string) string { return strings.Replace(s, c.from, c.to, 1) })
@@ -53,7 +52,6 @@ func TestPolicyPackGuardsOrbctlRuns(t *testing.T) {
 	for _, edit := range [][2]string{
 		{"version: v1.31.4", "version: v1.32.2"},
 		{"  orbos:boom:", "    firewall: {ssh: [0.0.0.0/0], kubeAPI: [10.0.0.0/8], allowWorld: [ssh]}\n  orbos:boom:"},
-		{"  orbos:boom:", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true, domain: id.example.com, backups: {schedule: 0 3 * * *, bucket: backups}}\n  orbos:boom:"},
 	} {
 		o.pushSpec("compliant", func(s string) string { return strings.Replace(s, edit[0], edit[1], 1) })
 	}
@@ -63,7 +61,8 @@ func TestPolicyPackGuardsOrbctlRuns(t *testing.T) {
 }
 
 // Through the engine directly, for the policies that orbctl's own validation already stands in
-// front of: the pack blocks a violating stack config and passes a compliant one.
+// front of, and Zitadel's (whose charts this test cannot fetch through orbctl): the pack blocks a
+// violating stack config and passes a compliant one.
 func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 	needAPIServer(t)
 	preview := policyPreview
@@ -73,6 +72,12 @@ func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 	boom := func(v string) auto.ConfigValue {
 		return auto.ConfigValue{Value: `{"apiVersion":"orbos.io/v1alpha1","tools":{"ingress":{"enabled":true,"chart":{"version":"` + v + `"}}}}`}
 	}
+	zitadel := func(backups string) auto.ConfigValue {
+		return auto.ConfigValue{Value: `{"apiVersion":"orbos.io/v1alpha1","enabled":true,"externalDomain":"id.example.com","database":{` + backups + `}}`}
+	}
+	store := func(endpoint string) string {
+		return `"backups":{"schedule":"0 3 * * *","objectStore":{"type":"s3","endpoint":"` + endpoint + `","bucket":"b-1","credentialsSecret":"k"}}`
+	}
 	key, _ := os.ReadFile(filepath.Join(apiserver.Dir, "sa.key"))
 	cases := []struct {
 		policy          string
@@ -80,6 +85,8 @@ func TestPolicyPackBlocksWhatValidationAlsoCatches(t *testing.T) {
 	}{
 		{policy.ControlPlanes, map[string]auto.ConfigValue{"orbos:orbiter": orbiter("2")}, map[string]auto.ConfigValue{"orbos:orbiter": orbiter("3")}},
 		{policy.PinnedCharts, map[string]auto.ConfigValue{"orbos:boom": boom("^4.11")}, map[string]auto.ConfigValue{"orbos:boom": boom("4.11.3")}},
+		{policy.ZitadelBackups, map[string]auto.ConfigValue{"orbos:zitadel": zitadel("")}, map[string]auto.ConfigValue{"orbos:zitadel": zitadel(store("https://s3.example.com"))}},
+		{policy.BackupsOffCluster, map[string]auto.ConfigValue{"orbos:zitadel": zitadel(store("https://minio.storage.svc:9000"))}, map[string]auto.ConfigValue{"orbos:zitadel": zitadel(store("https://s3.example.com"))}},
 		{policy.PlaintextSecrets,
 			map[string]auto.ConfigValue{"orbos:sshKey": {Value: string(key)}},
 			map[string]auto.ConfigValue{"orbos:sshKey": {Value: string(key), Secret: true}}},

@@ -1,0 +1,208 @@
+package database
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+
+	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/orbos/orbos/stacks"
+)
+
+// ScheduleLabel names the backup schedule orbos keeps in CockroachDB.
+const ScheduleLabel = "orbos_zitadel"
+
+// cockroachDB installs CockroachDB in secure mode for the Zitadel v2 line: a CA, node and client
+// certificates made here per ORB (not the chart's self-signer, whose CA would live only in the
+// cluster), the chart as a Release (its init Job is a hook), and a Job that (re)creates the backup
+// schedule. CockroachDB keeps no retention of its own: the bucket's lifecycle rule holds the
+// spec's retention.
+func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
+	child := pulumi.Parent(db)
+	full := args.Name + "-cockroachdb"
+	ns := args.Namespace
+	ca, err := NewCA("orbos " + args.Orb + " CockroachDB CA")
+	if err != nil {
+		return err
+	}
+	node, err := ca.Issue("node", []string{"localhost", "127.0.0.1",
+		full + "-public", full + "-public." + ns, full + "-public." + ns + ".svc", full + "-public." + ns + ".svc.cluster.local",
+		"*." + full, "*." + full + "." + ns, "*." + full + "." + ns + ".svc", "*." + full + "." + ns + ".svc.cluster.local"}, true)
+	if err != nil {
+		return err
+	}
+	root, err := ca.Issue("root", nil, false)
+	if err != nil {
+		return err
+	}
+	user, err := ca.Issue(args.Owner, nil, false)
+	if err != nil {
+		return err
+	}
+	// Generated once, all in the same run: later runs make new ones and keep the first.
+	var secrets []pulumi.Resource
+	for _, s := range []struct {
+		name string
+		kp   KeyPair
+	}{{args.Name + "-node", node}, {args.Name + "-root", root}, {args.Name + "-" + args.Owner, user}} {
+		r, err := generatedSecret(ctx, s.name, args.meta(s.name), "kubernetes.io/tls",
+			map[string]string{"ca.crt": ca.PEM, "tls.crt": s.kp.Cert, "tls.key": s.kp.Key}, child)
+		if err != nil {
+			return err
+		}
+		secrets = append(secrets, r)
+	}
+	values := map[string]any{
+		"statefulset": map[string]any{"replicas": args.DB.Instances},
+		"storage":     map[string]any{"persistentVolume": map[string]any{"size": args.DB.Storage.Size}},
+		"tls": map[string]any{"enabled": true, "certs": map[string]any{
+			"selfSigner": map[string]any{"enabled": false}, "provided": true, "tlsSecret": true,
+			"nodeSecret": args.Name + "-node", "clientRootSecret": args.Name + "-root",
+		}},
+	}
+	if c := args.DB.Storage.StorageClass; c != "" {
+		values["storage"].(map[string]any)["persistentVolume"].(map[string]any)["storageClass"] = c
+	}
+	if r := args.DB.Resources; r != nil {
+		values["statefulset"].(map[string]any)["resources"] = resources(r)
+	}
+	c := stacks.CockroachDBChart
+	repo := c.Repository
+	if args.ChartRepository != "" {
+		repo = args.ChartRepository
+	}
+	chart, opts := c.Name, &helmv3.RepositoryOptsArgs{Repo: pulumi.String(repo)}
+	var repoOpts helmv3.RepositoryOptsPtrInput = opts
+	if strings.HasPrefix(repo, "oci://") {
+		chart, repoOpts = strings.TrimSuffix(repo, "/")+"/"+c.Name, nil
+	}
+	release, err := helmv3.NewRelease(ctx, args.Name, &helmv3.ReleaseArgs{
+		Chart: pulumi.String(chart), Version: pulumi.String(c.Version), RepositoryOpts: repoOpts,
+		Name: pulumi.String(args.Name), Namespace: pulumi.String(ns), Values: pulumi.ToMap(values),
+		SkipAwait: pulumi.Bool(args.SkipAwait), Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
+	}, child, pulumi.DependsOn(secrets))
+	if err != nil {
+		return err
+	}
+	db.Ready = []pulumi.Resource{release}
+	db.Host, db.Port, db.SSLMode = full+"-public."+ns+".svc", 26257, "verify-full"
+	db.CASecret, db.AdminCertSecret, db.UserCertSecret = args.Name+"-root", args.Name+"-root", args.Name+"-"+args.Owner
+	if b := args.DB.Backups; b != nil {
+		job, err := scheduleJob(ctx, args, b, full, child, pulumi.DependsOn([]pulumi.Resource{release}))
+		if err != nil {
+			return err
+		}
+		db.Ready = append(db.Ready, job)
+	}
+	return nil
+}
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// BackupURI is the backup destination of CockroachDB, with the credentials as query parameters
+// (URL-encoded): the URI is only ever in a Secret.
+func BackupURI(o stacks.ObjectStore, keyID, key string) string {
+	q := url.Values{}
+	scheme := "s3"
+	switch o.Type {
+	case "s3":
+		q.Set("AWS_ACCESS_KEY_ID", keyID)
+		q.Set("AWS_SECRET_ACCESS_KEY", key)
+		if o.Endpoint != "" {
+			q.Set("AWS_ENDPOINT", o.Endpoint)
+		}
+	case "gcs":
+		scheme = "gs"
+		q.Set("AUTH", "specified")
+		q.Set("CREDENTIALS", b64(key))
+	}
+	return fmt.Sprintf("%s://%s/%s?%s", scheme, o.Bucket, o.Path, q.Encode())
+}
+
+// ScheduleSQL replaces orbos's backup schedule by one from the spec: full backups into the URI on
+// the cron, encrypted with the passphrase when there is one.
+func ScheduleSQL(cron, uri, passphrase string) string {
+	opts := "revision_history"
+	if passphrase != "" {
+		opts += ", encryption_passphrase = " + sqlString(passphrase)
+	}
+	return fmt.Sprintf("DROP SCHEDULES WITH s AS (SHOW SCHEDULES) SELECT id FROM s WHERE label = %s;\n"+
+		"CREATE SCHEDULE %s FOR BACKUP INTO %s WITH %s RECURRING %s FULL BACKUP ALWAYS WITH SCHEDULE OPTIONS first_run = 'now';\n",
+		sqlString(ScheduleLabel), ScheduleLabel, sqlString(uri), opts, sqlString(cron))
+}
+
+// scheduleJob writes the schedule's SQL (with the credentials) into a Secret and runs it with the
+// root client certificate; the Job's name changes with what the schedule is made of, so that a
+// changed spec runs it again.
+func scheduleJob(ctx *pulumi.Context, args Args, b *stacks.DBBackups, full string, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	o := b.ObjectStore
+	key, err := args.StackSecret(o.CredentialsSecret)
+	if err != nil {
+		return nil, err
+	}
+	keyID := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	if o.AccessKeyIDSecret != "" {
+		if keyID, err = args.StackSecret(o.AccessKeyIDSecret); err != nil {
+			return nil, err
+		}
+	}
+	pass := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	if b.EncryptionSecret != "" {
+		if pass, err = args.StackSecret(b.EncryptionSecret); err != nil {
+			return nil, err
+		}
+	}
+	sql := pulumi.All(keyID, key, pass).ApplyT(func(v []any) string {
+		return ScheduleSQL(b.Schedule, BackupURI(o, v[0].(string), v[1].(string)), v[2].(string))
+	}).(pulumi.StringOutput)
+	name := args.Name + "-backup-schedule"
+	secret, err := corev1.NewSecret(ctx, name, &corev1.SecretArgs{
+		Metadata: args.meta(name), Type: pulumi.String("Opaque"),
+		StringData: pulumi.StringMap{"schedule.sql": pulumi.ToSecret(sql).(pulumi.StringOutput)},
+	}, append(opts, pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{b.Schedule, DestinationPath(o), o.Endpoint, o.AccessKeyIDSecret, o.CredentialsSecret, b.EncryptionSecret}, "\n")))
+	jobName := name + "-" + hex.EncodeToString(sum[:])[:8]
+	vol := func(n, secret string) corev1.VolumeArgs {
+		return corev1.VolumeArgs{Name: pulumi.String(n), Secret: &corev1.SecretVolumeSourceArgs{SecretName: pulumi.String(secret), DefaultMode: pulumi.Int(0o400)}}
+	}
+	meta := args.meta(jobName)
+	if args.SkipAwait {
+		// Without nodes the Job never completes.
+		meta.Annotations = pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true"), "pulumi.com/skipAwait": pulumi.String("true")}
+	}
+	return batchv1.NewJob(ctx, jobName, &batchv1.JobArgs{
+		Metadata: meta,
+		Spec: &batchv1.JobSpecArgs{
+			BackoffLimit: pulumi.Int(6),
+			Template: &corev1.PodTemplateSpecArgs{Spec: &corev1.PodSpecArgs{
+				RestartPolicy: pulumi.String("OnFailure"),
+				Containers: corev1.ContainerArray{corev1.ContainerArgs{
+					Name: pulumi.String("schedule"), Image: pulumi.String("cockroachdb/cockroach:v" + cockroachApp),
+					// The certificates directory must hold ca.crt, client.root.crt and client.root.key.
+					Command: pulumi.ToStringArray([]string{"sh", "-ec",
+						"mkdir -p /tmp/certs && cp /root-tls/ca.crt /tmp/certs/ca.crt && cp /root-tls/tls.crt /tmp/certs/client.root.crt && " +
+							"cp /root-tls/tls.key /tmp/certs/client.root.key && chmod 0600 /tmp/certs/client.root.key && " +
+							"exec cockroach sql --certs-dir=/tmp/certs --host=" + full + "-public --file=/sql/schedule.sql"}),
+					VolumeMounts: corev1.VolumeMountArray{
+						corev1.VolumeMountArgs{Name: pulumi.String("root-tls"), MountPath: pulumi.String("/root-tls"), ReadOnly: pulumi.Bool(true)},
+						corev1.VolumeMountArgs{Name: pulumi.String("sql"), MountPath: pulumi.String("/sql"), ReadOnly: pulumi.Bool(true)},
+					},
+				}},
+				Volumes: corev1.VolumeArray{vol("root-tls", args.Name+"-root"), vol("sql", name)},
+			}},
+		},
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{secret}))...)
+}
+
+// cockroachApp is the CockroachDB version chart 21.0.1 runs.
+const cockroachApp = "26.2.1"
