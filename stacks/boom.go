@@ -36,11 +36,11 @@ type Tool struct {
 	Resources    *Resources        `yaml:"resources" doc:"requests and limits of the tool's main containers"`
 	// Tool-specific fields, one per tool kind (stacks/boom_<tool>.go); validateEdge refuses them on
 	// other tools.
-	Gateway *Gateway     `yaml:"gateway" doc:"gateway tool only: the ORB's Gateway, its listeners and HTTPRoutes"`
-	ACME    *ACME        `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners"`
-	ArgoCD  *ArgoCD      `yaml:"argocd" doc:"reconciling only: Argo CD's repositories, credential templates and applications"`
-	SSO     *SSO         `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer"`
-	Metrics *MetricsSpec `yaml:"metrics" doc:"the metrics tool only: retention, storage, remote write, external labels, Alertmanager receivers"`
+	Gateway *Gateway     `yaml:"gateway" doc:"gateway tool only: the ORB's Gateway, its listeners and HTTPRoutes" tools:"gateway"`
+	ACME    *ACME        `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners" tools:"certificates"`
+	ArgoCD  *ArgoCD      `yaml:"argocd" doc:"reconciling only: Argo CD's repositories, credential templates and applications" tools:"reconciling"`
+	SSO     *SSO         `yaml:"sso" doc:"reconciling (Argo CD) and dashboards (Grafana) only: single sign-on through an OpenID Connect issuer" tools:"reconciling,dashboards"`
+	Metrics *MetricsSpec `yaml:"metrics" doc:"the metrics tool only: retention, storage, remote write, external labels, Alertmanager receivers" tools:"metrics"`
 }
 
 // Chart is a pinned Helm chart.

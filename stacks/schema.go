@@ -52,6 +52,12 @@ func schemaOf(t reflect.Type) map[string]any {
 			if enum := f.Tag.Get("enum"); enum != "" {
 				p["enum"] = strings.Split(enum, ",")
 			}
+			// x-orbos-tools names the tools a tool-specific block belongs to (validation refuses it
+			// on any other; TestToolOnlyFieldsAreRefusedElsewhere keeps the two in step), so that
+			// MISSION's forms offer it on those tools only.
+			if tools := f.Tag.Get("tools"); tools != "" {
+				p["x-orbos-tools"] = strings.Split(tools, ",")
+			}
 			props[name] = p
 			if f.Tag.Get("orbos") == "required" {
 				required = append(required, name)

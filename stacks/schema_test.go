@@ -84,3 +84,46 @@ func TestSchemaEnumsAreValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestToolOnlyFieldsAreRefusedElsewhere keeps x-orbos-tools, which MISSION's forms follow, in step
+// with the validation: every block the schema gives to some tools only is refused, by path, on a
+// tool that is not one of them.
+func TestToolOnlyFieldsAreRefusedElsewhere(t *testing.T) {
+	tools := stacks.JSONSchema()["properties"].(map[string]any)["config"].(map[string]any)["properties"].(map[string]any)[stacks.KeyBoom].(map[string]any)["properties"].(map[string]any)["tools"].(map[string]any)
+	fields := tools["additionalProperties"].(map[string]any)["properties"].(map[string]any)
+	tagged := 0
+	for name, node := range fields {
+		owners, _ := node.(map[string]any)["x-orbos-tools"].([]string)
+		if len(owners) == 0 {
+			continue
+		}
+		tagged++
+		const other = "metrics-server" // a catalog tool that takes no block of its own
+		for _, o := range owners {
+			if o == other {
+				t.Fatalf("%s belongs to %s, the tool the test sets it on", name, other)
+			}
+		}
+		spec := `encryptionsalt: v1:ZXhhbXBsZQ==:v1:placeholder:placeholder
+config:
+  orbos:orbiter:
+    apiVersion: orbos.io/v1alpha1
+    kubernetes: {version: v1.31.4}
+  orbos:boom:
+    apiVersion: orbos.io/v1alpha1
+    tools:
+      ` + other + `: {enabled: true, ` + name + `: {}}
+  orbos:kubeconfig:
+    secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=
+`
+		_, err := stacks.Parse("o", []byte(spec))
+		var ve *stacks.ValidationError
+		path := "config.orbos:boom.tools." + other + "." + name
+		if !errors.As(err, &ve) || !strings.Contains(ve.Error(), path) {
+			t.Errorf("%s (for %v) set on %s: %v", name, owners, other, err)
+		}
+	}
+	if tagged < 5 {
+		t.Errorf("%d tool-only blocks in the schema, want gateway, acme, argocd, sso and metrics at least", tagged)
+	}
+}

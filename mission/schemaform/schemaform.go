@@ -105,6 +105,11 @@ func (b builder) build(node map[string]any, path, label string, cur any, readOnl
 			required := strs(node["required"])
 			for _, name := range sortedKeys(props) {
 				child, _ := props[name].(map[string]any)
+				// A block of some tools only (x-orbos-tools) is offered on those tools alone: the
+				// object's label is its key in the tools map.
+				if tools := strs(child["x-orbos-tools"]); len(tools) > 0 && !slices.Contains(tools, label) {
+					continue
+				}
 				c := b.build(child, path+"."+name, name, curMap[name], readOnly)
 				c.Required = slices.Contains(required, name)
 				f.Children = append(f.Children, c)

@@ -166,6 +166,18 @@ func TestBuildTheSpecSchema(t *testing.T) {
 	if ns := f.Find("orbos:boom.tools.metrics.namespace"); ns == nil || ns.Kind != KindString || ns.Help == "" {
 		t.Fatalf("namespace: %+v", ns)
 	}
+	// A tool's own block is offered on that tool only.
+	f, _ = Build(stacks.JSONSchema(), stacks.KeyBoom, map[string]any{"tools": map[string]any{
+		"metrics": map[string]any{"enabled": true}, "logs": map[string]any{"enabled": true}, "dashboards": map[string]any{"enabled": true},
+	}}, Options{})
+	if f.Find("orbos:boom.tools.metrics.metrics") == nil || f.Find("orbos:boom.tools.dashboards.sso") == nil {
+		t.Error("a tool's own block is not offered on it")
+	}
+	for _, other := range []string{"orbos:boom.tools.logs.metrics", "orbos:boom.tools.logs.sso", "orbos:boom.tools.metrics.gateway", "orbos:boom.tools.dashboards.argocd"} {
+		if f.Find(other) != nil {
+			t.Errorf("%s is offered on a tool it does not belong to", other)
+		}
+	}
 	if _, err := Build(stacks.JSONSchema(), "orbos:nothing", nil, Options{}); err == nil {
 		t.Fatal("an unknown section built")
 	}
