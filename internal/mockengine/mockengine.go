@@ -67,6 +67,15 @@ func (m *Engine) Get(t *testing.T, typ, name string) Resource {
 	return Resource{}
 }
 
+// Inputs maps "TYPE NAME" of every resource registered to its inputs.
+func (m *Engine) Inputs() map[string]resource.PropertyMap {
+	out := map[string]resource.PropertyMap{}
+	for _, r := range m.All {
+		out[r.Type+" "+r.Name] = r.Inputs
+	}
+	return out
+}
+
 // Has says whether a resource of type typ named name was registered.
 func (m *Engine) Has(typ, name string) bool {
 	for _, r := range m.All {

@@ -2,39 +2,30 @@ package gateway
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/mockengine"
 	"github.com/orbos/orbos/stacks"
 )
 
+// mocks are the inputs of what the program registered, by "TYPE NAME".
 type mocks struct {
-	mu     sync.Mutex
 	inputs map[string]resource.PropertyMap
 }
 
-func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.inputs[args.TypeToken+" "+args.Name] = args.Inputs
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) { return args.Args, nil }
-
 func run(t *testing.T, args Args) *mocks {
 	t.Helper()
-	m := &mocks{inputs: map[string]resource.PropertyMap{}}
-	if err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	e, err := mockengine.Run(t, "test", func(ctx *pulumi.Context) error {
 		_, err := New(ctx, args)
 		return err
-	}, pulumi.WithMocks("orbos", "test", m)); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return &mocks{inputs: e.Inputs()}
 }
 
 // get follows keys and indexes through a resource's inputs.

@@ -3,36 +3,27 @@ package issuers
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/mockengine"
 	"github.com/orbos/orbos/stacks"
 )
 
+// mocks are the inputs of what the program registered, by "TYPE NAME".
 type mocks struct {
-	mu     sync.Mutex
 	inputs map[string]resource.PropertyMap
 }
 
-func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.inputs[args.TypeToken+" "+args.Name] = args.Inputs
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) { return args.Args, nil }
-
-func run(args Args) (*mocks, error) {
-	m := &mocks{inputs: map[string]resource.PropertyMap{}}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+func run(t *testing.T, args Args) (*mocks, error) {
+	t.Helper()
+	e, err := mockengine.Run(t, "test", func(ctx *pulumi.Context) error {
 		_, err := New(ctx, args)
 		return err
-	}, pulumi.WithMocks("orbos", "test", m))
-	return m, err
+	})
+	return &mocks{inputs: e.Inputs()}, err
 }
 
 const token = "token-value-that-must-stay-secret"
@@ -48,7 +39,7 @@ func secrets(name string) (pulumi.StringOutput, error) {
 // server; a token the stack does not hold is an error naming it.
 func TestDNS01Issuer(t *testing.T) {
 	acme := &stacks.ACME{Email: "ops@example.com", Server: "https://acme.example.com/dir", DNS01: &stacks.ACMEDNS01{Cloudflare: &stacks.CloudflareDNS01{APITokenSecret: "cf"}}}
-	m, err := run(Args{ACME: acme, Namespace: "certs", GatewayNamespace: "edge", StackSecret: secrets})
+	m, err := run(t, Args{ACME: acme, Namespace: "certs", GatewayNamespace: "edge", StackSecret: secrets})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +65,7 @@ func TestDNS01Issuer(t *testing.T) {
 	}
 
 	acme.DNS01.Cloudflare.APITokenSecret = "other"
-	if _, err := run(Args{ACME: acme, Namespace: "certs", StackSecret: secrets}); err == nil || !strings.Contains(err.Error(), "orbos:secrets.other") {
+	if _, err := run(t, Args{ACME: acme, Namespace: "certs", StackSecret: secrets}); err == nil || !strings.Contains(err.Error(), "orbos:secrets.other") {
 		t.Errorf("a missing token: %v", err)
 	}
 }
