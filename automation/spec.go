@@ -77,38 +77,46 @@ func (o *Orb) ensureSSHKey(spec *stacks.Spec) (*stacks.Spec, error) {
 	if (!gce && !spec.MakesCluster()) || c.SSHKey.IsSet() {
 		return spec, nil
 	}
-	f, _, err := o.StackFile()
-	if err != nil {
-		return nil, err
-	}
-	cr, err := o.crypter(f)
-	if err != nil {
-		return nil, err
-	}
 	private, public, err := sshkey.Generate("orbos-" + o.name())
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Set(stacks.KeySSHKey, private, true, cr); err != nil {
+	if err := o.commitGeneratedSecret(stacks.KeySSHKey, private, "the ORB's SSH key", ""); err != nil {
 		return nil, err
 	}
-	raw, err := f.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
-		return nil, fmt.Errorf("writing the desired state: %w", err)
-	}
-	o.progressf("generated the ORB's SSH key (%s, encrypted)\n", stacks.KeySSHKey)
 	if !gce {
 		o.progressf("the static machines must accept it: add this line to root's ~/.ssh/authorized_keys on each:\n  %s\n", public)
 	}
-	if _, err := o.repo.CommitAll(record.Message(fmt.Sprintf("orbos config %s: generate the ORB's SSH key", o.name()), "", record.Trailers{
-		record.KeyOperation: "config", record.KeyKey: stacks.KeySSHKey, record.KeyValue: "[secret]",
-	})); err != nil {
-		return nil, err
-	}
 	return o.loadSpec()
+}
+
+// commitGeneratedSecret stores value, a secret orbctl just generated, encrypted under key in the
+// desired state, says so (what names it, note follows), and commits it on its own.
+func (o *Orb) commitGeneratedSecret(key, value, what, note string) error {
+	f, _, err := o.StackFile()
+	if err != nil {
+		return err
+	}
+	cr, err := o.crypter(f)
+	if err != nil {
+		return err
+	}
+	o.redactor.Add(value)
+	if err := f.Set(key, value, true, cr); err != nil {
+		return err
+	}
+	raw, err := f.Bytes()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
+		return fmt.Errorf("writing the desired state: %w", err)
+	}
+	o.progressf("generated %s (%s, encrypted)%s\n", what, key, note)
+	_, err = o.repo.CommitAll(record.Message(fmt.Sprintf("orbos config %s: generate %s", o.name(), what), "", record.Trailers{
+		record.KeyOperation: "config", record.KeyKey: key, record.KeyValue: "[secret]",
+	}))
+	return err
 }
 
 // preflight checks, before the engine runs, that every static machine is reachable and presents its

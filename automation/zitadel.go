@@ -1,9 +1,6 @@
 package automation
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/components/zitadel"
 	"github.com/orbos/orbos/stacks"
@@ -17,33 +14,11 @@ func (o *Orb) ensureZitadelMasterkey(spec *stacks.Spec) (*stacks.Spec, error) {
 	if spec.ZitadelOn() == nil || spec.File.Config.ZitadelMasterkey.IsSet() {
 		return spec, nil
 	}
-	f, _, err := o.StackFile()
-	if err != nil {
-		return nil, err
-	}
-	cr, err := o.crypter(f)
-	if err != nil {
-		return nil, err
-	}
 	key, err := zitadel.GenerateMasterkey()
 	if err != nil {
 		return nil, err
 	}
-	o.redactor.Add(key)
-	if err := f.Set(stacks.KeyZitadelMasterkey, key, true, cr); err != nil {
-		return nil, err
-	}
-	raw, err := f.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
-		return nil, fmt.Errorf("writing the desired state: %w", err)
-	}
-	o.progressf("generated Zitadel's masterkey (%s, encrypted); it never changes\n", stacks.KeyZitadelMasterkey)
-	if _, err := o.repo.CommitAll(record.Message(fmt.Sprintf("orbos config %s: generate Zitadel's masterkey", o.name()), "", record.Trailers{
-		record.KeyOperation: "config", record.KeyKey: stacks.KeyZitadelMasterkey, record.KeyValue: "[secret]",
-	})); err != nil {
+	if err := o.commitGeneratedSecret(stacks.KeyZitadelMasterkey, key, "Zitadel's masterkey", "; it never changes"); err != nil {
 		return nil, err
 	}
 	return o.loadSpec()
