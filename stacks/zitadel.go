@@ -1,10 +1,12 @@
 package stacks
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orbos/orbos/internal/valid"
 )
@@ -80,6 +82,26 @@ type Database struct {
 	Storage   Storage    `yaml:"storage" doc:"each instance's volume"`
 	Resources *Resources `yaml:"resources" doc:"requests and limits of each database instance"`
 	Backups   *DBBackups `yaml:"backups" doc:"scheduled backups to object storage"`
+	Restore   *Restore   `yaml:"restore" doc:"the backup the live database was restored from; orbctl zitadel restore writes it"`
+}
+
+// Restore records the restore the live database comes from. orbctl zitadel restore writes it (one
+// commit), after scaling Zitadel to zero: each restore makes a new database cluster, named with its
+// generation and bootstrapped from the backup, and points Zitadel at it. The cluster before stays,
+// retained, until removed by hand, so a restore never destroys the data it replaces.
+type Restore struct {
+	Generation int    `yaml:"generation" orbos:"required" doc:"counts the restores: the live database cluster is <name>-r<generation>"`
+	Backup     string `yaml:"backup" orbos:"required" doc:"name of the backup restored from, or latest"`
+	ToTime     string `yaml:"toTime" doc:"RFC 3339 time of a point-in-time restore, e.g. 2026-12-01T10:00:00Z; empty for the end of the backup (postgres) or of the backup's revision history (cockroachdb)"`
+}
+
+// ClusterName is the name of the live database cluster: base (e.g. zitadel-db) until the first
+// restore, base-rN after the Nth.
+func (d Database) ClusterName(base string) string {
+	if d.Restore == nil {
+		return base
+	}
+	return fmt.Sprintf("%s-r%d", base, d.Restore.Generation)
 }
 
 // Storage is a volume claim's size and class.
@@ -271,6 +293,23 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	if r := d.Resources; r != nil {
 		validateQuantities(p+".resources.requests", r.Requests, e)
 		validateQuantities(p+".resources.limits", r.Limits, e)
+	}
+	if r := d.Restore; r != nil {
+		rp := p + ".restore"
+		if r.Generation < 1 {
+			e.add(rp+".generation", nil, "must be 1 or more")
+		}
+		if r.Backup != "latest" {
+			e.check(rp+".backup", r.Backup, valid.Name(r.Backup))
+		}
+		if r.ToTime != "" {
+			if _, err := time.Parse(time.RFC3339, r.ToTime); err != nil {
+				e.add(rp+".toTime", nil, "%s is not an RFC 3339 time like 2026-12-01T10:00:00Z", quoteShort(r.ToTime))
+			}
+		}
+		if d.Backups == nil {
+			e.add(rp, nil, "a restore needs the backups it restores from: set %s.backups", p)
+		}
 	}
 	b := d.Backups
 	if b == nil {

@@ -109,6 +109,9 @@ func TestZitadelSpecIsCheckedByPath(t *testing.T) {
 		{"passphrase on postgres", "        retention: 8w\n", "        retention: 8w\n        encryptionSecret: passphrase\n", p + "database.backups.encryptionSecret"},
 		{"no gateway", "      gateway: {enabled: true}\n", "", p + "enabled"},
 		{"backups without cert-manager", "      certificates: {enabled: true}\n", "", p + "database.backups"},
+		{"restore generation", "credentialsSecret: s3-key}\n", "credentialsSecret: s3-key}\n      restore: {generation: 0, backup: latest}\n", p + "database.restore.generation"},
+		{"restore backup name", "credentialsSecret: s3-key}\n", "credentialsSecret: s3-key}\n      restore: {generation: 1, backup: \"x; rm\"}\n", p + "database.restore.backup"},
+		{"restore time", "credentialsSecret: s3-key}\n", "credentialsSecret: s3-key}\n      restore: {generation: 1, backup: latest, toTime: yesterday}\n", p + "database.restore.toTime"},
 		{"plaintext masterkey", "  orbos:kubeconfig:", "  orbos:zitadelMasterkey: abc\n  orbos:kubeconfig:", "config.orbos:zitadelMasterkey"},
 	}
 	for _, c := range cases {
@@ -156,4 +159,25 @@ func TestGCSObjectStore(t *testing.T) {
 	bad := strings.Replace(gcs, "type: gcs,", `type: gcs, endpoint: "https://s3.example.com", accessKeyIdSecret: s3-id,`, 1)
 	_, err := Parse("demo", []byte(bad))
 	assertPaths(t, err, []string{"config.orbos:zitadel.database.backups.objectStore.endpoint", "config.orbos:zitadel.database.backups.objectStore.accessKeyIdSecret"})
+}
+
+// A restore names the live cluster by its generation, and needs the backups it comes from.
+func TestRestoreNamesTheLiveCluster(t *testing.T) {
+	restored := strings.Replace(zitadelFile, "credentialsSecret: s3-key}\n", "credentialsSecret: s3-key}\n      restore: {generation: 2, backup: zitadel-db-20261201, toTime: \"2026-12-01T10:00:00Z\"}\n", 1)
+	s, err := Parse("demo", []byte(restored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ZitadelOn().Database.ClusterName("zitadel-db"); got != "zitadel-db-r2" {
+		t.Errorf("restored cluster %q, want zitadel-db-r2", got)
+	}
+	s, _ = Parse("demo", []byte(zitadelFile))
+	if got := s.ZitadelOn().Database.ClusterName("zitadel-db"); got != "zitadel-db" {
+		t.Errorf("cluster %q, want zitadel-db", got)
+	}
+	i := strings.Index(restored, "      backups:\n")
+	j := strings.Index(restored, "      restore:")
+	noBackups := restored[:i] + restored[j:]
+	_, err = Parse("demo", []byte(noBackups))
+	assertPaths(t, err, []string{"config.orbos:zitadel.database.restore"})
 }
