@@ -134,6 +134,10 @@ func decodeStrict(n *yaml.Node, v reflect.Value, path string, e *errs) {
 				e.add(join(path, key), n.Content[i], "unknown field (known: %s)", knownFields(fields))
 				continue
 			}
+			if seen[key] {
+				e.add(join(path, key), n.Content[i], "set twice: a YAML mapping takes each key once, and which one counts would be a guess")
+				continue
+			}
 			seen[key] = true
 			decodeStrict(val, v.Field(idx), join(path, key), e)
 		}
@@ -152,8 +156,14 @@ func decodeStrict(n *yaml.Node, v reflect.Value, path string, e *errs) {
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(v.Type()))
 		}
+		keys := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
+			if keys[key] {
+				e.add(join(path, key), n.Content[i], "set twice: a YAML mapping takes each key once, and which one counts would be a guess")
+				continue
+			}
+			keys[key] = true
 			elem := reflect.New(v.Type().Elem()).Elem()
 			decodeStrict(n.Content[i+1], elem, join(path, key), e)
 			v.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
