@@ -395,3 +395,116 @@ func (h *hookJobs) seen() string {
 	defer h.mu.Unlock()
 	return strings.Join(h.order, ", ")
 }
+
+// zitadelCockroach is orbos:zitadel on the Zitadel v2 line with CockroachDB, its backups encrypted
+// with a passphrase from the stack.
+const zitadelCockroach = `  orbos:zitadel:
+    apiVersion: orbos.io/v1alpha1
+    enabled: true
+    version: v2.71.0
+    externalDomain: id.e2e.orbos.io
+    chart: {repository: charts/zitadel, name: zitadel, version: 0.1.0}
+    replicas: 1
+    database:
+      engine: cockroachdb
+      storage: {size: 5Gi}
+      charts:
+        cockroachdb: {repository: charts/cockroachdb, version: 0.1.0}
+      backups:
+        schedule: "0 4 * * *"
+        encryptionSecret: backup-passphrase
+        objectStore: {type: s3, endpoint: "https://s3.e2e.orbos.io", bucket: orb-backups, accessKeyIdSecret: s3-id, credentialsSecret: s3-key}
+`
+
+// Zitadel v2 on CockroachDB in secure mode, for two ORBs one after the other (their Gateways would
+// share the cluster's GatewayClass): the chart's StatefulSet from the stand-in, with the ORB's CA,
+// node and client certificates as tls Secrets made by orbos (not the chart's self-signer), the
+// backup schedule's SQL only in a Secret; each ORB's CA and keys its own, and none of them, nor
+// the passphrase, in plaintext in the ORB's repository.
+func TestZitadelOnCockroachDBCertificatesPerORB(t *testing.T) {
+	t.Cleanup(func() {
+		for _, crd := range zitadelCRDs {
+			_, _, _ = apiserver.Delete(context.Background(), "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"+crd)
+		}
+	})
+	const ns = "zitadel"
+	stack := map[string]string{
+		"backup-passphrase": "pass-" + strings.Repeat("0c8f", 6),
+		"s3-id":             "AKIA" + strings.Repeat("CRDB", 4),
+		"s3-key":            "s3key-" + strings.Repeat("a1d3", 8),
+	}
+	var cas, keys []string
+	for _, name := range []string{"zcr-one", "zcr-two"} {
+		o := newORB(t, name)
+		for k, v := range stack {
+			o.setStackSecret(k, v)
+		}
+		o.pushChart("gateway-api", "charts: gateway-api", func(s string) string { return s })
+		o.pushChart("zitadel", "charts: zitadel", func(s string) string { return s })
+		o.pushChart("cockroachdb", "zitadel: v2 on CockroachDB", func(s string) string {
+			s = strings.Replace(s, "      gateway:\n        enabled: false\n", `      gateway:
+        enabled: true
+        chart: {repository: charts/gateway-api, name: gateway-api, version: 0.1.0}
+        namespace: id-gateway
+        gateway: {hostnames: [id.e2e.orbos.io]}
+`, 1)
+			return s + zitadelCockroach
+		})
+		hooks := completeHookJobs(t, ns, "/apis/apps/v1/namespaces/"+ns+"/deployments/zitadel")
+		o.mustRun("up")
+		hooks.stop()
+		if got := hooks.seen(); !strings.Contains(got, "zitadel-db-cockroachdb-init") || !strings.Contains(got, "zitadel-setup before the Deployment") {
+			t.Errorf("%s: the hook Jobs: %s", name, got)
+		}
+
+		code, sts := kube(t, "/apis/apps/v1/namespaces/"+ns+"/statefulsets/zitadel-db-cockroachdb")
+		if code != http.StatusOK || fmt.Sprint(field(sts, "spec", "replicas")) != "3" ||
+			field(sts, "spec", "volumeClaimTemplates", 0, "spec", "resources", "requests", "storage") != "5Gi" ||
+			field(sts, "spec", "template", "spec", "volumes", 0, "projected", "sources", 0, "secret", "name") != "zitadel-db-node" {
+			t.Fatalf("%s: CockroachDB's StatefulSet: HTTP %d %v", name, code, sts["spec"])
+		}
+		certs := map[string]map[string]string{}
+		for _, s := range []string{"zitadel-db-node", "zitadel-db-root", "zitadel-db-zitadel"} {
+			code, obj := kube(t, "/api/v1/namespaces/"+ns+"/secrets/"+s)
+			if code != http.StatusOK || field(obj, "type") != "kubernetes.io/tls" {
+				t.Fatalf("%s: Secret %s: HTTP %d type %v", name, s, code, field(obj, "type"))
+			}
+			certs[s] = secretData(t, obj)
+			if !strings.Contains(certs[s]["tls.key"], "PRIVATE KEY") || certs[s]["ca.crt"] != certs["zitadel-db-node"]["ca.crt"] {
+				t.Errorf("%s: Secret %s does not hold a key and the ORB's CA", name, s)
+			}
+		}
+		_, sql := kube(t, "/api/v1/namespaces/"+ns+"/secrets/zitadel-db-backup-schedule")
+		schedule := secretData(t, sql)["schedule.sql"]
+		if !strings.Contains(schedule, "RECURRING '0 4 * * *'") || !strings.Contains(schedule, "encryption_passphrase = '"+stack["backup-passphrase"]+"'") {
+			t.Errorf("%s: the schedule's SQL:\n%s", name, schedule)
+		}
+		_, dep := kube(t, "/apis/apps/v1/namespaces/"+ns+"/deployments/zitadel")
+		if field(dep, "spec", "template", "spec", "containers", 0, "image") != "ghcr.io/zitadel/zitadel:v2.71.0" {
+			t.Errorf("%s: Zitadel's image: %v", name, field(dep, "spec", "template", "spec", "containers", 0, "image"))
+		}
+		values := map[string]string{"CockroachDB's schedule SQL": schedule}
+		for s, c := range certs {
+			values[s+" key"] = c["tls.key"]
+			values[s+" key (base64)"] = base64.StdEncoding.EncodeToString([]byte(c["tls.key"]))
+			keys = append(keys, c["tls.key"])
+		}
+		for k, v := range stack {
+			values["stack secret "+k] = v
+		}
+		o.assertNoPlaintext(values)
+		cas = append(cas, certs["zitadel-db-node"]["ca.crt"])
+		o.mustRun("destroy", "--yes")
+		waitGone(t, "/api/v1/namespaces/"+ns+"/secrets/zitadel-db-node")
+	}
+	if cas[0] == cas[1] {
+		t.Error("two ORBs share CockroachDB's CA")
+	}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			t.Error("two certificates share a key")
+		}
+		seen[k] = true
+	}
+}
