@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -78,11 +79,16 @@ func TestZitadelOnTheAPIServer(t *testing.T) {
 			_, _, _ = apiserver.Delete(context.Background(), "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"+crd)
 		}
 	})
+	// orbctl's output, and the engine's and provider's temporary files, are searched for secrets.
 	var output strings.Builder
+	tmp := t.TempDir()
 	run := func(args ...string) result {
 		t.Helper()
-		r := o.mustRun(args...)
+		r := o.runEnv([]string{"TMPDIR=" + tmp}, args...)
 		output.WriteString(r.stdout + r.stderr)
+		if r.code != 0 {
+			t.Fatalf("orbctl %s: %s", strings.Join(args, " "), r)
+		}
 		return r
 	}
 	stack := map[string]string{
@@ -253,7 +259,8 @@ func TestZitadelOnTheAPIServer(t *testing.T) {
 	}
 
 	// No secret of the component in plaintext: not in any blob or commit message of the
-	// repository, not in the status file, not in what orbctl printed.
+	// repository (nor the checkout's objects), not in the status file, not in what orbctl printed
+	// nor in the temporary files of its runs.
 	values := map[string]string{"masterkey": masterkey}
 	for name, s := range secrets {
 		for k, v := range s {
@@ -273,12 +280,20 @@ func TestZitadelOnTheAPIServer(t *testing.T) {
 	if status == "" {
 		t.Fatal("no status/zid.yaml")
 	}
+	places := map[string]string{
+		"the status file":    status,
+		"orbctl's output":    output.String(),
+		"temporary files":    tmpFiles(t, tmp),
+		"checkout's objects": gitObjects(t, filepath.Join(o.checkout, ".git")),
+	}
+	if !strings.Contains(places["orbctl's output"], "zitadel-db-daily") {
+		t.Fatal("the search does not see orbctl's output")
+	}
 	for name, v := range values {
-		if strings.Contains(status, v) {
-			t.Errorf("the %s is in the status file", name)
-		}
-		if strings.Contains(output.String(), v) {
-			t.Errorf("the %s is in orbctl's output", name)
+		for place, text := range places {
+			if strings.Contains(text, v) {
+				t.Errorf("the %s is in %s", name, place)
+			}
 		}
 	}
 
