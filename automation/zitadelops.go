@@ -13,6 +13,7 @@ import (
 
 	"github.com/orbos/orbos/automation/dbbackup"
 	"github.com/orbos/orbos/automation/record"
+	"github.com/orbos/orbos/components/database"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -49,7 +50,7 @@ type ZitadelBackupResult struct {
 }
 
 // zitadelDB is the ORB's Zitadel with backups, and a client of its cluster.
-func (o *Orb) zitadelDB(ctx context.Context, spec *stacks.Spec) (*stacks.Zitadel, *dbbackup.Client, error) {
+func (o *Orb) zitadelDB(ctx context.Context, spec *stacks.Spec, cockroach bool) (*stacks.Zitadel, *dbbackup.Client, error) {
 	z := spec.ZitadelOn()
 	if z == nil {
 		return nil, nil, fmt.Errorf("the ORB %s runs no Zitadel (%s.enabled)", o.name(), stacks.KeyZitadel)
@@ -57,8 +58,8 @@ func (o *Orb) zitadelDB(ctx context.Context, spec *stacks.Spec) (*stacks.Zitadel
 	if z.Database.Backups == nil {
 		return nil, nil, fmt.Errorf("Zitadel's database has no backups: set %s.database.backups (a schedule and an object store)", stacks.KeyZitadel)
 	}
-	if z.Database.Engine != stacks.EnginePostgres {
-		return nil, nil, fmt.Errorf("orbctl takes and restores backups of Zitadel's database on postgres; on %s the schedule in the database takes them (SHOW BACKUPS IN its URI lists them)", z.Database.Engine)
+	if z.Database.Engine != stacks.EnginePostgres && !cockroach {
+		return nil, nil, fmt.Errorf("orbctl lists and restores backups of Zitadel's database on postgres; on %s, SHOW BACKUPS IN the backup URI lists them (orbctl zitadel backup takes one)", z.Database.Engine)
 	}
 	kubeconfig, err := o.clusterKubeconfig(ctx, spec)
 	if err != nil {
@@ -91,20 +92,30 @@ func (o *Orb) ZitadelBackup(ctx context.Context, opts ZitadelBackupOptions) (_ *
 	if err != nil {
 		return nil, err
 	}
-	z, c, err := o.zitadelDB(ctx, spec)
+	z, c, err := o.zitadelDB(ctx, spec, true)
 	if err != nil {
 		return nil, err
 	}
 	cluster := z.Database.ClusterName(DatabaseBase)
 	name := dbbackup.Name(cluster, now())
-	if err := c.Create(ctx, z.Namespace, name, cluster); err != nil {
-		return nil, err
-	}
-	o.progressf("asked for the backup %s of the database cluster %s/%s\n", name, z.Namespace, cluster)
 	res := &ZitadelBackupResult{Orb: o.name(), Namespace: z.Namespace,
 		Backup: dbbackup.Backup{Name: name, Cluster: cluster, Method: dbbackup.OnDemand, Size: -1, Created: now().UTC()}}
 	var waitErr error
-	if opts.Wait {
+	if z.Database.Engine == stacks.EngineCockroachDB {
+		// A Job with the cockroach client: BACKUP INTO the schedule's destination, encrypted alike.
+		job := dbbackup.CockroachJob{Namespace: z.Namespace, Name: name, Release: DatabaseBase, Image: database.CockroachImage}
+		o.progressf("running the backup Job %s/%s\n", z.Namespace, name)
+		res.Backup, waitErr = c.RunJob(ctx, job.BackupJob(), o.progressf)
+		res.Backup.Cluster = cluster
+		if res.Backup.Name == "" {
+			return nil, waitErr
+		}
+	} else if err := c.Create(ctx, z.Namespace, name, cluster); err != nil {
+		return nil, err
+	} else {
+		o.progressf("asked for the backup %s of the database cluster %s/%s\n", name, z.Namespace, cluster)
+	}
+	if opts.Wait && z.Database.Engine == stacks.EnginePostgres {
 		res.Backup, waitErr = c.Wait(ctx, z.Namespace, name, o.progressf)
 		if res.Backup.Name == "" {
 			res.Backup = dbbackup.Backup{Name: name, Cluster: cluster, Method: dbbackup.OnDemand, Size: -1}
@@ -175,7 +186,7 @@ func (o *Orb) ZitadelBackups(ctx context.Context) ([]dbbackup.Backup, error) {
 	if err != nil {
 		return nil, err
 	}
-	z, c, err := o.zitadelDB(ctx, spec)
+	z, c, err := o.zitadelDB(ctx, spec, false)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +263,7 @@ func (o *Orb) prepareRestore(ctx context.Context, opts ZitadelRestoreOptions, ou
 	if err != nil {
 		return err
 	}
-	z, c, err := o.zitadelDB(ctx, spec)
+	z, c, err := o.zitadelDB(ctx, spec, false)
 	if err != nil {
 		return err
 	}

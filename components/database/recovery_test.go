@@ -122,3 +122,21 @@ func TestClusterRestored(t *testing.T) {
 		})
 	}
 }
+
+// CockroachDB's backup destination and passphrase for orbctl's backup Job: one Secret, both values
+// Pulumi secrets, the URI with the stack's credentials.
+func TestCockroachBackupTarget(t *testing.T) {
+	b := backups("s3")
+	b.EncryptionSecret = "passphrase"
+	m, _ := install(t, "demo", stacks.Database{Engine: stacks.EngineCockroachDB, Instances: 3, Storage: stacks.Storage{Size: "20Gi"}, Backups: b})
+	s := m.Get(t, secretType, "zitadel-db-backup-target")
+	if !s.At("stringData", "uri").IsSecret() && !s.At("stringData").IsSecret() {
+		t.Errorf("the URI is not a secret: %v", s.At("stringData"))
+	}
+	if got := s.Str("stringData", "uri"); got != BackupURI(b.ObjectStore, "value-of-store-id", "value-of-store-key") {
+		t.Errorf("uri %q", got)
+	}
+	if s.Str("stringData", "passphrase") != "value-of-passphrase" {
+		t.Errorf("passphrase %q", s.Str("stringData", "passphrase"))
+	}
+}
