@@ -13,6 +13,7 @@ import (
 
 	"github.com/orbos/orbos/automation/dbbackup"
 	"github.com/orbos/orbos/automation/record"
+	"github.com/orbos/orbos/automation/stackconfig"
 	"github.com/orbos/orbos/components/database"
 	"github.com/orbos/orbos/stacks"
 )
@@ -314,11 +315,8 @@ func (o *Orb) prepareRestore(ctx context.Context, opts ZitadelRestoreOptions, ou
 	if err != nil {
 		return err
 	}
-	p := stacks.KeyZitadel + ".database.restore."
-	for k, v := range map[string]string{"generation": strconv.Itoa(r.Generation), "backup": r.Backup, "toTime": r.ToTime, "backupID": r.BackupID} {
-		if err := f.Set(p+k, v, false, nil); err != nil {
-			return err
-		}
+	if err := WriteRestore(f, r); err != nil {
+		return err
 	}
 	raw, err := f.Bytes()
 	if err != nil {
@@ -347,6 +345,24 @@ func (o *Orb) prepareRestore(ctx context.Context, opts ZitadelRestoreOptions, ou
 	out.RestoreCommit = h.String()
 	trailers[KeyZitadelBackup] = out.Backup
 	trailers[KeyZitadelRestore] = strconv.Itoa(r.Generation)
+	return nil
+}
+
+// WriteRestore writes r as orbos:zitadel.database.restore into the desired state, leaving out
+// what is empty (and removing what an earlier restore set).
+func WriteRestore(f *stackconfig.File, r stacks.Restore) error {
+	p := stacks.KeyZitadel + ".database.restore."
+	for _, kv := range [][2]string{{"generation", strconv.Itoa(r.Generation)}, {"backup", r.Backup}, {"backupID", r.BackupID}, {"toTime", r.ToTime}} {
+		var err error
+		if kv[1] == "" {
+			err = f.Delete(p + kv[0])
+		} else {
+			err = f.Set(p+kv[0], kv[1], false, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("writing the restore into the desired state: %w", err)
+		}
+	}
 	return nil
 }
 
