@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orbos/orbos/automation/orblock"
+	"github.com/orbos/orbos/automation/record"
 	"github.com/orbos/orbos/automation/txn"
 )
 
@@ -46,6 +47,12 @@ type RunOptions struct {
 	// a preview found, each shown as progress) was just printed. An error (ErrNotConfirmed) stops the
 	// run, which then records nothing. A plan without changes is not asked about.
 	Confirm func(ctx context.Context, changes map[string]int) error
+	// Prepare runs under the lock, in the run's transaction, before the desired state is read: an
+	// operation that changes the cluster and the desired state before its up (zitadel restore)
+	// commits its change there. An error ends the run before the engine starts.
+	Prepare func(ctx context.Context) error
+	// Trailers are added to the run's state commit (record.Trailers keys, Orbos-*).
+	Trailers record.Trailers
 }
 
 // Result is what a run did; it is also orbctl's JSON output.
@@ -73,6 +80,8 @@ type Result struct {
 	// Phases are the parts of the run and their times (see PhasePolicy...), in order.
 	Phases []Phase `json:"phases,omitempty"`
 	Error  string  `json:"error,omitempty"`
+	// trailers are RunOptions.Trailers, for the state commit.
+	trailers record.Trailers
 }
 
 // ChangeCount is the number of resources the run changed (or, for a preview, would change).
@@ -139,6 +148,12 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		return c
 	}
 
+	if ro.Prepare != nil {
+		if err := ro.Prepare(ctx); err != nil {
+			return errors.Join(err, o.publish(saveCtx(), t, res))
+		}
+	}
+	res.trailers = ro.Trailers
 	// Until the engine starts, a failure changes nothing; afterwards, the state is always saved.
 	done = res.timed(PhaseSpec)
 	spec, learned, err := o.loadSpecLearning()

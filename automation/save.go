@@ -219,6 +219,9 @@ func (o *Orb) commitMessage(res *Result, runErr error) string {
 	if res.NoPolicy {
 		t[record.KeyPolicy] = record.PolicySkipped
 	}
+	for k, v := range res.trailers {
+		t[k] = v
+	}
 	body := ""
 	for _, s := range res.Steps {
 		if s.Status != "" {

@@ -95,6 +95,9 @@ type Restore struct {
 	Generation int    `yaml:"generation" orbos:"required" doc:"counts the restores: the live database cluster is <name>-r<generation>"`
 	Backup     string `yaml:"backup" orbos:"required" doc:"name of the backup restored from, or latest"`
 	ToTime     string `yaml:"toTime" doc:"RFC 3339 time of a point-in-time restore, e.g. 2026-12-01T10:00:00Z; empty for the end of the backup (postgres) or of the backup's revision history (cockroachdb)"`
+	// BackupID is the backup's ID in the object store (Barman's, from the Backup's status): the
+	// recovery target of a named backup. orbctl zitadel restore reads it from the cluster.
+	BackupID string `yaml:"backupID" doc:"postgres: the Barman backup ID of the named backup (orbctl zitadel restore fills it in), e.g. 20261201T030000"`
 }
 
 // ClusterName is the name of the live database cluster: base (e.g. zitadel-db) until the first
@@ -313,6 +316,7 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 		if d.Backups == nil {
 			e.add(rp, nil, "a restore needs the backups it restores from: set %s.backups", p)
 		}
+		validateBackupID(rp, d, e)
 	}
 	b := d.Backups
 	if b == nil {

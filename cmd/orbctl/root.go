@@ -167,7 +167,7 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddGroup(&cobra.Group{ID: "run", Title: "Run the ORB:"}, &cobra.Group{ID: "repo", Title: "Read and change the ORB repository:"})
-	for _, c := range []*cobra.Command{a.initCommand(), a.previewCommand(), a.upCommand(), a.refreshCommand(), a.destroyCommand(), a.reconcileCommand(), a.takeoffCommand()} {
+	for _, c := range []*cobra.Command{a.initCommand(), a.previewCommand(), a.upCommand(), a.refreshCommand(), a.destroyCommand(), a.reconcileCommand(), a.takeoffCommand(), a.zitadelCommand()} {
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}

@@ -97,6 +97,9 @@ func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
 			return err
 		}
 		db.Ready = append(db.Ready, job)
+		if _, err := backupTarget(ctx, args, b, child, pulumi.DependsOn([]pulumi.Resource{release})); err != nil {
+			return err
+		}
 	}
 	return nil
 }

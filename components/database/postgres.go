@@ -66,6 +66,8 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 	}
 	db.UserSecret, db.AdminSecret = args.Name+"-owner", args.Name+"-superuser"
 	after := pulumi.DependsOn(append(operators, db.User, db.Admin))
+	// The live cluster: the base name until the first restore, then one per restore (recovery.go).
+	clusterName := args.DB.ClusterName(args.Name)
 	var deps []pulumi.Resource
 	var plugins []any
 	if b := args.DB.Backups; b != nil {
@@ -74,10 +76,7 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 			return err
 		}
 		deps = append(deps, store)
-		plugins = []any{map[string]any{
-			"name": BarmanPlugin, "isWALArchiver": true,
-			"parameters": map[string]any{"barmanObjectName": args.Name + "-backups"},
-		}}
+		plugins = walArchiver(args, clusterName)
 	}
 	spec := map[string]any{
 		"instances": args.DB.Instances,
@@ -86,9 +85,7 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 		// tasks (kubectl cnpg psql), from its own Secret.
 		"enableSuperuserAccess": true,
 		"superuserSecret":       map[string]any{"name": args.Name + "-superuser"},
-		"bootstrap": map[string]any{"initdb": map[string]any{
-			"database": args.Database, "owner": args.Owner, "secret": map[string]any{"name": args.Name + "-owner"},
-		}},
+		"bootstrap":             bootstrap(args),
 		// One instance per node: a node lost is one replica lost.
 		"affinity": map[string]any{"enablePodAntiAffinity": true, "topologyKey": "kubernetes.io/hostname"},
 	}
@@ -98,7 +95,10 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 	if plugins != nil {
 		spec["plugins"] = plugins
 	}
-	cluster, err := custom(ctx, args, cnpgAPI, "Cluster", args.Name, spec, child, pulumi.DependsOn(append(append(operators, db.User, db.Admin), deps...)))
+	if ext := externalClusters(args); ext != nil {
+		spec["externalClusters"] = ext
+	}
+	cluster, err := newCluster(ctx, args, clusterName, spec, child, pulumi.DependsOn(append(append(operators, db.User, db.Admin), deps...)))
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 	if b := args.DB.Backups; b != nil {
 		sb, err := custom(ctx, args, cnpgAPI, "ScheduledBackup", args.Name+"-daily", map[string]any{
 			"schedule":             CNPGSchedule(b.Schedule),
-			"cluster":              map[string]any{"name": args.Name},
+			"cluster":              map[string]any{"name": clusterName},
 			"method":               "plugin",
 			"pluginConfiguration":  map[string]any{"name": BarmanPlugin},
 			"backupOwnerReference": "self",
@@ -118,7 +118,7 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 		}
 		db.Ready = append(db.Ready, sb)
 	}
-	db.Host = fmt.Sprintf("%s-rw.%s.svc", args.Name, args.Namespace)
+	db.Host = fmt.Sprintf("%s-rw.%s.svc", clusterName, args.Namespace)
 	db.Port = 5432
 	// CloudNativePG serves TLS with its own CA; Zitadel does not verify it (require, not verify-full).
 	db.SSLMode = "require"

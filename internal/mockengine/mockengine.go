@@ -20,6 +20,8 @@ type Resource struct {
 	Deps          []string
 	IgnoreChanges []string
 	Parent        string
+	// RetainOnDelete: the engine leaves the object in place when the program drops it.
+	RetainOnDelete bool
 }
 
 // Engine stands in for every provider: it records each resource and answers with its inputs.
@@ -35,6 +37,7 @@ func (m *Engine) NewResource(args pulumi.MockResourceArgs) (string, resource.Pro
 	r := Resource{Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs}
 	if rpc := args.RegisterRPC; rpc != nil {
 		r.Deps, r.IgnoreChanges, r.Parent = rpc.GetDependencies(), rpc.GetIgnoreChanges(), rpc.GetParent()
+		r.RetainOnDelete = rpc.GetRetainOnDelete()
 	}
 	m.All = append(m.All, r)
 	return args.Name + "-id", args.Inputs, nil
