@@ -84,6 +84,8 @@ type Database struct {
 	Resources *Resources `yaml:"resources" doc:"requests and limits of each database instance"`
 	Backups   *DBBackups `yaml:"backups" doc:"scheduled backups to object storage"`
 	Restore   *Restore   `yaml:"restore" doc:"the backup the live database was restored from; orbctl zitadel restore writes it"`
+	// Charts overrides the pinned charts of the engine (stacks/zitadel_charts.go).
+	Charts *DatabaseCharts `yaml:"charts" doc:"the database's charts, each defaulting to orbos's pin: a chart path in the ORB repository or another repository"`
 }
 
 // Restore records the restore the live database comes from. orbctl zitadel restore writes it (one
@@ -285,6 +287,7 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	if d.Instances < 1 {
 		e.add(p+".instances", nil, "must be 1 or more")
 	}
+	validateDatabaseCharts(p, d, e)
 	if !quantity.MatchString(d.Storage.Size) {
 		e.add(p+".storage.size", nil, "%s is not a quantity like 10Gi", quoteShort(d.Storage.Size))
 	}

@@ -12,6 +12,7 @@ import (
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -72,20 +73,17 @@ func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
 	if r := args.DB.Resources; r != nil {
 		values["statefulset"].(map[string]any)["resources"] = resources(r)
 	}
-	c := stacks.CockroachDBChart
-	repo := c.Repository
-	if args.ChartRepository != "" {
-		repo = args.ChartRepository
-	}
-	chart, opts := c.Name, &helmv3.RepositoryOptsArgs{Repo: pulumi.String(repo)}
-	var repoOpts helmv3.RepositoryOptsPtrInput = opts
-	if strings.HasPrefix(repo, "oci://") {
-		chart, repoOpts = strings.TrimSuffix(repo, "/")+"/"+c.Name, nil
+	c := args.DB.CockroachDBChart()
+	chart, repoOpts, err := boom.ReleaseChart(c, args.ChartRepository, args.RepoDir)
+	if err != nil {
+		return fmt.Errorf("the CockroachDB chart: %w", err)
 	}
 	release, err := helmv3.NewRelease(ctx, args.Name, &helmv3.ReleaseArgs{
 		Chart: pulumi.String(chart), Version: pulumi.String(c.Version), RepositoryOpts: repoOpts,
 		Name: pulumi.String(args.Name), Namespace: pulumi.String(ns), Values: pulumi.ToMap(values),
-		SkipAwait: pulumi.Bool(args.SkipAwait), Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
+		SkipAwait: pulumi.Bool(args.SkipAwait),
+		// Atomic makes Helm wait for every workload, which never runs on a cluster without nodes.
+		Atomic: pulumi.Bool(!args.SkipAwait), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
 	}, child, pulumi.DependsOn(secrets))
 	if err != nil {
 		return err

@@ -32,8 +32,9 @@ type Args struct {
 	Labels map[string]string
 	// StackSecret returns a stack secret (orbos:secrets.NAME) as a Pulumi secret.
 	StackSecret func(name string) (pulumi.StringOutput, error)
-	// ChartRepository is the ORB-wide chart mirror, "" for none; Orbctl is the post-renderer.
-	ChartRepository, Orbctl string
+	// ChartRepository is the ORB-wide chart mirror, "" for none; RepoDir the ORB repository's
+	// checkout (local charts); Orbctl is the post-renderer.
+	ChartRepository, RepoDir, Orbctl string
 	// SkipAwait: the cluster has no nodes, nothing ever becomes ready.
 	SkipAwait bool
 }

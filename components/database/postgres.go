@@ -35,14 +35,14 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 	if err != nil {
 		return err
 	}
-	operator, err := operatorChart(ctx, args, "cloudnative-pg", stacks.CloudNativePGChart, nil, child, pulumi.DependsOn([]pulumi.Resource{ns}))
+	operator, err := operatorChart(ctx, args, "cloudnative-pg", args.DB.CloudNativePGChart(), nil, child, pulumi.DependsOn([]pulumi.Resource{ns}))
 	if err != nil {
 		return err
 	}
 	operators := []pulumi.Resource{operator}
 	if args.DB.Backups != nil {
 		// The plugin's webhooks take their certificates from cert-manager (BOOM's certificates).
-		plugin, err := operatorChart(ctx, args, "barman-cloud", stacks.BarmanCloudChart, nil, child, pulumi.DependsOn([]pulumi.Resource{operator}))
+		plugin, err := operatorChart(ctx, args, "barman-cloud", args.DB.BarmanCloudChart(), nil, child, pulumi.DependsOn([]pulumi.Resource{operator}))
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func custom(ctx *pulumi.Context, args Args, apiVersion, kind, name string, spec 
 func operatorChart(ctx *pulumi.Context, args Args, name string, chart stacks.Chart, values stacks.Values, opts ...pulumi.ResourceOption) (*boom.Tool, error) {
 	return boom.New(ctx, boom.Args{
 		Tool:            stacks.NamedTool{Name: name, Tool: stacks.Tool{Enabled: true, Chart: chart, Namespace: OperatorNamespace, Values: values}},
-		ChartRepository: args.ChartRepository, Orbctl: args.Orbctl, SkipAwait: args.SkipAwait, Labels: args.Labels,
+		ChartRepository: args.ChartRepository, RepoDir: args.RepoDir, Orbctl: args.Orbctl, SkipAwait: args.SkipAwait, Labels: args.Labels,
 		StackSecret: args.StackSecret,
 	}, opts...)
 }

@@ -7,8 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -17,6 +15,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/database"
 	"github.com/orbos/orbos/stacks"
 )
@@ -87,7 +86,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 	inNS := pulumi.DependsOn([]pulumi.Resource{ns})
 	out.Database, err = database.New(ctx, database.Args{
 		Orb: args.Orb, Name: "zitadel-db", Namespace: z.Namespace, DB: z.Database, Database: "zitadel", Owner: "zitadel",
-		Labels: args.Labels, StackSecret: args.StackSecret, ChartRepository: args.ChartRepository, Orbctl: args.Orbctl, SkipAwait: args.SkipAwait,
+		Labels: args.Labels, StackSecret: args.StackSecret, ChartRepository: args.ChartRepository, RepoDir: args.RepoDir, Orbctl: args.Orbctl, SkipAwait: args.SkipAwait,
 	}, child, inNS)
 	if err != nil {
 		return nil, err
@@ -137,7 +136,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 		}
 		deps = append(deps, smtp)
 	}
-	chart, repo := chartSource(z.Chart, args.ChartRepository, args.RepoDir)
+	chart, repo, err := boom.ReleaseChart(z.Chart, args.ChartRepository, args.RepoDir)
+	if err != nil {
+		return nil, fmt.Errorf("Zitadel's chart: %w", err)
+	}
 	// A Release, not a rendered Chart: the chart's init Job (database and user) and setup Job
 	// (schema migrations, the first instance) are pre-install/pre-upgrade hooks that must finish
 	// before the new Deployment starts, and helm.sh/v4:Chart drops hooks (pulumi-kubernetes#3284).
@@ -147,8 +149,10 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 		Name: pulumi.String("zitadel"), Namespace: pulumi.String(z.Namespace),
 		Values:    pulumi.ToMap(Values(z, out.Database)),
 		SkipAwait: pulumi.Bool(args.SkipAwait), WaitForJobs: pulumi.Bool(!args.SkipAwait),
-		// A failed install or upgrade is rolled back rather than left pending (#2054).
-		Atomic: pulumi.Bool(true), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
+		// A failed install or upgrade is rolled back rather than left pending (#2054). Atomic makes
+		// Helm wait for every workload whatever SkipAwait says: on a cluster without nodes the
+		// install would time out and be rolled back (the hooks' Jobs are waited for either way).
+		Atomic: pulumi.Bool(!args.SkipAwait), CleanupOnFail: pulumi.Bool(true), MaxHistory: pulumi.Int(10),
 	}, child, pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, err
@@ -186,20 +190,4 @@ func Route(domain, gatewayNamespace string) map[string]any {
 			},
 		},
 	}
-}
-
-// chartSource is the chart reference and repository Helm takes: the mirror replaces a remote
-// repository; a local chart is under the ORB repository.
-func chartSource(c stacks.Chart, mirror, repoDir string) (string, helmv3.RepositoryOptsPtrInput) {
-	if c.Local() {
-		return filepath.Join(repoDir, filepath.FromSlash(c.Repository)), nil
-	}
-	repo := c.Repository
-	if mirror != "" {
-		repo = mirror
-	}
-	if strings.HasPrefix(repo, "oci://") {
-		return fmt.Sprintf("%s/%s", strings.TrimSuffix(repo, "/"), c.Name), nil
-	}
-	return c.Name, &helmv3.RepositoryOptsArgs{Repo: pulumi.String(repo)}
 }
