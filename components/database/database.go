@@ -114,7 +114,9 @@ func generatedSecret(ctx *pulumi.Context, resName string, meta *metav1.ObjectMet
 		Type:       pulumi.String(typ),
 		StringData: pulumi.ToSecret(pulumi.ToStringMap(data)).(pulumi.StringMapOutput),
 	}, append(opts,
-		pulumi.IgnoreChanges([]string{"stringData"}),
+		// The provider turns stringData into data before diffing: both are ignored, else every
+		// run replaced the Secret with new values.
+		pulumi.IgnoreChanges([]string{"stringData", "data"}),
 		pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
 }
 

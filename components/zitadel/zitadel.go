@@ -116,7 +116,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 		admin, err := corev1.NewSecret(ctx, AdminSecret, &corev1.SecretArgs{
 			Metadata: meta(AdminSecret), Type: pulumi.String("Opaque"),
 			StringData: pulumi.ToSecret(pulumi.ToStringMap(map[string]string{"username": f.Admin.Username, "password": pw})).(pulumi.StringMapOutput),
-		}, child, inNS, pulumi.IgnoreChanges([]string{"stringData"}), pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))
+		}, child, inNS, pulumi.IgnoreChanges([]string{"stringData", "data"}), pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))
 		if err != nil {
 			return nil, err
 		}
