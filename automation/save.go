@@ -62,12 +62,17 @@ func (o *Orb) saveDrift(ctx context.Context, t *txn.Txn, res *Result, spec *stac
 		return err
 	}
 	tools := o.readTools(ctx, spec, cp)
+	// And Zitadel: a new backup, or a database that stopped being ready, is news too.
+	zitadel := o.ZitadelStatus(ctx, spec)
 	driftChanged := !sameDrift(st.Drift, drifted)
-	if !driftChanged && sameTools(st.Tools, tools) {
+	if !driftChanged && sameTools(st.Tools, tools) && sameZitadel(st.Zitadel, zitadel) {
 		return o.publish(ctx, t, res)
 	}
-	st.Tools = tools
 	subject := fmt.Sprintf("orbos drift %s: BOOM's tools %s", o.name(), toolsSummary(tools))
+	if sameTools(st.Tools, tools) && !sameZitadel(st.Zitadel, zitadel) {
+		subject = fmt.Sprintf("orbos drift %s: Zitadel %s", o.name(), zitadelSummary(zitadel))
+	}
+	st.Tools, st.Zitadel = tools, zitadel
 	if driftChanged {
 		st.Drift = nil
 		subject = fmt.Sprintf("orbos drift %s: %d resources drifted", o.name(), len(drifted))
@@ -182,6 +187,7 @@ func (o *Orb) writeStatus(ctx context.Context, res *Result, spec *stacks.Spec, r
 	}
 	if res.Operation != Destroy {
 		s.Tools = o.readTools(ctx, spec, cp)
+		s.Zitadel = o.ZitadelStatus(ctx, spec)
 	}
 	if runErr != nil {
 		s.LastRun.Error = o.Redact(firstLine(runErr.Error()))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orbos/orbos/internal/cronperiod"
 	"github.com/orbos/orbos/internal/valid"
 )
 
@@ -325,6 +326,9 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	bp := p + ".backups"
 	if !cronSchedule.MatchString(b.Schedule) {
 		e.add(bp+".schedule", nil, "%s is not a cron schedule of five fields, like 0 3 * * *", quoteShort(b.Schedule))
+	} else if _, err := cronperiod.Period(b.Schedule); err != nil {
+		// The missing-backup alert's limit is two of the schedule's periods: it needs one.
+		e.add(bp+".schedule", nil, "%v", err)
 	}
 	if !retention.MatchString(b.Retention) {
 		e.add(bp+".retention", nil, "%s is not a number of days, weeks or months, like 30d, 8w or 6m", quoteShort(b.Retention))

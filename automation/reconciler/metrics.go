@@ -23,6 +23,8 @@ type Metrics struct {
 	LockWaits   prometheus.Counter
 	Drift       prometheus.Gauge
 	LastSuccess prometheus.Gauge
+	// Zitadel holds what the last reading of Zitadel's backups found (zitadel_metrics.go).
+	Zitadel zitadelGauges
 
 	// now is the reconciler's clock; heldRun and heldSince are the other holder's run the
 	// reconciler last found holding the ORB lock and when it first saw it, on that clock (the
@@ -56,14 +58,15 @@ func NewMetrics() *Metrics {
 		LastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "orbos_reconciler_last_success_timestamp_seconds", Help: "When the last run succeeded.",
 		}),
-		now: time.Now,
+		Zitadel: newZitadelGauges(),
+		now:     time.Now,
 	}
 	// Read at every scrape, so that a lock held for hours shows its age between two tries.
 	lockHeld := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "orbos_reconciler_lock_held_seconds",
 		Help: "How long the reconciler has seen the ORB lock held by one run of another holder (its own clock; 0 once it found the lock free).",
 	}, m.lockHeldSeconds)
-	m.Registry.MustRegister(m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess, lockHeld,
+	m.Registry.MustRegister(m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess, lockHeld, m.Zitadel.lastBackup, m.Zitadel.period,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

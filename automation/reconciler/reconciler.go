@@ -194,10 +194,16 @@ func (r *Reconciler) Cycle(ctx context.Context) (Action, error) {
 		return Suspended, nil
 	}
 	if desired != applied || resync || failing == desired {
-		return r.apply(ctx, desired)
+		action, err := r.apply(ctx, desired)
+		if action == Applied {
+			r.observeZitadel(ctx, spec)
+		}
+		return action, err
 	}
 	if driftDue {
-		return r.checkDrift(ctx, spec)
+		action, err := r.checkDrift(ctx, spec)
+		r.observeZitadel(ctx, spec)
+		return action, err
 	}
 	return Idle, nil
 }

@@ -27,6 +27,8 @@ type Status struct {
 	Nodes []NodeStatus `yaml:"nodes,omitempty" json:"nodes,omitempty"`
 	// Tools are BOOM's enabled tools as read from the cluster after the last run or drift check.
 	Tools []ToolStatus `yaml:"tools,omitempty" json:"tools,omitempty"`
+	// Zitadel is Zitadel, its database and its backups as read from the cluster after the last run.
+	Zitadel *ZitadelStatus `yaml:"zitadel,omitempty" json:"zitadel,omitempty"`
 	// Drift is what the last drift check found changed behind orbos's back.
 	Drift *DriftReport `yaml:"drift,omitempty" json:"drift,omitempty"`
 	// Reconciler is what the in-cluster reconciler last had to say (gave up, suspended, invalid spec).

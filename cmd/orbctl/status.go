@@ -111,6 +111,7 @@ func (a *app) printStatus(orb string, st *automation.Status, lock *orblock.Info)
 			}
 		}
 	}
+	printZitadel(a.out, st.Zitadel)
 }
 
 func changeList(c map[string]int) string {

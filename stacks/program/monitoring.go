@@ -22,16 +22,16 @@ const OrbosRules = "orbos"
 const CertManagerMonitor = "orbos-cert-manager"
 
 // monitorOrbos ships orbos's own monitoring when BOOM's metrics tool is on: its alerting rules
-// beside the reconciler, and a ServiceMonitor for cert-manager's metrics when the certificates tool
+// beside the reconciler (with Zitadel's when it is on: ao), and a ServiceMonitor for cert-manager's metrics when the certificates tool
 // is on. Both are custom resources of the metrics tool's CRDs: they come after its CRD step (and
 // cert-manager's after cert-manager).
-func monitorOrbos(ctx *pulumi.Context, namespace pulumi.StringInput, labels pulumi.StringMap, tools map[string]*boom.Tool, specTools []stacks.NamedTool, opts ...pulumi.ResourceOption) error {
+func monitorOrbos(ctx *pulumi.Context, namespace pulumi.StringInput, labels pulumi.StringMap, tools map[string]*boom.Tool, specTools []stacks.NamedTool, ao alerts.Options, opts ...pulumi.ResourceOption) error {
 	metrics := tools[stacks.MetricsTool]
 	if metrics == nil {
 		return nil
 	}
 	annotations := pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")}
-	groups, err := untyped(alerts.Groups(alerts.Options{}))
+	groups, err := untyped(alerts.Groups(ao))
 	if err != nil {
 		return err
 	}

@@ -353,7 +353,11 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 			return err
 		}
 	}
-	if err := monitorOrbos(ctx, nsName, labels, tools, spec.Tools(), pulumi.Provider(provider)); err != nil {
+	ao, err := alertOptions(spec)
+	if err != nil {
+		return err
+	}
+	if err := monitorOrbos(ctx, nsName, labels, tools, spec.Tools(), ao, pulumi.Provider(provider)); err != nil {
 		return err
 	}
 	ctx.Export("namespace", nsName)

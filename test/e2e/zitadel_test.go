@@ -280,6 +280,12 @@ func TestZitadelOnTheAPIServer(t *testing.T) {
 	if status == "" {
 		t.Fatal("no status/zid.yaml")
 	}
+	// Zitadel's section, read back from the API server after the run (no operator: no backup yet).
+	for _, want := range []string{"zitadel:\n", "cluster: zitadel-db\n", "destination: s3://orb-backups/zid\n", "schedule: 30 2 * * *\n", "period: 1d\n"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("the status lacks %q:\n%s", want, status)
+		}
+	}
 	places := map[string]string{
 		"the status file":    status,
 		"orbctl's output":    output.String(),

@@ -1,6 +1,7 @@
 // Package alerts holds orbos's own Prometheus alerting rules, which the program ships as a
 // PrometheusRule when BOOM's metrics tool is on: the reconciler failing or stalled, drift found, the
-// ORB lock held longer than a run takes, and certificates close to their expiry.
+// ORB lock held longer than a run takes, certificates close to their expiry, and Zitadel without a
+// recent backup or not ready.
 package alerts
 
 import (
@@ -29,6 +30,8 @@ type Options struct {
 	Resync time.Duration
 	// LockHeld is how long a run may hold the ORB lock before it is an alert.
 	LockHeld time.Duration
+	// Zitadel adds Zitadel's rules (zitadel.go) when it is on.
+	Zitadel *Zitadel
 }
 
 // The reconciler's --resync default, which the Deployment orbctl takeoff makes keeps, and the
@@ -69,7 +72,7 @@ func Groups(o Options) []Group {
 	const by = "namespace, job"
 	warning := map[string]string{"severity": "warning"}
 	critical := map[string]string{"severity": "critical"}
-	return []Group{
+	groups := []Group{
 		{Name: "orbos.reconciler", Rules: []Rule{
 			{
 				Alert: "OrbosReconcilerFailing",
@@ -125,6 +128,10 @@ func Groups(o Options) []Group {
 			expiry("OrbosCertificateExpiresVerySoon", 7*24*time.Hour, critical),
 		}},
 	}
+	if g := zitadelGroup(o.Zitadel); g != nil {
+		groups = append(groups, *g)
+	}
+	return groups
 }
 
 // expiry alerts on cert-manager's certificates with less than left before they expire.

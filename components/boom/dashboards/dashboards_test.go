@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/orbos/orbos/components/boom/alerts"
 )
 
 // board is the part of a dashboard's JSON the checks read.
@@ -187,7 +189,8 @@ func TestMetricNames(t *testing.T) {
 // from its source, the others from the exporters' documented metrics.
 func exporters(t *testing.T) map[string][]string {
 	return map[string][]string{
-		"reconciler":         reconcilerMetrics(t),
+		// With Zitadel's backup gauges (zitadel_metrics.go), named by the alert rules' constants.
+		"reconciler":         append(reconcilerMetrics(t), alerts.LastBackupMetric, alerts.BackupPeriodMetric),
 		"prometheus":         {"up", "ALERTS", "prometheus_tsdb_head_series", "prometheus_tsdb_storage_blocks_bytes", "prometheus_tsdb_head_samples_appended_total", "prometheus_rule_evaluation_failures_total", "prometheus_tsdb_wal_storage_size_bytes"},
 		"alertmanager":       {"alertmanager_notifications_failed_total"},
 		"node-exporter":      {"node_uname_info", "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes", "node_filesystem_avail_bytes", "node_filesystem_size_bytes", "node_load1", "node_network_receive_bytes_total", "node_network_transmit_bytes_total", "node_disk_io_time_seconds_total"},
@@ -213,7 +216,7 @@ var sources = map[string][]string{
 	"logs":             {"loki", "fluent-bit"},
 	"argocd":           {"argocd"},
 	"zitadel":          {"zitadel", "kube-state-metrics", "cadvisor"},
-	"zitadel-database": {"cloudnative-pg"},
+	"zitadel-database": {"cloudnative-pg", "reconciler"},
 }
 
 // Every metric a dashboard's Prometheus queries and variables read is one its exporters emit.
