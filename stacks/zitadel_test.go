@@ -147,6 +147,20 @@ func TestCockroachDBOnlyWithZitadelV2(t *testing.T) {
 	if d := s.ZitadelOn().Database; d.Engine != EngineCockroachDB || d.Backups.EncryptionSecret != "passphrase" {
 		t.Errorf("decoded %+v", d)
 	}
+	// Without a chart the v2 line's last chart is the default: chart 9 renders ZITADEL_DATABASE_
+	// POSTGRES_* TLS variables and the v4 login UI, which Zitadel v2 on CockroachDB cannot use.
+	s, err = Parse("demo", []byte(strings.Replace(v2, "    chart: {version: 8.13.4}\n", "", 1)))
+	if err != nil {
+		t.Fatalf("cockroachdb with Zitadel v2 and the default chart: %v", err)
+	}
+	if c := s.ZitadelOn().Chart; c != ZitadelV2Chart || c.Version != "8.13.4" {
+		t.Errorf("default chart with cockroachdb: %v", c)
+	}
+	_, err = Parse("demo", []byte(strings.Replace(v2, "chart: {version: 8.13.4}", "chart: {version: 9.34.0}", 1)))
+	if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Path != "config.orbos:zitadel.chart.version" ||
+		!strings.Contains(ve.Errors[0].Message, "PostgreSQL only") || !strings.Contains(ve.Errors[0].Message, "8.13.4") {
+		t.Fatalf("cockroachdb with chart 9.34.0: %v", err)
+	}
 }
 
 // GCS takes a JSON key and nothing of S3's.
