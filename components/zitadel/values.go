@@ -35,6 +35,10 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		secretEnv("ZITADEL_DATABASE_POSTGRES_ADMIN_PASSWORD", db.AdminSecret, "password"),
 	}
 	chartDB := map[string]any{}
+	// CloudNativePG's bootstrap made the database and its owner: the init Job only creates
+	// Zitadel's schemas in it, as the chart's CloudNativePG example does (its database, user and
+	// grant steps are for a server where they do not exist yet).
+	initJob := map[string]any{"command": "zitadel"}
 	if db.CASecret != "" {
 		// CockroachDB (Zitadel v2): client certificates instead of passwords.
 		dbConfig = map[string]any{"Cockroach": map[string]any{
@@ -43,6 +47,8 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 			"Admin": map[string]any{"Username": "root", "SSL": map[string]any{"Mode": db.SSLMode}},
 		}}
 		env = nil
+		// CockroachDB has neither: Zitadel's whole init makes them as root.
+		initJob = nil
 		chartDB = map[string]any{"dbSslCaCrtSecret": db.CASecret, "dbSslAdminCrtSecret": db.AdminCertSecret, "dbSslUserCrtSecret": db.UserCertSecret}
 	}
 	config := map[string]any{
@@ -81,13 +87,19 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		"zitadel":      zitadelValues(config, chartDB),
 		"env":          env,
 		"ingress":      map[string]any{"enabled": false},
-		// Spread the replicas over nodes.
+		// Spread the replicas over nodes: the chart labels Zitadel's own pods (not its Jobs' or the
+		// login UI's) with the component start.
 		"affinity": map[string]any{"podAntiAffinity": map[string]any{"preferredDuringSchedulingIgnoredDuringExecution": []any{
 			map[string]any{"weight": 100, "podAffinityTerm": map[string]any{
-				"topologyKey":   "kubernetes.io/hostname",
-				"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "zitadel"}},
+				"topologyKey": "kubernetes.io/hostname",
+				"labelSelector": map[string]any{"matchLabels": map[string]any{
+					"app.kubernetes.io/name": "zitadel", "app.kubernetes.io/instance": "zitadel", "app.kubernetes.io/component": "start",
+				}},
 			}},
 		}}},
+	}
+	if initJob != nil {
+		values["initJob"] = initJob
 	}
 	// A drain or an upgrade of nodes keeps one replica serving.
 	if z.Replicas > 1 {
