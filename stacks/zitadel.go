@@ -88,6 +88,10 @@ type Database struct {
 	Resources *Resources `yaml:"resources" doc:"requests and limits of each database instance"`
 	Backups   *DBBackups `yaml:"backups" doc:"scheduled backups to object storage"`
 	Restore   *Restore   `yaml:"restore" doc:"the backup the live database was restored from; orbctl zitadel restore writes it"`
+	// LicenseSecret is CockroachDB's licence key: since 24.3 every cluster runs under the
+	// CockroachDB Software License, and a cluster of more than one node without a key is throttled
+	// after 7 days.
+	LicenseSecret string `yaml:"licenseSecret" doc:"cockroachdb: stack secret holding the CockroachDB licence key, set as the cluster setting enterprise.license"`
 }
 
 // Restore records the restore the live database comes from. orbctl zitadel restore writes it (one
@@ -294,6 +298,10 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	if d.Instances < 1 {
 		e.add(p+".instances", nil, "must be 1 or more")
 	}
+	if d.LicenseSecret != "" && d.Engine != EngineCockroachDB {
+		e.add(p+".licenseSecret", nil, "only for cockroachdb: PostgreSQL takes no licence key")
+	}
+	c.checkSecretRef(p+".licenseSecret", d.LicenseSecret, e)
 	if !quantity.MatchString(d.Storage.Size) {
 		e.add(p+".storage.size", nil, "%s is not a quantity like 10Gi", quoteShort(d.Storage.Size))
 	}
