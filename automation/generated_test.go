@@ -50,7 +50,7 @@ func zitadelSpec(orb string) string {
 // the log's newest commit and the number of commits.
 type generated struct {
 	file, value, message string
-	commits             int
+	commits              int
 }
 
 func generatedState(t *testing.T, o *Orb, key string) generated {
