@@ -137,3 +137,23 @@ func TestAntiAffinitySelectsZitadelsPods(t *testing.T) {
 		}
 	}
 }
+
+// The login UI's route only where the chart deploys it: chart 9 on, not the v2 line's 8.13.4,
+// whose HTTPRoute would point /ui/v2/login at a service that does not exist.
+func TestRouteToTheLoginUIOnlyWithIt(t *testing.T) {
+	for version, want := range map[string]int{stacks.ZitadelChart.Version: 2, stacks.ZitadelV2Chart.Version: 1} {
+		rules := Route("id.example.com", "gw", version)["rules"].([]any)
+		if len(rules) != want {
+			t.Errorf("chart %s: %d rules, want %d", version, len(rules), want)
+		}
+		last := rules[len(rules)-1].(map[string]any)["backendRefs"].([]any)[0].(map[string]any)
+		if last["name"] != "zitadel" || last["port"] != 8080 {
+			t.Errorf("chart %s: last backend %v", version, last)
+		}
+	}
+	ref, _ := reference(t, stacks.ZitadelChart.Version, 4)
+	login := ref["login"].(map[string]any)
+	if login["enabled"] != true {
+		t.Errorf("the chart's login UI is not on by default: %v", login)
+	}
+}

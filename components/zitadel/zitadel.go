@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -155,7 +156,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 	}
 	out.Route, err = apiextensions.NewCustomResource(ctx, "zitadel", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"), Kind: pulumi.String("HTTPRoute"), Metadata: meta("zitadel"),
-		OtherFields: kubernetes.UntypedArgs{"spec": Route(z.ExternalDomain, args.GatewayNamespace)},
+		OtherFields: kubernetes.UntypedArgs{"spec": Route(z.ExternalDomain, args.GatewayNamespace, z.Chart.Version)},
 	}, child, pulumi.DependsOn([]pulumi.Resource{out.Release}))
 	if err != nil {
 		return nil, err
@@ -167,25 +168,36 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 }
 
 // Route is the HTTPRoute's spec: the external domain on the ORB's Gateway (its https listener ends
-// TLS), the login UI of Zitadel v4 to its own service, everything else to Zitadel's API and console.
-func Route(domain, gatewayNamespace string) map[string]any {
+// TLS), the login UI to its own service where the chart deploys one (chart 9 and later, for
+// Zitadel v4), everything else to Zitadel's API and console.
+func Route(domain, gatewayNamespace, chartVersion string) map[string]any {
 	backend := func(service string, port int) []any {
 		return []any{map[string]any{"name": service, "port": port}}
 	}
+	var rules []any
+	if loginUI(chartVersion) {
+		rules = append(rules, map[string]any{
+			"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/ui/v2/login"}}},
+			"backendRefs": backend("zitadel-login", 3000),
+		})
+	}
+	rules = append(rules, map[string]any{
+		"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/"}}},
+		"backendRefs": backend("zitadel", 8080),
+	})
 	return map[string]any{
 		"parentRefs": []any{map[string]any{"name": GatewayName, "namespace": gatewayNamespace}},
 		"hostnames":  []any{domain},
-		"rules": []any{
-			map[string]any{
-				"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/ui/v2/login"}}},
-				"backendRefs": backend("zitadel-login", 3000),
-			},
-			map[string]any{
-				"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/"}}},
-				"backendRefs": backend("zitadel", 8080),
-			},
-		},
+		"rules":      rules,
 	}
+}
+
+// loginUI says whether the zitadel chart of version v deploys the login UI (service
+// zitadel-login, port 3000): 9.0.0 and later do (login.enabled defaults to true); the v2 line's
+// charts have none. An unparsable version (a local chart's) is taken as a current one.
+func loginUI(v string) bool {
+	major, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(v, "v"), ".", 2)[0])
+	return err != nil || major >= 9
 }
 
 // chartSource is the chart reference and repository Helm takes: the mirror replaces a remote
