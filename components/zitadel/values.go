@@ -101,9 +101,15 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 	if initJob != nil {
 		values["initJob"] = initJob
 	}
-	// A drain or an upgrade of nodes keeps one replica serving.
+	// A drain or an upgrade of nodes keeps one replica serving, of Zitadel and of the login UI the
+	// chart deploys beside it (chart 9 on; one replica by default, which would be the only way in).
+	login := map[string]any{"replicaCount": z.Replicas}
 	if z.Replicas > 1 {
 		values["pdb"] = map[string]any{"enabled": true, "minAvailable": 1}
+		login["pdb"] = map[string]any{"enabled": true, "minAvailable": 1}
+	}
+	if loginUI(z.Chart.Version) {
+		values["login"] = login
 	}
 	if r := z.Resources; r != nil {
 		res := map[string]any{}

@@ -156,4 +156,15 @@ func TestRouteToTheLoginUIOnlyWithIt(t *testing.T) {
 	if login["enabled"] != true {
 		t.Errorf("the chart's login UI is not on by default: %v", login)
 	}
+	// The login UI has Zitadel's replicas and PDB (the chart's default is one replica, no PDB).
+	v := Values(spec(), &database.Database{Host: "h", Port: 5432, SSLMode: "require", UserSecret: "u", AdminSecret: "a"})
+	l := v["login"].(map[string]any)
+	if l["replicaCount"] != 3 || l["pdb"].(map[string]any)["enabled"] != true {
+		t.Errorf("login values %v", l)
+	}
+	z := spec()
+	z.Chart = stacks.ZitadelV2Chart
+	if v := Values(z, &database.Database{CASecret: "c"}); v["login"] != nil {
+		t.Errorf("login values for the v2 line's chart: %v", v["login"])
+	}
 }
