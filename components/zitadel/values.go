@@ -1,6 +1,9 @@
 package zitadel
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/orbos/orbos/components/database"
 	"github.com/orbos/orbos/stacks"
 )
@@ -138,4 +141,12 @@ func toAny(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// loginUI says whether the zitadel chart of version v deploys the login UI (service
+// zitadel-login, port 3000): 9.0.0 and later do (login.enabled defaults to true); the v2 line's
+// charts have none. An unparsable version (a local chart's) is taken as a current one.
+func loginUI(v string) bool {
+	major, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(v, "v"), ".", 2)[0])
+	return err != nil || major >= 9
 }

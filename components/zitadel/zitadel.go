@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -190,14 +189,6 @@ func Route(domain, gatewayNamespace, chartVersion string) map[string]any {
 		"hostnames":  []any{domain},
 		"rules":      rules,
 	}
-}
-
-// loginUI says whether the zitadel chart of version v deploys the login UI (service
-// zitadel-login, port 3000): 9.0.0 and later do (login.enabled defaults to true); the v2 line's
-// charts have none. An unparsable version (a local chart's) is taken as a current one.
-func loginUI(v string) bool {
-	major, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(v, "v"), ".", 2)[0])
-	return err != nil || major >= 9
 }
 
 // chartSource is the chart reference and repository Helm takes: the mirror replaces a remote
