@@ -82,16 +82,18 @@ type ZitadelAdmin struct {
 
 // Database is Zitadel's database.
 type Database struct {
-	Engine    string     `yaml:"engine" doc:"postgres (default, CloudNativePG) or cockroachdb (Zitadel v2 only)"`
+	Engine string `yaml:"engine" doc:"postgres (default, CloudNativePG) or cockroachdb (Zitadel v2 only)"`
+
+	// LicenseSecret is CockroachDB's licence key: since 24.3 every cluster runs under the
+	// CockroachDB Software License, and a cluster of more than one node without a key is throttled
+	// after 7 days.
+	LicenseSecret string `yaml:"licenseSecret" doc:"cockroachdb: stack secret holding the CockroachDB licence key, set as the cluster setting enterprise.license"`
+
 	Instances int        `yaml:"instances" doc:"database instances; default 2 for postgres (a primary and a replica), 3 for cockroachdb"`
 	Storage   Storage    `yaml:"storage" doc:"each instance's volume"`
 	Resources *Resources `yaml:"resources" doc:"requests and limits of each database instance"`
 	Backups   *DBBackups `yaml:"backups" doc:"scheduled backups to object storage"`
 	Restore   *Restore   `yaml:"restore" doc:"the backup the live database was restored from; orbctl zitadel restore writes it"`
-	// LicenseSecret is CockroachDB's licence key: since 24.3 every cluster runs under the
-	// CockroachDB Software License, and a cluster of more than one node without a key is throttled
-	// after 7 days.
-	LicenseSecret string `yaml:"licenseSecret" doc:"cockroachdb: stack secret holding the CockroachDB licence key, set as the cluster setting enterprise.license"`
 }
 
 // Restore records the restore the live database comes from. orbctl zitadel restore writes it (one
@@ -286,7 +288,11 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	d := z.Database
 	switch d.Engine {
 	case EnginePostgres:
+		if d.LicenseSecret != "" {
+			e.add(p+".licenseSecret", nil, "only for cockroachdb: PostgreSQL takes no licence key")
+		}
 	case EngineCockroachDB:
+		c.checkSecretRef(p+".licenseSecret", d.LicenseSecret, e)
 		if m := z.Major(); m >= 3 {
 			e.add(p+".engine", nil, "Zitadel %s cannot run on cockroachdb: Zitadel v3 and later support PostgreSQL only, and Zitadel v2, the last with CockroachDB, is out of support since 2025-09-30; use postgres", z.Version)
 		} else if m >= 0 && z.Chart.Name == ZitadelChart.Name && !z.Chart.Local() && chartMajor(z.Chart.Version) >= 9 {
@@ -298,10 +304,6 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	if d.Instances < 1 {
 		e.add(p+".instances", nil, "must be 1 or more")
 	}
-	if d.LicenseSecret != "" && d.Engine != EngineCockroachDB {
-		e.add(p+".licenseSecret", nil, "only for cockroachdb: PostgreSQL takes no licence key")
-	}
-	c.checkSecretRef(p+".licenseSecret", d.LicenseSecret, e)
 	if !quantity.MatchString(d.Storage.Size) {
 		e.add(p+".storage.size", nil, "%s is not a quantity like 10Gi", quoteShort(d.Storage.Size))
 	}
