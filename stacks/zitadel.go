@@ -27,12 +27,17 @@ const (
 // Pinned defaults of Zitadel and its database (PLATFORM.md, mid-2026).
 var (
 	ZitadelChart = Chart{"https://charts.zitadel.com", "zitadel", "9.34.0"}
+	// ZitadelV2Chart is the last chart of the Zitadel v2 line, the default with CockroachDB: from
+	// 9.0.0 on the chart speaks PostgreSQL only (its database TLS variables are ZITADEL_DATABASE_
+	// POSTGRES_*, and it deploys the v4 login UI); 8.x names them after the configured database.
+	ZitadelV2Chart = Chart{"https://charts.zitadel.com", "zitadel", "8.13.4"}
 	// ZitadelVersion is the application the chart runs; v3 and later need PostgreSQL.
 	ZitadelVersion = "v4.13.0"
 	// CloudNativePGChart installs the PostgreSQL operator (operator 1.30.0).
 	CloudNativePGChart = Chart{"https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.29.0"}
-	// BarmanCloudChart installs the Barman Cloud plugin of CloudNativePG (backups to object storage).
-	BarmanCloudChart = Chart{"https://cloudnative-pg.github.io/charts", "plugin-barman-cloud", "0.5.0"}
+	// BarmanCloudChart installs the Barman Cloud plugin of CloudNativePG (backups to object storage):
+	// chart 0.7.0 runs plugin v0.13.0, the newest beside operator 1.30.0 (0.5.0 ran v0.11.0).
+	BarmanCloudChart = Chart{"https://cloudnative-pg.github.io/charts", "plugin-barman-cloud", "0.7.0"}
 	// CockroachDBChart is CockroachDB in secure mode, for ORBs on the Zitadel v2 line.
 	CockroachDBChart = Chart{"https://charts.cockroachdb.com", "cockroachdb", "21.0.1"}
 )
@@ -43,7 +48,7 @@ type Zitadel struct {
 	Enabled    bool   `yaml:"enabled" doc:"install Zitadel and its database"`
 	// Version is Zitadel's application version; the chart must be one that runs it.
 	Version        string         `yaml:"version" doc:"Zitadel's version, vMAJOR.MINOR.PATCH; default v4.13.0 (v3 and later run on PostgreSQL only)"`
-	Chart          Chart          `yaml:"chart" doc:"the zitadel Helm chart; default https://charts.zitadel.com zitadel 9.34.0"`
+	Chart          Chart          `yaml:"chart" doc:"the zitadel Helm chart; default https://charts.zitadel.com zitadel 9.34.0 (8.13.4, the v2 line's last, with cockroachdb)"`
 	Namespace      string         `yaml:"namespace" doc:"namespace of Zitadel and its database; default zitadel"`
 	Replicas       int            `yaml:"replicas" doc:"Zitadel's replicas; default 2 (a PodDisruptionBudget keeps one up)"`
 	Resources      *Resources     `yaml:"resources" doc:"requests and limits of Zitadel's container"`
@@ -78,7 +83,13 @@ type ZitadelAdmin struct {
 
 // Database is Zitadel's database.
 type Database struct {
-	Engine    string     `yaml:"engine" doc:"postgres (default, CloudNativePG) or cockroachdb (Zitadel v2 only)"`
+	Engine string `yaml:"engine" doc:"postgres (default, CloudNativePG) or cockroachdb (Zitadel v2 only)"`
+
+	// LicenseSecret is CockroachDB's licence key: since 24.3 every cluster runs under the
+	// CockroachDB Software License, and a cluster of more than one node without a key is throttled
+	// after 7 days.
+	LicenseSecret string `yaml:"licenseSecret" doc:"cockroachdb: stack secret holding the CockroachDB licence key, set as the cluster setting enterprise.license"`
+
 	Instances int        `yaml:"instances" doc:"database instances; default 2 for postgres (a primary and a replica), 3 for cockroachdb"`
 	Storage   Storage    `yaml:"storage" doc:"each instance's volume"`
 	Resources *Resources `yaml:"resources" doc:"requests and limits of each database instance"`
@@ -172,6 +183,9 @@ func (z *Zitadel) applyDefaults(orb string) {
 	}
 	if z.Chart.Version == "" {
 		z.Chart.Version = ZitadelChart.Version
+		if z.Database.Engine == EngineCockroachDB {
+			z.Chart.Version = ZitadelV2Chart.Version
+		}
 	}
 	if z.Namespace == "" {
 		z.Namespace = "zitadel"
@@ -280,9 +294,15 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	d := z.Database
 	switch d.Engine {
 	case EnginePostgres:
+		if d.LicenseSecret != "" {
+			e.add(p+".licenseSecret", nil, "only for cockroachdb: PostgreSQL takes no licence key")
+		}
 	case EngineCockroachDB:
+		c.checkSecretRef(p+".licenseSecret", d.LicenseSecret, e)
 		if m := z.Major(); m >= 3 {
 			e.add(p+".engine", nil, "Zitadel %s cannot run on cockroachdb: Zitadel v3 and later support PostgreSQL only, and Zitadel v2, the last with CockroachDB, is out of support since 2025-09-30; use postgres", z.Version)
+		} else if m >= 0 && z.Chart.Name == ZitadelChart.Name && !z.Chart.Local() && chartMajor(z.Chart.Version) >= 9 {
+			e.add(strings.TrimSuffix(p, ".database")+".chart.version", nil, "zitadel chart %s cannot run Zitadel on cockroachdb: from 9.0.0 on the chart speaks PostgreSQL only; the v2 line's last chart is %s", z.Chart.Version, ZitadelV2Chart.Version)
 		}
 	default:
 		e.add(p+".engine", nil, "must be postgres or cockroachdb, not %s", quoteShort(d.Engine))
@@ -367,6 +387,15 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 	}
 	c.checkSecretRef(op+".accessKeyIdSecret", o.AccessKeyIDSecret, e)
 	c.checkSecretRef(op+".credentialsSecret", o.CredentialsSecret, e)
+}
+
+// chartMajor is the major number of a chart version, -1 when it does not parse.
+func chartMajor(v string) int {
+	n, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(v, "v"), ".", 2)[0])
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // toolOn says whether BOOM's tool name is enabled.

@@ -106,6 +106,7 @@ func TestZitadelSpecIsCheckedByPath(t *testing.T) {
 		{"path", "path: zitadel/demo", "path: ../other", p + "database.backups.objectStore.path"},
 		{"credentials", "credentialsSecret: s3-key", "credentialsSecret: nope", p + "database.backups.objectStore.credentialsSecret"},
 		{"s3 without key id", "accessKeyIdSecret: s3-id, ", "", p + "database.backups.objectStore.accessKeyIdSecret"},
+		{"licence on postgres", "      instances: 3\n", "      instances: 3\n      licenseSecret: passphrase\n", p + "database.licenseSecret"},
 		{"passphrase on postgres", "        retention: 8w\n", "        retention: 8w\n        encryptionSecret: passphrase\n", p + "database.backups.encryptionSecret"},
 		{"no gateway", "      gateway: {enabled: true}\n", "", p + "enabled"},
 		{"backups without cert-manager", "      certificates: {enabled: true}\n", "", p + "database.backups"},
@@ -144,8 +145,28 @@ func TestCockroachDBOnlyWithZitadelV2(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cockroachdb with Zitadel v2: %v", err)
 	}
+	s, err = Parse("demo", []byte(strings.Replace(v2, "      instances: 3\n", "      instances: 3\n      licenseSecret: passphrase\n", 1)))
+	if err != nil || s.ZitadelOn().Database.LicenseSecret != "passphrase" {
+		t.Fatalf("cockroachdb with a licence: %v", err)
+	}
+	_, err = Parse("demo", []byte(strings.Replace(v2, "      instances: 3\n", "      instances: 3\n      licenseSecret: nope\n", 1)))
+	assertPaths(t, err, []string{"config.orbos:zitadel.database.licenseSecret"})
 	if d := s.ZitadelOn().Database; d.Engine != EngineCockroachDB || d.Backups.EncryptionSecret != "passphrase" {
 		t.Errorf("decoded %+v", d)
+	}
+	// Without a chart the v2 line's last chart is the default: chart 9 renders ZITADEL_DATABASE_
+	// POSTGRES_* TLS variables and the v4 login UI, which Zitadel v2 on CockroachDB cannot use.
+	s, err = Parse("demo", []byte(strings.Replace(v2, "    chart: {version: 8.13.4}\n", "", 1)))
+	if err != nil {
+		t.Fatalf("cockroachdb with Zitadel v2 and the default chart: %v", err)
+	}
+	if c := s.ZitadelOn().Chart; c != ZitadelV2Chart || c.Version != "8.13.4" {
+		t.Errorf("default chart with cockroachdb: %v", c)
+	}
+	_, err = Parse("demo", []byte(strings.Replace(v2, "chart: {version: 8.13.4}", "chart: {version: 9.34.0}", 1)))
+	if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Path != "config.orbos:zitadel.chart.version" ||
+		!strings.Contains(ve.Errors[0].Message, "PostgreSQL only") || !strings.Contains(ve.Errors[0].Message, "8.13.4") {
+		t.Fatalf("cockroachdb with chart 9.34.0: %v", err)
 	}
 }
 

@@ -91,8 +91,8 @@ func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
 	db.Ready = []pulumi.Resource{release}
 	db.Host, db.Port, db.SSLMode = full+"-public."+ns+".svc", 26257, "verify-full"
 	db.CASecret, db.AdminCertSecret, db.UserCertSecret = args.Name+"-root", args.Name+"-root", args.Name+"-"+args.Owner
-	if b := args.DB.Backups; b != nil {
-		job, err := scheduleJob(ctx, args, b, full, child, pulumi.DependsOn([]pulumi.Resource{release}))
+	if args.DB.Backups != nil || args.DB.LicenseSecret != "" {
+		job, err := sqlJob(ctx, args, full, child, pulumi.DependsOn([]pulumi.Resource{release}))
 		if err != nil {
 			return err
 		}
@@ -139,30 +139,48 @@ func ScheduleSQL(cron, uri, passphrase string) string {
 		sqlString(ScheduleLabel), ScheduleLabel, sqlString(uri), opts, sqlString(cron))
 }
 
-// scheduleJob writes the schedule's SQL (with the credentials) into a Secret and runs it with the
-// root client certificate; the Job's name changes with what the schedule is made of, so that a
-// changed spec runs it again.
-func scheduleJob(ctx *pulumi.Context, args Args, b *stacks.DBBackups, full string, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
-	o := b.ObjectStore
-	key, err := args.StackSecret(o.CredentialsSecret)
-	if err != nil {
-		return nil, err
+// LicenseSQL sets CockroachDB's licence key.
+func LicenseSQL(key string) string {
+	return "SET CLUSTER SETTING enterprise.license = " + sqlString(key) + ";\n"
+}
+
+// secretOrEmpty is the stack secret name, or an empty secret for no name.
+func secretOrEmpty(args Args, name string) (pulumi.StringOutput, error) {
+	if name == "" {
+		return pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput), nil
 	}
-	keyID := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
-	if o.AccessKeyIDSecret != "" {
-		if keyID, err = args.StackSecret(o.AccessKeyIDSecret); err != nil {
+	return args.StackSecret(name)
+}
+
+// sqlJob writes the SQL orbos keeps CockroachDB at (the licence key, then the backup schedule,
+// with the credentials) into a Secret and runs it with the root client certificate; the Job's name
+// changes with what the SQL is made of, so that a changed spec runs it again.
+func sqlJob(ctx *pulumi.Context, args Args, full string, opts ...pulumi.ResourceOption) (pulumi.Resource, error) {
+	b := args.DB.Backups
+	var o stacks.ObjectStore
+	var cron, encryption string
+	if b != nil {
+		o, cron, encryption = b.ObjectStore, b.Schedule, b.EncryptionSecret
+	}
+	var secrets []pulumi.StringOutput
+	for _, n := range []string{args.DB.LicenseSecret, o.AccessKeyIDSecret, o.CredentialsSecret, encryption} {
+		v, err := secretOrEmpty(args, n)
+		if err != nil {
 			return nil, err
 		}
+		secrets = append(secrets, v)
 	}
-	pass := pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
-	if b.EncryptionSecret != "" {
-		if pass, err = args.StackSecret(b.EncryptionSecret); err != nil {
-			return nil, err
+	sql := pulumi.All(secrets[0], secrets[1], secrets[2], secrets[3]).ApplyT(func(v []any) string {
+		var out string
+		if license := v[0].(string); license != "" {
+			out += LicenseSQL(license)
 		}
-	}
-	sql := pulumi.All(keyID, key, pass).ApplyT(func(v []any) string {
-		return ScheduleSQL(b.Schedule, BackupURI(o, v[0].(string), v[1].(string)), v[2].(string))
+		if b != nil {
+			out += ScheduleSQL(cron, BackupURI(o, v[1].(string), v[2].(string)), v[3].(string))
+		}
+		return out
 	}).(pulumi.StringOutput)
+	// The name is the backup schedule's, which it held before it set the licence too.
 	name := args.Name + "-backup-schedule"
 	secret, err := corev1.NewSecret(ctx, name, &corev1.SecretArgs{
 		Metadata: args.meta(name), Type: pulumi.String("Opaque"),
@@ -171,7 +189,11 @@ func scheduleJob(ctx *pulumi.Context, args Args, b *stacks.DBBackups, full strin
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{b.Schedule, DestinationPath(o), o.Endpoint, o.AccessKeyIDSecret, o.CredentialsSecret, b.EncryptionSecret}, "\n")))
+	made := []string{cron, DestinationPath(o), o.Endpoint, o.AccessKeyIDSecret, o.CredentialsSecret, encryption}
+	if args.DB.LicenseSecret != "" {
+		made = append(made, args.DB.LicenseSecret)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(made, "\n")))
 	jobName := name + "-" + hex.EncodeToString(sum[:])[:8]
 	vol := func(n, secret string) corev1.VolumeArgs {
 		return corev1.VolumeArgs{Name: pulumi.String(n), Secret: &corev1.SecretVolumeSourceArgs{SecretName: pulumi.String(secret), DefaultMode: pulumi.Int(0o400)}}

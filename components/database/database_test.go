@@ -216,3 +216,39 @@ func TestScheduleSQL(t *testing.T) {
 		t.Errorf("gcs uri %s", g)
 	}
 }
+
+// CockroachDB's licence key reaches the cluster setting enterprise.license through the SQL Job's
+// Secret (a Pulumi secret), also without backups; without either there is no Job.
+func TestCockroachDBLicence(t *testing.T) {
+	m, _ := install(t, "demo", stacks.Database{Engine: stacks.EngineCockroachDB, Instances: 3, Storage: stacks.Storage{Size: "20Gi"}, LicenseSecret: "crdb-licence"})
+	s := m.Get(t, secretType, "zitadel-db-backup-schedule")
+	sql := s.Str("stringData", "schedule.sql")
+	if !s.At("stringData").IsSecret() && !s.At("stringData", "schedule.sql").IsSecret() {
+		t.Error("the licence is not a secret")
+	}
+	if sql != "SET CLUSTER SETTING enterprise.license = 'value-of-crdb-licence';\n" {
+		t.Errorf("SQL %q", sql)
+	}
+	var jobs int
+	for _, r := range m.All {
+		if r.Type == "kubernetes:batch/v1:Job" {
+			jobs++
+		}
+	}
+	if jobs != 1 {
+		t.Errorf("%d SQL Jobs, want 1", jobs)
+	}
+	m, _ = install(t, "demo", stacks.Database{Engine: stacks.EngineCockroachDB, Instances: 3, Storage: stacks.Storage{Size: "20Gi"}})
+	if m.Has(secretType, "zitadel-db-backup-schedule") {
+		t.Error("an SQL Job without a licence or backups")
+	}
+	b := backups("gcs")
+	m, _ = install(t, "demo", stacks.Database{Engine: stacks.EngineCockroachDB, Instances: 3, Storage: stacks.Storage{Size: "20Gi"}, LicenseSecret: "crdb-licence", Backups: b})
+	sql = m.Get(t, secretType, "zitadel-db-backup-schedule").Str("stringData", "schedule.sql")
+	if !strings.HasPrefix(sql, "SET CLUSTER SETTING enterprise.license = 'value-of-crdb-licence';\nDROP SCHEDULES") || !strings.Contains(sql, "CREATE SCHEDULE orbos_zitadel FOR BACKUP INTO 'gs://orb-backups/demo?") {
+		t.Errorf("SQL %q", sql)
+	}
+	if got := LicenseSQL("crl-0-it's"); got != "SET CLUSTER SETTING enterprise.license = 'crl-0-it''s';\n" {
+		t.Errorf("quoting: %q", got)
+	}
+}

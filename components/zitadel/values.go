@@ -1,6 +1,9 @@
 package zitadel
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/orbos/orbos/components/database"
 	"github.com/orbos/orbos/stacks"
 )
@@ -35,6 +38,10 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		secretEnv("ZITADEL_DATABASE_POSTGRES_ADMIN_PASSWORD", db.AdminSecret, "password"),
 	}
 	chartDB := map[string]any{}
+	// CloudNativePG's bootstrap made the database and its owner: the init Job only creates
+	// Zitadel's schemas in it, as the chart's CloudNativePG example does (its database, user and
+	// grant steps are for a server where they do not exist yet).
+	initJob := map[string]any{"command": "zitadel"}
 	if db.CASecret != "" {
 		// CockroachDB (Zitadel v2): client certificates instead of passwords.
 		dbConfig = map[string]any{"Cockroach": map[string]any{
@@ -43,6 +50,8 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 			"Admin": map[string]any{"Username": "root", "SSL": map[string]any{"Mode": db.SSLMode}},
 		}}
 		env = nil
+		// CockroachDB has neither: Zitadel's whole init makes them as root.
+		initJob = nil
 		chartDB = map[string]any{"dbSslCaCrtSecret": db.CASecret, "dbSslAdminCrtSecret": db.AdminCertSecret, "dbSslUserCrtSecret": db.UserCertSecret}
 	}
 	config := map[string]any{
@@ -81,17 +90,29 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 		"zitadel":      zitadelValues(config, chartDB),
 		"env":          env,
 		"ingress":      map[string]any{"enabled": false},
-		// Spread the replicas over nodes.
+		// Spread the replicas over nodes: the chart labels Zitadel's own pods (not its Jobs' or the
+		// login UI's) with the component start.
 		"affinity": map[string]any{"podAntiAffinity": map[string]any{"preferredDuringSchedulingIgnoredDuringExecution": []any{
 			map[string]any{"weight": 100, "podAffinityTerm": map[string]any{
-				"topologyKey":   "kubernetes.io/hostname",
-				"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "zitadel"}},
+				"topologyKey": "kubernetes.io/hostname",
+				"labelSelector": map[string]any{"matchLabels": map[string]any{
+					"app.kubernetes.io/name": "zitadel", "app.kubernetes.io/instance": "zitadel", "app.kubernetes.io/component": "start",
+				}},
 			}},
 		}}},
 	}
-	// A drain or an upgrade of nodes keeps one replica serving.
+	if initJob != nil {
+		values["initJob"] = initJob
+	}
+	// A drain or an upgrade of nodes keeps one replica serving, of Zitadel and of the login UI the
+	// chart deploys beside it (chart 9 on; one replica by default, which would be the only way in).
+	login := map[string]any{"replicaCount": z.Replicas}
 	if z.Replicas > 1 {
 		values["pdb"] = map[string]any{"enabled": true, "minAvailable": 1}
+		login["pdb"] = map[string]any{"enabled": true, "minAvailable": 1}
+	}
+	if loginUI(z.Chart.Version) {
+		values["login"] = login
 	}
 	if r := z.Resources; r != nil {
 		res := map[string]any{}
@@ -120,4 +141,12 @@ func toAny(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// loginUI says whether the zitadel chart of version v deploys the login UI (service
+// zitadel-login, port 3000): 9.0.0 and later do (login.enabled defaults to true); the v2 line's
+// charts have none. An unparsable version (a local chart's) is taken as a current one.
+func loginUI(v string) bool {
+	major, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(v, "v"), ".", 2)[0])
+	return err != nil || major >= 9
 }

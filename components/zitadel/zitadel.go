@@ -159,7 +159,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 	}
 	out.Route, err = apiextensions.NewCustomResource(ctx, "zitadel", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("gateway.networking.k8s.io/v1"), Kind: pulumi.String("HTTPRoute"), Metadata: meta("zitadel"),
-		OtherFields: kubernetes.UntypedArgs{"spec": Route(z.ExternalDomain, args.GatewayNamespace)},
+		OtherFields: kubernetes.UntypedArgs{"spec": Route(z.ExternalDomain, args.GatewayNamespace, z.Chart.Version)},
 	}, child, pulumi.DependsOn([]pulumi.Resource{out.Release}))
 	if err != nil {
 		return nil, err
@@ -171,23 +171,26 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 }
 
 // Route is the HTTPRoute's spec: the external domain on the ORB's Gateway (its https listener ends
-// TLS), the login UI of Zitadel v4 to its own service, everything else to Zitadel's API and console.
-func Route(domain, gatewayNamespace string) map[string]any {
+// TLS), the login UI to its own service where the chart deploys one (chart 9 and later, for
+// Zitadel v4), everything else to Zitadel's API and console.
+func Route(domain, gatewayNamespace, chartVersion string) map[string]any {
 	backend := func(service string, port int) []any {
 		return []any{map[string]any{"name": service, "port": port}}
 	}
+	var rules []any
+	if loginUI(chartVersion) {
+		rules = append(rules, map[string]any{
+			"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/ui/v2/login"}}},
+			"backendRefs": backend("zitadel-login", 3000),
+		})
+	}
+	rules = append(rules, map[string]any{
+		"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/"}}},
+		"backendRefs": backend("zitadel", 8080),
+	})
 	return map[string]any{
 		"parentRefs": []any{map[string]any{"name": GatewayName, "namespace": gatewayNamespace}},
 		"hostnames":  []any{domain},
-		"rules": []any{
-			map[string]any{
-				"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/ui/v2/login"}}},
-				"backendRefs": backend("zitadel-login", 3000),
-			},
-			map[string]any{
-				"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": "/"}}},
-				"backendRefs": backend("zitadel", 8080),
-			},
-		},
+		"rules":      rules,
 	}
 }

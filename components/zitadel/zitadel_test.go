@@ -55,6 +55,12 @@ func TestZitadelRelease(t *testing.T) {
 	if r.Str("version") != "9.34.0" || r.Str("chart") != "zitadel" || r.Str("repositoryOpts", "repo") != "https://charts.zitadel.com" {
 		t.Errorf("chart %v", r.Inputs)
 	}
+	// The chart's init and setup Jobs are pre-install/pre-upgrade hooks: the Release runs them
+	// (schema migrations before the new pods on every upgrade) and waits for them.
+	isTrue := func(key string) bool { v := r.At(key); return v.IsBool() && v.BoolValue() }
+	if isTrue("disableHooks") || isTrue("skipAwait") || !isTrue("waitForJobs") || !isTrue("atomic") {
+		t.Errorf("hooks: %v", r.Inputs)
+	}
 	if n := r.At("values", "replicaCount"); !n.IsNumber() || n.NumberValue() != 3 {
 		t.Errorf("replicas %v", n)
 	}
