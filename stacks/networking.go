@@ -46,7 +46,7 @@ var OriginValidities = []int{7, 30, 90, 365, 730, 1095, 5475}
 // the ORB's public names, WAF rules and origin certificate at Cloudflare.
 type EdgeNetworking struct {
 	APIVersion     string `yaml:"apiVersion" orbos:"required"`
-	Provider       string `yaml:"provider" doc:"DNS provider: cloudflare"`
+	Provider       string `yaml:"provider" doc:"DNS provider: cloudflare (the default and only one)"`
 	ZoneID         string `yaml:"zoneId" doc:"the Cloudflare zone's ID, 32 hex digits"`
 	Domain         string `yaml:"domain" doc:"the zone's apex, e.g. example.com"`
 	APITokenSecret string `yaml:"apiTokenSecret" doc:"stack secret (orbos:secrets.NAME) holding a Cloudflare API token scoped to the zone with Zone.DNS edit, Zone.WAF edit and Zone.SSL and Certificates edit (Origin CA)"`
@@ -61,7 +61,7 @@ type EdgeNetworking struct {
 // DNSRecord is one DNS record in the zone.
 type DNSRecord struct {
 	Name    string `yaml:"name" orbos:"required" doc:"subdomain inside the domain (e.g. id, *.apps) or @ for the apex"`
-	Type    string `yaml:"type" doc:"A, AAAA or CNAME; default from content (an IPv4 address: A, IPv6: AAAA, a hostname: CNAME)"`
+	Type    string `yaml:"type" enum:"A,AAAA,CNAME" doc:"A, AAAA or CNAME; default from content (an IPv4 address: A, IPv6: AAAA, a hostname: CNAME)"`
 	Content string `yaml:"content" doc:"address or target hostname; default ingressAddress"`
 	Proxied *bool  `yaml:"proxied" doc:"through Cloudflare's proxy (default true): a record that is not proxied exposes the origin's address"`
 	TTL     int    `yaml:"ttl" doc:"1 (automatic, the default and the only one a proxied record takes) or 60 to 86400 seconds"`
@@ -75,7 +75,7 @@ func (r DNSRecord) IsProxied() bool { return r.Proxied == nil || *r.Proxied }
 type FirewallRule struct {
 	Description string `yaml:"description" orbos:"required" doc:"what the rule is for; orbos prefixes it with \"orbos: \""`
 	Expression  string `yaml:"expression" orbos:"required" doc:"the rule's expression in Cloudflare's Rules language, e.g. (ip.geoip.country eq \"XX\")"`
-	Action      string `yaml:"action" orbos:"required" doc:"block, challenge, managed_challenge, js_challenge, log or skip"`
+	Action      string `yaml:"action" orbos:"required" enum:"block,challenge,managed_challenge,js_challenge,log,skip" doc:"block, challenge, managed_challenge, js_challenge, log, or skip (the rules after it, for requests it matches)"`
 	Enabled     *bool  `yaml:"enabled" doc:"default true"`
 }
 

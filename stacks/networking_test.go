@@ -179,3 +179,33 @@ func TestOriginListeners(t *testing.T) {
 		t.Errorf("without the certificate the listeners change")
 	}
 }
+
+// The schema's enums of orbos:networking are what validation accepts.
+func TestNetworkingEnumsAreValidated(t *testing.T) {
+	n := JSONSchema()["properties"].(map[string]any)["config"].(map[string]any)["properties"].(map[string]any)[KeyNetworking].(map[string]any)["properties"].(map[string]any)
+	for field, c := range map[string]struct {
+		node      map[string]any
+		old, path string
+		template  string
+	}{
+		"type":   {n["records"].(map[string]any)["items"].(map[string]any), "{name: www,", "config.orbos:networking.records[0].type", "{name: www, type: %s, content: %s,"},
+		"action": {n["firewall"].(map[string]any)["items"].(map[string]any), "action: block", "config.orbos:networking.firewall[0].action", "action: %s"},
+	} {
+		enum, _ := c.node["properties"].(map[string]any)[field].(map[string]any)["enum"].([]string)
+		if len(enum) < 3 {
+			t.Fatalf("%s: enum %v", field, enum)
+		}
+		for _, v := range append(enum, "bogus") {
+			content := map[string]string{"A": "203.0.113.9", "AAAA": "\"2001:db8::9\"", "CNAME": "lb.example.net"}[v]
+			in := strings.Replace(networkingFile, c.old, strings.Replace(strings.Replace(c.template, "%s", v, 1), "%s", content, 1), 1)
+			_, err := Parse("demo", []byte(in))
+			if v == "bogus" {
+				if err == nil || !strings.Contains(err.Error(), c.path) {
+					t.Errorf("%s: bogus: %v", field, err)
+				}
+			} else if err != nil {
+				t.Errorf("%s: %q from the enum is refused: %v", field, v, err)
+			}
+		}
+	}
+}

@@ -82,10 +82,16 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Edge, 
 		// Cloudflare's dashboard are replaced by the spec's (README says so).
 		var rules cloudflare.RulesetRuleArray
 		for _, r := range n.Firewall {
-			rules = append(rules, cloudflare.RulesetRuleArgs{
+			rule := cloudflare.RulesetRuleArgs{
 				Description: pulumi.String(stacks.RulePrefix + r.Description), Expression: pulumi.String(r.Expression),
 				Action: pulumi.String(r.Action), Enabled: pulumi.Bool(r.IsEnabled()),
-			})
+			}
+			if r.Action == "skip" {
+				// Cloudflare takes a skip with what it skips: here the ruleset's later rules.
+				rule.ActionParameters = cloudflare.RulesetRuleActionParametersArgs{Ruleset: pulumi.String("current")}
+				rule.Logging = cloudflare.RulesetRuleLoggingArgs{Enabled: pulumi.Bool(true)}
+			}
+			rules = append(rules, rule)
 		}
 		out.Ruleset, err = cloudflare.NewRuleset(ctx, "firewall", &cloudflare.RulesetArgs{
 			ZoneId: pulumi.String(n.ZoneID), Kind: pulumi.String(RulesetKind), Phase: pulumi.String(RulesetPhase),

@@ -178,8 +178,20 @@ func TestFirewallIsOneCustomRuleset(t *testing.T) {
 	if n := len(c.All); n == 0 {
 		t.Fatal("nothing made")
 	}
-	// Without rules there is no ruleset: an empty entrypoint would wipe the zone's rules.
+	// A skip skips the ruleset's later rules: Cloudflare takes no skip without what it skips.
 	s := spec()
+	s.Firewall[0].Action = "skip"
+	c, _ = run(t, "demo", s, testKeys(t)[0])
+	r = c.Get(t, rulesetType, "firewall")
+	m := r.At("rules").ArrayValue()[0].ObjectValue()
+	if m["actionParameters"].ObjectValue()["ruleset"].StringValue() != "current" {
+		t.Errorf("skip: %v", m)
+	}
+	if _, ok := r.At("rules").ArrayValue()[1].ObjectValue()["actionParameters"]; ok {
+		t.Errorf("parameters on a rule that is no skip")
+	}
+	// Without rules there is no ruleset: an empty entrypoint would wipe the zone's rules.
+	s = spec()
 	s.Firewall = nil
 	c, _ = run(t, "demo", s, testKeys(t)[0])
 	if c.Has(rulesetType, "firewall") {
