@@ -437,6 +437,17 @@ func (o *OriginCertificate) Covers(h string) bool {
 	return false
 }
 
+// CoversAll says whether the origin certificate covers every one of hosts: the Gateway's default
+// listeners of those then need no ACME issuer.
+func (o *OriginCertificate) CoversAll(hosts []string) bool {
+	for _, h := range hosts {
+		if !o.Covers(h) {
+			return false
+		}
+	}
+	return o != nil
+}
+
 // OriginListeners are the Gateway's listeners with the origin certificate (o, nil: none): every
 // HTTPS listener whose ACME certificate it can stand for takes the Secret OriginSecretName
 // instead, and each of o's hostnames without an HTTPS listener gets one (Zitadel's domain is

@@ -144,6 +144,18 @@ func TestNetworkingSpecIsCheckedByPath(t *testing.T) {
 	}
 }
 
+// With cert-manager on and no ACME issuer, the gateway's hostnames pass when the origin certificate
+// covers them all, and are refused when one is outside it.
+func TestOriginCertificateStandsForACMEInValidation(t *testing.T) {
+	in := strings.Replace(networkingFile, "        gateway: {hostnames: [grafana.example.com, other.org]}\n", "        gateway: {hostnames: [grafana.example.com, example.com]}\n      certificates: {enabled: true}\n", 1)
+	if _, err := Parse("demo", []byte(in)); err != nil {
+		t.Fatal(err)
+	}
+	outside := strings.Replace(in, "[grafana.example.com, example.com]", "[grafana.example.com, other.org]", 1)
+	_, err := Parse("demo", []byte(outside))
+	assertPaths(t, err, []string{"config.orbos:boom.tools.gateway.gateway.hostnames"})
+}
+
 // The origin certificate stands in for ACME certificates of the hostnames it covers, and adds an
 // HTTPS listener for each of its hostnames the Gateway does not serve yet.
 func TestOriginListeners(t *testing.T) {
@@ -174,6 +186,9 @@ func TestOriginListeners(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("listeners:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if o.CoversAll(g.Hostnames) || !o.CoversAll([]string{"grafana.example.com", "example.com"}) || (*OriginCertificate)(nil).CoversAll(nil) {
+		t.Error("CoversAll")
 	}
 	if len(OriginListeners(g, true, nil)) != 3 {
 		t.Errorf("without the certificate the listeners change")
