@@ -34,8 +34,8 @@ type Tool struct {
 	NodeSelector map[string]string `yaml:"nodeSelector" doc:"node labels the tool's pods must run on"`
 	Tolerations  []Toleration      `yaml:"tolerations" doc:"taints the tool's pods tolerate"`
 	Resources    *Resources        `yaml:"resources" doc:"requests and limits of the tool's main containers"`
-	// Tool-specific fields, one per tool kind (stacks/boom_<tool>.go); validateEdge refuses them on
-	// other tools.
+	// Tool-specific fields, one per tool kind (stacks/boom_<tool>.go), tagged with the tools they
+	// belong to: refuseMisplacedBlocks refuses them on other tools, the schema marks them.
 	Gateway *Gateway     `yaml:"gateway" doc:"gateway tool only: the ORB's Gateway, its listeners and HTTPRoutes" tools:"gateway"`
 	ACME    *ACME        `yaml:"acme" doc:"certificates tool only: ACME ClusterIssuers (Let's Encrypt) and the certificates of the Gateway's HTTPS listeners" tools:"certificates"`
 	ArgoCD  *ArgoCD      `yaml:"argocd" doc:"reconciling only: Argo CD's repositories, credential templates and applications" tools:"reconciling"`

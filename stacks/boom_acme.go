@@ -58,7 +58,7 @@ func (a *ACME) IssuerFor(h string) string {
 }
 
 // validateEdge checks the gateway tool's Gateway and the certificates tool's ACME issuers, which
-// depend on each other and on orbos:secrets; either field on any other tool is refused.
+// depend on each other and on orbos:secrets (refuseMisplacedBlocks refuses them on other tools).
 func (c *Config) validateEdge(p string, b *Boom, e *errs) {
 	certs, certsOn := b.Tools["certificates"]
 	certsOn = certsOn && certs.Enabled
@@ -68,15 +68,6 @@ func (c *Config) validateEdge(p string, b *Boom, e *errs) {
 	}
 	gw, gwOn := b.Tools["gateway"]
 	gwOn = gwOn && gw.Enabled && WantsGateway(gw)
-	for _, name := range SortedKeys(b.Tools) {
-		t, tp := b.Tools[name], join(p+".tools", name)
-		if t.Gateway != nil && name != "gateway" {
-			e.add(tp+".gateway", nil, "only the gateway tool has a Gateway")
-		}
-		if t.ACME != nil && name != "certificates" {
-			e.add(tp+".acme", nil, "only the certificates tool has ACME issuers")
-		}
-	}
 	if gw.Gateway != nil {
 		validateGateway(p+".tools.gateway.gateway", gw.Gateway, certsOn, acme, c.Networking.OriginOn(), e)
 	}

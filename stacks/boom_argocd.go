@@ -109,11 +109,7 @@ func argoURL(u string) (kind, reason string) {
 	return "", "is not an https:// URL, an ssh:// URL or user@host:path"
 }
 
-func (c *Config) validateArgoCD(p, tool string, a *ArgoCD, e *errs) {
-	if tool != "reconciling" {
-		e.add(p, nil, "only reconciling (Argo CD) takes argocd, not %s", tool)
-		return
-	}
+func (c *Config) validateArgoCD(p string, a *ArgoCD, e *errs) {
 	seen := map[string]string{}
 	for i, r := range a.Repositories {
 		rp := fmt.Sprintf("%s.repositories[%d]", p, i)
@@ -211,10 +207,10 @@ func (c *Config) validateToolAccess(p string, b *Boom, e *errs) {
 	for _, name := range SortedKeys(b.Tools) {
 		t := b.Tools[name]
 		tp := join(p+".tools", name)
-		if t.ArgoCD != nil {
-			c.validateArgoCD(tp+".argocd", name, t.ArgoCD, e)
+		if t.ArgoCD != nil && blockBelongs("argocd", name) {
+			c.validateArgoCD(tp+".argocd", t.ArgoCD, e)
 		}
-		if t.SSO != nil {
+		if t.SSO != nil && blockBelongs("sso", name) {
 			c.validateSSO(tp+".sso", name, t.SSO, e)
 		}
 	}

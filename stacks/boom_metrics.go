@@ -125,11 +125,7 @@ func (c *Config) validateBoomSpecs(p string, e *errs) {
 	for _, name := range SortedKeys(c.Boom.Tools) {
 		t := c.Boom.Tools[name]
 		tp := join(p+".tools", name)
-		if t.Metrics == nil {
-			continue
-		}
-		if name != MetricsTool {
-			e.add(tp+".metrics", nil, "belongs to the %s tool only, not to %s", MetricsTool, name)
+		if t.Metrics == nil || name != MetricsTool {
 			continue
 		}
 		c.validateMetrics(tp+".metrics", t.Metrics, e)

@@ -103,11 +103,7 @@ var (
 )
 
 func (c *Config) validateSSO(p, tool string, s *SSO, e *errs) {
-	roles, ok := ssoRoles[tool]
-	if !ok {
-		e.add(p, nil, "only reconciling (Argo CD) and dashboards (Grafana) take sso, not %s", tool)
-		return
-	}
+	roles := ssoRoles[tool]
 	if s.Issuer != "" {
 		if reason := httpsURL(s.Issuer); reason != "" {
 			e.add(p+".issuer", nil, "%s %s", quoteShort(s.Issuer), reason)

@@ -289,6 +289,7 @@ func (s *Spec) validate(e *errs) {
 	c.validateSecrets(e)
 	if b := c.Boom; b != nil {
 		b.validate("config."+KeyBoom, e)
+		b.refuseMisplacedBlocks("config."+KeyBoom, e)
 		c.validateEdge("config."+KeyBoom, b, e)
 		c.validateToolAccess("config."+KeyBoom, b, e)
 		c.validateBoomSpecs("config."+KeyBoom, e)

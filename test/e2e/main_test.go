@@ -104,6 +104,8 @@ func newORB(t testing.TB, name string) *orb {
 		checkout:  filepath.Join(dir, "checkout"),
 	}
 	o.env = []string{"PULUMI_HOME=" + pulumiHome, "ORBOS_CONFIG=" + o.orbconfig, "ORBOS_CHECKOUT=" + o.checkout}
+	// After the test, before its directory goes (cleanups run last first).
+	t.Cleanup(func() { reapStrays(t, dir, o.checkout) })
 	o.mustRun("init", "--orb", name, "--repo", o.remote, "--kubeconfig", apiserver.Kubeconfig)
 	o.mustRun("config", "set", "orbos:orbiter.kubernetes.namespace", o.namespace())
 	return o
