@@ -48,3 +48,18 @@ func TestRulesMarked(t *testing.T) {
 		t.Errorf("unmarked: %q", got)
 	}
 }
+
+// The Zitadel example, with its Cloudflare section (a zone ID of 32 hex digits, a token reference),
+// passes the rules over the whole ORB.
+func TestZitadelExampleWithCloudflarePasses(t *testing.T) {
+	in, err := InputFromStackFile(readExample(t, "zitadel"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Values["orbos:networking"] == "" {
+		t.Fatal("the example has no orbos:networking")
+	}
+	if v := Judge(in); len(v) != 0 {
+		t.Errorf("the zitadel example: %v", v)
+	}
+}
