@@ -263,7 +263,13 @@ func (c *Config) validateNetworking(e *errs) {
 	}
 	seen := map[string]bool{}
 	for i, r := range n.Records {
-		validateRecord(fmt.Sprintf("%s.records[%d]", p, i), r, n.IngressAddress, seen, e)
+		rp := fmt.Sprintf("%s.records[%d]", p, i)
+		if rel, ok := RecordName(r.Name, n.Domain); ok {
+			// A full name would not override the automatic record of the same host.
+			e.add(rp+".name", nil, "%s is a full name: write it inside the domain, as %s", quoteShort(r.Name), rel)
+			continue
+		}
+		validateRecord(rp, r, n.IngressAddress, seen, e)
 	}
 	for i, r := range n.Firewall {
 		validateFirewallRule(fmt.Sprintf("%s.firewall[%d]", p, i), r, e)

@@ -108,6 +108,7 @@ func TestNetworkingSpecIsCheckedByPath(t *testing.T) {
 		{"ingress", "ingressAddress: 203.0.113.10", "ingressAddress: \"203.0.113.10; rm\"", p + "ingressAddress"},
 		{"loopback ingress", "ingressAddress: 203.0.113.10", "ingressAddress: 127.0.0.1", p + "ingressAddress"},
 		{"record name", "{name: www,", "{name: \"w w\",", p + "records[0].name"},
+		{"record name in full", "{name: www,", "{name: www.example.com,", p + "records[0].name"},
 		{"record name twice", "{name: mail,", "{name: www,", p + "records[1].name"},
 		{"record type", "type: A,", "type: MX,", p + "records[1].type"},
 		{"A with IPv6", "type: A, content: 198.51.100.7", "type: A, content: \"2001:db8::2\"", p + "records[1].content"},
