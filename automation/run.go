@@ -164,6 +164,9 @@ func (o *Orb) run(ctx context.Context, op Operation, ro RunOptions, res *Result)
 		spec, err = o.ensureZitadelMasterkey(spec)
 	}
 	if err == nil && op != Destroy {
+		spec, err = o.ensureOriginKey(spec)
+	}
+	if err == nil && op != Destroy {
 		err = o.preflight(ctx, spec)
 	}
 	done()

@@ -72,6 +72,7 @@ func Pack(ctx *pulumi.Context, current string) (policyx.PolicyPack, error) {
 		resourcePolicy(PrometheusStorage, "A production ORB's rendered Prometheus keeps its data on a volume claim", in.renderedWithoutStorage),
 		resourcePolicy(PlainHTTP, "Once BOOM's certificates are on, no rendered Gateway listener or HTTPRoute serves plain HTTP but the HTTPS redirect", in.renderedPlainHTTP))
 	policies = append(policies, zitadelPolicies()...)
+	policies = append(policies, networkingPolicies()...)
 	return policyx.NewPolicyPack(PackName, semver.MustParse("0.2.0"), policyx.EnforcementLevelMandatory, policies)
 }
 

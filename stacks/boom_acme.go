@@ -69,7 +69,7 @@ func (c *Config) validateEdge(p string, b *Boom, e *errs) {
 	gw, gwOn := b.Tools["gateway"]
 	gwOn = gwOn && gw.Enabled && WantsGateway(gw)
 	if gw.Gateway != nil {
-		validateGateway(p+".tools.gateway.gateway", gw.Gateway, certsOn, acme, e)
+		validateGateway(p+".tools.gateway.gateway", gw.Gateway, certsOn, acme, c.Networking.OriginOn(), e)
 	}
 	if a := certs.ACME; a != nil {
 		c.validateACME(p+".tools.certificates.acme", a, gwOn, gw.Gateway, certsOn, e)

@@ -174,7 +174,7 @@ func checkHostname(p, h string, e *errs) {
 
 // validateGateway checks the gateway tool's Gateway at p. certificates and acme say whether the
 // certificates tool is on and has an ACME issuer.
-func validateGateway(p string, g *Gateway, certificates bool, acme *ACME, e *errs) {
+func validateGateway(p string, g *Gateway, certificates bool, acme *ACME, origin *OriginCertificate, e *errs) {
 	seenHost := map[string]bool{}
 	for i, h := range g.Hostnames {
 		hp := fmt.Sprintf("%s.hostnames[%d]", p, i)
@@ -184,7 +184,7 @@ func validateGateway(p string, g *Gateway, certificates bool, acme *ACME, e *err
 		}
 		seenHost[h] = true
 	}
-	if len(g.Listeners) == 0 && len(g.Hostnames) > 0 && certificates && acme == nil {
+	if len(g.Listeners) == 0 && len(g.Hostnames) > 0 && certificates && acme == nil && !origin.CoversAll(g.Hostnames) {
 		e.add(p+".hostnames", nil, "the default HTTPS listeners take certificates from tools.certificates.acme, which is not set: set it, or give listeners with tls.certificateRef")
 	}
 	listeners := ListenersOf(g, certificates)

@@ -91,7 +91,7 @@ func TestValidationNamesEveryWrongField(t *testing.T) {
 		{"zitadel without domain", "  orbos:kubeconfig:", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, enabled: true}\n  orbos:kubeconfig:",
 			[]string{"config.orbos:zitadel.enabled", "config.orbos:zitadel.externalDomain"}},
 		{"networking of a later version", "  orbos:kubeconfig:", "  orbos:networking: {apiVersion: orbos.io/v2, domain: example.com, provider: route53}\n  orbos:kubeconfig:",
-			[]string{"config.orbos:networking.apiVersion", "config.orbos:networking.provider"}},
+			[]string{"config.orbos:networking.apiTokenSecret", "config.orbos:networking.apiVersion", "config.orbos:networking.provider", "config.orbos:networking.zoneId"}},
 		{"three at once", "version: v1.31.4", "version: v1\n      extra: 1", []string{
 			"config.orbos:orbiter.kubernetes.extra", "config.orbos:orbiter.kubernetes.version"}},
 	}

@@ -142,7 +142,7 @@ func TestOtherSectionsAreChecked(t *testing.T) {
 		{"zitadel domain with a quote", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, externalDomain: \"id.example.com'\"}", []string{"config.orbos:zitadel.externalDomain"}},
 		{"zitadel schedule", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, externalDomain: id.example.com, database: {backups: {schedule: \"0 3 * * *; id\", objectStore: {type: gcs, bucket: orb-backups, credentialsSecret: gcs-key}}}}\n  orbos:secrets: {gcs-key: {secure: v1:d}}", []string{"config.orbos:zitadel.database.backups.schedule"}},
 		{"zitadel bucket", "  orbos:zitadel: {apiVersion: orbos.io/v1alpha1, externalDomain: id.example.com, database: {backups: {schedule: \"0 3 * * *\", objectStore: {type: gcs, bucket: \"b x\", credentialsSecret: gcs-key}}}}\n  orbos:secrets: {gcs-key: {secure: v1:d}}", []string{"config.orbos:zitadel.database.backups.objectStore.bucket"}},
-		{"networking domain", "  orbos:networking: {apiVersion: orbos.io/v1alpha1, domain: \"example.com\\nx\"}", []string{"config.orbos:networking.domain"}},
+		{"networking domain", "  orbos:networking: {apiVersion: orbos.io/v1alpha1, domain: \"example.com\\nx\"}", []string{"config.orbos:networking.apiTokenSecret", "config.orbos:networking.domain", "config.orbos:networking.zoneId"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

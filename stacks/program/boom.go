@@ -88,7 +88,7 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 	if err := shipDashboards(ctx, spec, env, out, secretLabels, opts...); err != nil {
 		return nil, err
 	}
-	made, err := edge(ctx, out, tools, secret, secretLabels, opts...)
+	made, err := edge(ctx, out, tools, spec.File.Config.Networking.OriginOn(), secret, secretLabels, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -10,15 +10,25 @@ import (
 )
 
 // edge makes the ORB's ACME issuers after the certificates tool and its Gateway after the gateway
-// tool (whose chart brings the Gateway API CRDs) and the issuers; it returns what it made.
-func edge(ctx *pulumi.Context, tools map[string]*boom.Tool, enabled []stacks.NamedTool, secret StackSecret, labels map[string]string, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
+// tool (whose chart brings the Gateway API CRDs) and the issuers; it returns what it made. With
+// origin (the Cloudflare origin certificate, nil: none) the HTTPS listeners it covers take its
+// Secret instead of ACME certificates (stacks.OriginListeners).
+func edge(ctx *pulumi.Context, tools map[string]*boom.Tool, enabled []stacks.NamedTool, origin *stacks.OriginCertificate, secret StackSecret, labels map[string]string, opts ...pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	spec, wanted, certsOn, acme := stacks.GatewayOf(enabled)
 	namespace := map[string]string{}
 	for _, t := range enabled {
 		namespace[t.Name] = t.Namespace
 	}
 	var made []pulumi.Resource
-	listeners := stacks.ListenersOf(spec, certsOn)
+	listeners := stacks.OriginListeners(spec, certsOn, origin)
+	if origin != nil {
+		with := stacks.Gateway{}
+		if spec != nil {
+			with = *spec
+		}
+		with.Listeners = listeners
+		spec = &with
+	}
 	if certsOn && acme != nil {
 		is, err := issuers.New(ctx, issuers.Args{
 			ACME: acme, Namespace: namespace["certificates"],

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/components/networking"
 	"github.com/orbos/orbos/internal/sshkey"
 	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks"
@@ -55,6 +56,9 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 	if args.TypeToken == provider.KubeadmNodeType {
 		// The first control plane's admin kubeconfig, which the footprint's provider takes.
 		out["kubeconfig"] = resource.MakeSecret(resource.NewStringProperty("(known after up)"))
+	}
+	if err := cloudflareOutputs(args, out); err != nil {
+		return "", nil, err
 	}
 	return args.Name + "-id", out, nil
 }
@@ -110,6 +114,13 @@ func mockConfig(spec *stacks.Spec) (cfg map[string]string, secretKeys []string) 
 	if spec.ZitadelOn() != nil {
 		cfg[stacks.KeyZitadelMasterkey] = "placeholder"
 	}
+	if spec.File.Config.Networking.OriginOn() != nil {
+		// The program derives the certificate request from the key: a throw-away one of the kind
+		// orbctl generates.
+		if key, err := networking.GenerateKey(); err == nil {
+			cfg[stacks.KeyOriginKey] = key
+		}
+	}
 	if names := stacks.SortedKeys(spec.File.Config.Secrets); len(names) > 0 {
 		placeholders := map[string]string{}
 		for _, n := range names {
@@ -118,7 +129,7 @@ func mockConfig(spec *stacks.Spec) (cfg map[string]string, secretKeys []string) 
 		raw, _ := json.Marshal(placeholders)
 		cfg[stacks.KeySecrets] = string(raw)
 	}
-	return cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets, stacks.KeyZitadelMasterkey}
+	return cfg, []string{stacks.KeySSHKey, stacks.KeyKubeconfig, stacks.KeySecrets, stacks.KeyZitadelMasterkey, stacks.KeyOriginKey}
 }
 
 // setMockConfig sets the environment the mock runtime reads spec's mock config from, until the

@@ -68,11 +68,11 @@ func define(ctx *pulumi.Context, spec *stacks.Spec) error {
 	return nil
 }
 
-// wantsFootprint says whether a cluster orbos made needs orbos's objects in it: the reconciler, or
-// any of BOOM's tools.
+// wantsFootprint says whether a cluster orbos made needs orbos's objects in it: the reconciler,
+// any of BOOM's tools, Zitadel, or the Cloudflare edge (whose certificate goes to the gateway).
 func wantsFootprint(spec *stacks.Spec) bool {
 	r := spec.File.Config.Reconciler
-	return (r != nil && r.Image != "") || len(spec.Tools()) > 0 || spec.ZitadelOn() != nil
+	return (r != nil && r.Image != "") || len(spec.Tools()) > 0 || spec.ZitadelOn() != nil || spec.File.Config.Networking != nil
 }
 
 // roles maps each pool to its Kubernetes role.
@@ -346,6 +346,9 @@ func footprint(ctx *pulumi.Context, spec *stacks.Spec, kubeconfig pulumi.StringI
 		return err
 	}
 	if err := identity(ctx, spec, tools, labels, pulumi.Provider(provider)); err != nil {
+		return err
+	}
+	if err := cloudflareEdge(ctx, spec, tools, labels, pulumi.Provider(provider)); err != nil {
 		return err
 	}
 	if r := spec.File.Config.Reconciler; r != nil && r.Image != "" {

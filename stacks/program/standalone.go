@@ -17,7 +17,7 @@ const RepoEnv = "ORBOS_REPO"
 
 // configKeys are the stack config keys an ORB's desired state may hold.
 var configKeys = []string{stacks.KeyOrbiter, stacks.KeyBoom, stacks.KeyZitadel, stacks.KeyNetworking,
-	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey, stacks.KeySecrets, stacks.KeyZitadelMasterkey}
+	stacks.KeyReconciler, stacks.KeyKubeconfig, stacks.KeySSHKey, stacks.KeySecrets, stacks.KeyZitadelMasterkey, stacks.KeyOriginKey}
 
 // Standalone is the ORB program as the Pulumi CLI runs it (Pulumi.yaml, runtime orbos): it reads
 // the desired state from the stack config the engine hands it, validates it as orbctl does, and

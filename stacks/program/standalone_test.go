@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/orbos/orbos/components/networking"
 	"github.com/orbos/orbos/internal/sshkey"
 	"github.com/orbos/orbos/stacks"
 )
@@ -50,6 +51,14 @@ func TestStandaloneRunsWhatOrbctlRuns(t *testing.T) {
 			if _, ok := cfg[stacks.KeyZitadelMasterkey]; !ok && spec.ZitadelOn() != nil {
 				// orbctl's first up generates the masterkey; MockPlan stands one in.
 				cfg[stacks.KeyZitadelMasterkey], secrets = "placeholder", append(secrets, stacks.KeyZitadelMasterkey)
+			}
+			if _, ok := cfg[stacks.KeyOriginKey]; !ok && spec.File.Config.Networking.OriginOn() != nil {
+				// orbctl's first up generates the origin certificate's key; MockPlan stands one in.
+				key, err := networking.GenerateKey()
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg[stacks.KeyOriginKey], secrets = key, append(secrets, stacks.KeyOriginKey)
 			}
 			standalone, err := mockPlan(Standalone, spec.Orb, cfg, secrets)
 			if err != nil {
