@@ -146,6 +146,9 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, 
 	if err != nil {
 		return nil, err
 	}
+	if err := monitors(ctx, args, tool.Chart, child...); err != nil {
+		return nil, fmt.Errorf("BOOM tool %s: %w", t.Name, err)
+	}
 	if err := argoApplications(ctx, args, append(slices.Clone(child), pulumi.DependsOn(append(slices.Clone(deps), tool.Chart)))); err != nil {
 		return nil, fmt.Errorf("BOOM tool %s: %w", t.Name, err)
 	}

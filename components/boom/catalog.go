@@ -76,6 +76,8 @@ var profiles = map[string]profile{
 		},
 		Placement: []string{"deployment.envoyGateway", "deployment.pod", "certgen.job.pod"},
 		Registry:  map[string]string{"global.imageRegistry": ""},
+		// Its control plane's and proxies' monitors (scrape.go) need the metrics tool's CRDs.
+		After: []string{"metrics"},
 	},
 	"certificates": {
 		Defaults: func(stacks.NamedTool, Env) map[string]any {
@@ -163,6 +165,8 @@ var profiles = map[string]profile{
 		},
 		Placement: []string{"singleBinary"},
 		Registry:  map[string]string{"global.imageRegistry": ""},
+		// Its ServiceMonitor (scrape.go) needs the metrics tool's CRDs.
+		After: []string{"metrics"},
 	},
 	"logs-collector": collector,
 	"dashboards": {
@@ -208,6 +212,8 @@ var profiles = map[string]profile{
 		},
 		Placement: []string{"controller", "global"},
 		Registry:  map[string]string{"global.image.repository": "argoproj/argocd", "dex.image.repository": "dexidp/dex", "redis.image.repository": "library/redis"},
+		// Its ServiceMonitors (scrape.go) need the metrics tool's CRDs.
+		After: []string{"metrics"},
 		Secrets: []secretSpec{
 			{
 				// argocd-secret holds the admin password's bcrypt hash and the server's signing key;

@@ -106,6 +106,7 @@ func Values(t stacks.NamedTool, env Env) map[string]any {
 	if p.Defaults != nil {
 		merge(values, p.Defaults(t, env))
 	}
+	merge(values, scrapeValues(t.Name, env))
 	merge(values, placement(p, t))
 	if env.ImageRegistry != "" {
 		for path, suffix := range p.Registry {

@@ -97,6 +97,8 @@ func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
 			return err
 		}
 		db.Ready = append(db.Ready, job)
+	}
+	if b := args.DB.Backups; b != nil {
 		if _, err := backupTarget(ctx, args, b, child, pulumi.DependsOn([]pulumi.Resource{release})); err != nil {
 			return err
 		}

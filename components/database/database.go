@@ -37,6 +37,9 @@ type Args struct {
 	ChartRepository, RepoDir, Orbctl string
 	// SkipAwait: the cluster has no nodes, nothing ever becomes ready.
 	SkipAwait bool
+	// Metrics says BOOM's metrics tool is on: the operator and the instances are scraped
+	// (monitoring.go).
+	Metrics bool
 }
 
 // Database is the installed database: where Zitadel connects, and with which Secrets.

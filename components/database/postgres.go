@@ -35,7 +35,7 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 	if err != nil {
 		return err
 	}
-	operator, err := operatorChart(ctx, args, "cloudnative-pg", args.DB.CloudNativePGChart(), nil, child, pulumi.DependsOn([]pulumi.Resource{ns}))
+	operator, err := operatorChart(ctx, args, "cloudnative-pg", args.DB.CloudNativePGChart(), operatorValues(args), child, pulumi.DependsOn([]pulumi.Resource{ns}))
 	if err != nil {
 		return err
 	}
@@ -103,6 +103,9 @@ func postgres(ctx *pulumi.Context, args Args, db *Database) error {
 		return err
 	}
 	db.Ready = []pulumi.Resource{cluster}
+	if err := monitorInstances(ctx, args, cluster, child); err != nil {
+		return err
+	}
 	if b := args.DB.Backups; b != nil {
 		sb, err := custom(ctx, args, cnpgAPI, "ScheduledBackup", args.Name+"-daily", map[string]any{
 			"schedule":             CNPGSchedule(b.Schedule),

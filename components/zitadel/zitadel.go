@@ -45,6 +45,8 @@ type Args struct {
 	// charts); Orbctl the post-renderer of the operators' charts.
 	ChartRepository, RepoDir, Orbctl string
 	SkipAwait                        bool
+	// Metrics says BOOM's metrics tool is on: Zitadel and its database are scraped (monitoring.go).
+	Metrics bool
 }
 
 // Zitadel is the installed Zitadel.
@@ -87,6 +89,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 	out.Database, err = database.New(ctx, database.Args{
 		Orb: args.Orb, Name: "zitadel-db", Namespace: z.Namespace, DB: z.Database, Database: "zitadel", Owner: "zitadel",
 		Labels: args.Labels, StackSecret: args.StackSecret, ChartRepository: args.ChartRepository, RepoDir: args.RepoDir, Orbctl: args.Orbctl, SkipAwait: args.SkipAwait,
+		Metrics: args.Metrics,
 	}, child, inNS)
 	if err != nil {
 		return nil, err
@@ -147,7 +150,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitade
 	out.Release, err = helmv3.NewRelease(ctx, "zitadel", &helmv3.ReleaseArgs{
 		Chart: pulumi.String(chart), Version: pulumi.String(z.Chart.Version), RepositoryOpts: repo,
 		Name: pulumi.String("zitadel"), Namespace: pulumi.String(z.Namespace),
-		Values:    pulumi.ToMap(Values(z, out.Database)),
+		Values:    pulumi.ToMap(withMonitoring(Values(z, out.Database), args.Metrics)),
 		SkipAwait: pulumi.Bool(args.SkipAwait), WaitForJobs: pulumi.Bool(!args.SkipAwait),
 		// A failed install or upgrade is rolled back rather than left pending (#2054). Atomic makes
 		// Helm wait for every workload whatever SkipAwait says: on a cluster without nodes the

@@ -43,6 +43,7 @@ func identity(ctx *pulumi.Context, spec *stacks.Spec, tools map[string]*boom.Too
 	_, err = zitadel.New(ctx, zitadel.Args{
 		Orb: spec.Orb, Zitadel: z, Masterkey: key, GatewayNamespace: gatewayNS, Labels: secretLabels, StackSecret: secret,
 		ChartRepository: mirror, RepoDir: spec.Runtime.RepoDir, Orbctl: spec.Runtime.Orbctl, SkipAwait: spec.Runtime.NoNodes,
+		Metrics: tools[stacks.MetricsTool] != nil,
 	}, append(opts, pulumi.DependsOn(after))...)
 	return err
 }

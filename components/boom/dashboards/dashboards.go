@@ -31,6 +31,9 @@ type Dashboard struct {
 	Tools []string
 	// Zitadel says it ships only when orbos:zitadel is enabled.
 	Zitadel bool
+	// Exporters are the exporters whose metrics its Prometheus queries read; each is scraped when
+	// the metrics tool is on (the tests hold both to it).
+	Exporters []string
 	// What it shows, for the docs.
 	Doc string
 }
@@ -38,15 +41,15 @@ type Dashboard struct {
 // Catalog lists every dashboard. The reconciler's ships with Grafana alone: the reconciler is part
 // of every ORB after takeoff, and a Prometheus other than the metrics tool's may be Grafana's.
 var Catalog = []Dashboard{
-	{Name: "reconciler", Doc: "orbos's reconciler: time since the last successful run, drifted resources, runs by operation and outcome, cycles, run duration, lock contention, memory and CPU"},
-	{Name: "nodes", Tools: []string{"metrics"}, Doc: "every node (node-exporter): CPU, memory, load, filesystems, network and disk"},
-	{Name: "gateway", Tools: []string{"gateway", "metrics"}, Doc: "Envoy Gateway's proxies: requests, 5xx ratio, latency, connections, upstream clusters"},
-	{Name: "certificates", Tools: []string{"certificates", "metrics"}, Doc: "cert-manager: certificates not ready or expiring within 30 days, time left per certificate, ACME requests"},
-	{Name: "metrics", Tools: []string{"metrics"}, Doc: "Prometheus and Alertmanager: targets down, series, storage, samples, rule failures, firing alerts, failed notifications"},
-	{Name: "logs", Tools: []string{"logs"}, Doc: "Loki's intake, the log collector's records, retries and errors, log lines by namespace and the logs themselves"},
-	{Name: "argocd", Tools: []string{"reconciling", "metrics"}, Doc: "Argo CD: applications out of sync or unhealthy, syncs by phase, reconciliation time, Git requests"},
-	{Name: "zitadel", Tools: []string{"metrics"}, Zitadel: true, Doc: "Zitadel: ready replicas, requests by method, responses by code, 5xx ratio, restarts, CPU and memory"},
-	{Name: "zitadel-database", Tools: []string{"metrics"}, Zitadel: true, Doc: "Zitadel's PostgreSQL on CloudNativePG: instances, connections, size, transactions, cache hits, replication lag, WAL archiving, last backup"},
+	{Name: "reconciler", Exporters: []string{"reconciler"}, Doc: "orbos's reconciler: time since the last successful run, drifted resources, runs by operation and outcome, cycles, run duration, lock contention, memory and CPU"},
+	{Name: "nodes", Exporters: []string{"node-exporter", "prometheus"}, Tools: []string{"metrics"}, Doc: "every node (node-exporter): CPU, memory, load, filesystems, network and disk"},
+	{Name: "gateway", Exporters: []string{"envoy"}, Tools: []string{"gateway", "metrics"}, Doc: "Envoy Gateway's proxies: requests, 5xx ratio, latency, connections, upstream clusters"},
+	{Name: "certificates", Exporters: []string{"cert-manager"}, Tools: []string{"certificates", "metrics"}, Doc: "cert-manager: certificates not ready or expiring within 30 days, time left per certificate, ACME requests"},
+	{Name: "metrics", Exporters: []string{"prometheus", "alertmanager"}, Tools: []string{"metrics"}, Doc: "Prometheus and Alertmanager: targets down, series, storage, samples, rule failures, firing alerts, failed notifications"},
+	{Name: "logs", Exporters: []string{"loki", "fluent-bit"}, Tools: []string{"logs"}, Doc: "Loki's intake, the log collector's records, retries and errors, log lines by namespace and the logs themselves"},
+	{Name: "argocd", Exporters: []string{"argocd"}, Tools: []string{"reconciling", "metrics"}, Doc: "Argo CD: applications out of sync or unhealthy, syncs by phase, reconciliation time, Git requests"},
+	{Name: "zitadel", Exporters: []string{"zitadel", "kube-state-metrics", "cadvisor"}, Tools: []string{"metrics"}, Zitadel: true, Doc: "Zitadel: ready replicas, requests by method, responses by code, 5xx ratio, restarts, CPU and memory"},
+	{Name: "zitadel-database", Exporters: []string{"cloudnative-pg", "reconciler"}, Tools: []string{"metrics"}, Zitadel: true, Doc: "Zitadel's PostgreSQL on CloudNativePG: instances, connections, size, transactions, cache hits, replication lag, WAL archiving, last backup"},
 }
 
 // JSON returns a dashboard's JSON, compacted.

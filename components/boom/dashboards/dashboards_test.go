@@ -206,29 +206,16 @@ func exporters(t *testing.T) map[string][]string {
 	}
 }
 
-// sources are the exporters each dashboard reads.
-var sources = map[string][]string{
-	"reconciler":       {"reconciler"},
-	"nodes":            {"node-exporter", "prometheus"},
-	"gateway":          {"envoy"},
-	"certificates":     {"cert-manager"},
-	"metrics":          {"prometheus", "alertmanager"},
-	"logs":             {"loki", "fluent-bit"},
-	"argocd":           {"argocd"},
-	"zitadel":          {"zitadel", "kube-state-metrics", "cadvisor"},
-	"zitadel-database": {"cloudnative-pg", "reconciler"},
-}
-
 // Every metric a dashboard's Prometheus queries and variables read is one its exporters emit.
 func TestDashboardsReadOnlyMetricsTheExportersEmit(t *testing.T) {
 	known := exporters(t)
 	for _, d := range Catalog {
 		t.Run(d.Name, func(t *testing.T) {
 			allowed := map[string]bool{}
-			if len(sources[d.Name]) == 0 {
+			if len(d.Exporters) == 0 {
 				t.Fatalf("no exporters listed for %s", d.Name)
 			}
-			for _, e := range sources[d.Name] {
+			for _, e := range d.Exporters {
 				for _, m := range known[e] {
 					allowed[m] = true
 				}
@@ -256,7 +243,7 @@ func TestDashboardsReadOnlyMetricsTheExportersEmit(t *testing.T) {
 			}
 			for _, m := range used {
 				if !allowed[m] {
-					t.Errorf("%s is not a metric of %v", m, sources[d.Name])
+					t.Errorf("%s is not a metric of %v", m, d.Exporters)
 				}
 			}
 		})
