@@ -326,7 +326,11 @@ func (c *Config) validateDatabase(p string, z *Zitadel, e *errs) {
 		if r.Generation < 1 {
 			e.add(rp+".generation", nil, "must be 1 or more")
 		}
-		if r.Backup != "latest" {
+		switch {
+		case r.Backup == "latest":
+		case d.Engine == EngineCockroachDB:
+			validateCockroachBackup(rp+".backup", r.Backup, e)
+		default:
 			e.check(rp+".backup", r.Backup, valid.Name(r.Backup))
 		}
 		if r.ToTime != "" {

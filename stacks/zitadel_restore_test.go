@@ -31,3 +31,46 @@ func TestRestoreBackupID(t *testing.T) {
 		})
 	}
 }
+
+// A CockroachDB restore names a subdirectory of the collection (quoted into SQL by the program) or
+// latest, and never a Barman backup ID; the restored database is named for its generation.
+func TestCockroachRestoreBackup(t *testing.T) {
+	p := "config.orbos:zitadel.database.restore.backup"
+	crdb := strings.Replace(zitadelFile, "engine: postgres", "engine: cockroachdb", 1)
+	crdb = strings.Replace(crdb, "    replicas: 3", "    version: v2.71.0\n    chart: {version: 8.13.4}\n    replicas: 3", 1)
+	for _, c := range []struct {
+		name, restore string
+		paths         []string
+		db            string
+	}{
+		{"subdir", "{generation: 2, backup: 2026/12/01-030000.00}", nil, "zitadel_r2"},
+		{"latest to a time", "{generation: 1, backup: latest, toTime: \"2026-12-01T10:00:00Z\"}", nil, "zitadel_r1"},
+		{"leading slash", "{generation: 1, backup: /2026/12/01-030000.00}", []string{p}, ""},
+		{"a Job's name", "{generation: 1, backup: zitadel-db-20261201030000}", []string{p}, ""},
+		{"SQL in it", "{generation: 1, backup: \"2026/12/01-030000.00' --\"}", []string{p}, ""},
+		{"with a Barman ID", "{generation: 1, backup: 2026/12/01-030000.00, backupID: 20261201T030000}", []string{p + "ID"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := strings.Replace(crdb, "credentialsSecret: s3-key}\n", "credentialsSecret: s3-key}\n      restore: "+c.restore+"\n", 1)
+			s, err := Parse("demo", []byte(f))
+			if c.paths == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := s.ZitadelOn().Database
+				if got := d.DatabaseName("zitadel"); got != c.db {
+					t.Errorf("database %s, want %s", got, c.db)
+				}
+				return
+			}
+			assertPaths(t, err, c.paths)
+		})
+	}
+	s, err := Parse("demo", []byte(zitadelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.ZitadelOn().Database.DatabaseName("zitadel"); n != "zitadel" {
+		t.Errorf("database before any restore: %s", n)
+	}
+}

@@ -74,17 +74,10 @@ func (c *Client) RunJob(ctx context.Context, job *batchv1.Job, progress func(for
 	return b, nil
 }
 
-// cockroachScript copies the root client certificate where cockroach looks for it and runs
-// SQL_PREFIX with the URI and passphrase quoted as SQL strings inside the container: they come
-// from the environment, never from the Job's spec.
-const cockroachScript = `set -eu
-mkdir -p /tmp/certs
-cp /root-tls/ca.crt /tmp/certs/ca.crt
-cp /root-tls/tls.crt /tmp/certs/client.root.crt
-cp /root-tls/tls.key /tmp/certs/client.root.key
-chmod 0600 /tmp/certs/client.root.key
-q() { printf "'%%s'" "$(printf '%%s' "$1" | sed "s/'/''/g")"; }
-sql="%s $(q "$BACKUP_URI")"
+// cockroachScript runs SQL_PREFIX with the URI and passphrase quoted as SQL strings inside the
+// container (database.CockroachClientPrelude): they come from the environment, never from the
+// Job's spec.
+const cockroachScript = `sql="%s $(q "$BACKUP_URI")"
 if [ -n "${BACKUP_PASSPHRASE:-}" ]; then sql="$sql WITH encryption_passphrase = $(q "$BACKUP_PASSPHRASE")"; fi
 exec cockroach sql --certs-dir=/tmp/certs --host=%s --execute="$sql"
 `
@@ -113,7 +106,7 @@ func (c CockroachJob) job(statement string) *batchv1.Job {
 				RestartPolicy: corev1.RestartPolicyNever,
 				Containers: []corev1.Container{{
 					Name: "backup", Image: c.Image,
-					Command:      []string{"sh", "-c", fmt.Sprintf(cockroachScript, statement, host)},
+					Command:      []string{"sh", "-c", database.CockroachClientPrelude + fmt.Sprintf(cockroachScript, statement, host)},
 					Env:          []corev1.EnvVar{env("BACKUP_URI", "uri", false), env("BACKUP_PASSPHRASE", "passphrase", true)},
 					VolumeMounts: []corev1.VolumeMount{{Name: "root-tls", MountPath: "/root-tls", ReadOnly: true}},
 				}},

@@ -90,6 +90,8 @@ func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
 	}
 	db.Ready = []pulumi.Resource{release}
 	db.Host, db.Port, db.SSLMode = full+"-public."+ns+".svc", 26257, "verify-full"
+	// After a restore Zitadel works in the restored database, beside the one it replaced.
+	db.Name = args.DB.DatabaseName(args.Database)
 	db.CASecret, db.AdminCertSecret, db.UserCertSecret = args.Name+"-root", args.Name+"-root", args.Name+"-"+args.Owner
 	if args.DB.Backups != nil || args.DB.LicenseSecret != "" {
 		job, err := sqlJob(ctx, args, full, child, pulumi.DependsOn([]pulumi.Resource{release}))
@@ -99,8 +101,17 @@ func cockroachDB(ctx *pulumi.Context, args Args, db *Database) error {
 		db.Ready = append(db.Ready, job)
 	}
 	if b := args.DB.Backups; b != nil {
-		if _, err := backupTarget(ctx, args, b, child, pulumi.DependsOn([]pulumi.Resource{release})); err != nil {
+		target, err := backupTarget(ctx, args, b, child, pulumi.DependsOn([]pulumi.Resource{release}))
+		if err != nil {
 			return err
+		}
+		if args.DB.Restore != nil {
+			// Validation holds a restore to backups: the Job reads their destination from target.
+			job, err := restoreJob(ctx, args, full, db.Name, child, pulumi.DependsOn([]pulumi.Resource{release, target}))
+			if err != nil {
+				return err
+			}
+			db.Ready = append(db.Ready, job)
 		}
 	}
 	return nil

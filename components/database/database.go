@@ -48,6 +48,9 @@ type Database struct {
 	// Host and Port of the read-write endpoint, inside the cluster.
 	Host string
 	Port int
+	// Name is the SQL database Zitadel works in (Args.Database, or after a CockroachDB restore the
+	// restored one).
+	Name string
 	// SSLMode is the libpq sslmode Zitadel connects with.
 	SSLMode string
 	// User and Admin are Secrets with the keys username and password (the owner and the superuser).
@@ -66,6 +69,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Databa
 	if err := ctx.RegisterComponentResource(Type, args.Name, db, opts...); err != nil {
 		return nil, err
 	}
+	db.Name = args.Database
 	var err error
 	switch args.DB.Engine {
 	case stacks.EnginePostgres:

@@ -27,7 +27,7 @@ func secretEnv(name, secret, key string) map[string]any {
 // first instance and SMTP, every credential by Secret reference.
 func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 	pg := map[string]any{
-		"Host": db.Host, "Port": db.Port, "Database": "zitadel",
+		"Host": db.Host, "Port": db.Port, "Database": db.Name,
 		"MaxOpenConns": 20, "MaxIdleConns": 10, "MaxConnLifetime": "30m", "MaxConnIdleTime": "5m",
 		"User":  map[string]any{"Username": "zitadel", "SSL": map[string]any{"Mode": db.SSLMode}},
 		"Admin": map[string]any{"Username": "postgres", "SSL": map[string]any{"Mode": db.SSLMode}},
@@ -45,7 +45,7 @@ func Values(z *stacks.Zitadel, db *database.Database) map[string]any {
 	if db.CASecret != "" {
 		// CockroachDB (Zitadel v2): client certificates instead of passwords.
 		dbConfig = map[string]any{"Cockroach": map[string]any{
-			"Host": db.Host, "Port": db.Port, "Database": "zitadel", "MaxOpenConns": 20, "MaxIdleConns": 10,
+			"Host": db.Host, "Port": db.Port, "Database": db.Name, "MaxOpenConns": 20, "MaxIdleConns": 10,
 			"User":  map[string]any{"Username": "zitadel", "SSL": map[string]any{"Mode": db.SSLMode}},
 			"Admin": map[string]any{"Username": "root", "SSL": map[string]any{"Mode": db.SSLMode}},
 		}}

@@ -55,9 +55,9 @@ func TestValuesAreTheChartsAndZitadels(t *testing.T) {
 		z  *stacks.Zitadel
 		db *database.Database
 	}{
-		"postgres": {pg, &database.Database{Host: "zitadel-db-rw.zitadel.svc", Port: 5432, SSLMode: "require",
+		"postgres": {pg, &database.Database{Host: "zitadel-db-rw.zitadel.svc", Port: 5432, SSLMode: "require", Name: "zitadel",
 			UserSecret: "zitadel-db-owner", AdminSecret: "zitadel-db-superuser"}},
-		"cockroachdb": {crdb, &database.Database{Host: "zitadel-db-cockroachdb-public.zitadel.svc", Port: 26257, SSLMode: "verify-full",
+		"cockroachdb": {crdb, &database.Database{Host: "zitadel-db-cockroachdb-public.zitadel.svc", Port: 26257, SSLMode: "verify-full", Name: "zitadel",
 			CASecret: "zitadel-db-root", AdminCertSecret: "zitadel-db-root", UserCertSecret: "zitadel-db-zitadel"}},
 	} {
 		t.Run(name, func(t *testing.T) {
