@@ -51,16 +51,13 @@ type ZitadelBackupResult struct {
 }
 
 // zitadelDB is the ORB's Zitadel with backups, and a client of its cluster.
-func (o *Orb) zitadelDB(ctx context.Context, spec *stacks.Spec, cockroach bool) (*stacks.Zitadel, *dbbackup.Client, error) {
+func (o *Orb) zitadelDB(ctx context.Context, spec *stacks.Spec) (*stacks.Zitadel, *dbbackup.Client, error) {
 	z := spec.ZitadelOn()
 	if z == nil {
 		return nil, nil, fmt.Errorf("the ORB %s runs no Zitadel (%s.enabled)", o.name(), stacks.KeyZitadel)
 	}
 	if z.Database.Backups == nil {
 		return nil, nil, fmt.Errorf("Zitadel's database has no backups: set %s.database.backups (a schedule and an object store)", stacks.KeyZitadel)
-	}
-	if z.Database.Engine != stacks.EnginePostgres && !cockroach {
-		return nil, nil, fmt.Errorf("orbctl lists and restores backups of Zitadel's database on postgres; on %s, SHOW BACKUPS IN the backup URI lists them (orbctl zitadel backup takes one)", z.Database.Engine)
 	}
 	kubeconfig, err := o.clusterKubeconfig(ctx, spec)
 	if err != nil {
@@ -93,7 +90,7 @@ func (o *Orb) ZitadelBackup(ctx context.Context, opts ZitadelBackupOptions) (_ *
 	if err != nil {
 		return nil, err
 	}
-	z, c, err := o.zitadelDB(ctx, spec, true)
+	z, c, err := o.zitadelDB(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +184,12 @@ func (o *Orb) ZitadelBackups(ctx context.Context) ([]dbbackup.Backup, error) {
 	if err != nil {
 		return nil, err
 	}
-	z, c, err := o.zitadelDB(ctx, spec, false)
+	z, c, err := o.zitadelDB(ctx, spec)
 	if err != nil {
 		return nil, err
+	}
+	if z.Database.Engine == stacks.EngineCockroachDB {
+		return o.cockroachBackups(ctx, z, c)
 	}
 	return c.List(ctx, z.Namespace)
 }
@@ -264,15 +264,78 @@ func (o *Orb) prepareRestore(ctx context.Context, opts ZitadelRestoreOptions, ou
 	if err != nil {
 		return err
 	}
-	z, c, err := o.zitadelDB(ctx, spec, false)
+	z, c, err := o.zitadelDB(ctx, spec)
 	if err != nil {
 		return err
 	}
-	out.From = z.Database.ClusterName(DatabaseBase)
 	r := stacks.Restore{Generation: 1, Backup: opts.From, ToTime: opts.ToTime}
 	if prev := z.Database.Restore; prev != nil {
 		r.Generation = prev.Generation + 1
 	}
+	cockroach := z.Database.Engine == stacks.EngineCockroachDB
+	if cockroach {
+		if err := resolveCockroachRestore(z, &r, out); err != nil {
+			return err
+		}
+	} else if err := resolvePostgresRestore(ctx, c, z, opts, &r, out); err != nil {
+		return err
+	}
+	out.Restore = r
+
+	// Zitadel first: no write may reach the database between the backup's end and the restore.
+	if out.Replicas, err = c.ScaleToZero(ctx, z.Namespace, ZitadelDeployment); err != nil {
+		return err
+	}
+	o.progressf("scaled Zitadel (%s/%s) from %d replicas to zero\n", z.Namespace, ZitadelDeployment, out.Replicas)
+	if err := c.WaitNoPods(ctx, z.Namespace, ZitadelDeployment, o.progressf); err != nil {
+		return fmt.Errorf("%w; Zitadel is scaled to zero: orbctl up brings it back unchanged", err)
+	}
+	o.progressf("no Zitadel pod runs; restoring %s into %s\n", out.Backup, out.To)
+
+	f, _, err := o.StackFile()
+	if err != nil {
+		return err
+	}
+	if err := WriteRestore(f, r); err != nil {
+		return err
+	}
+	raw, err := f.Bytes()
+	if err != nil {
+		return err
+	}
+	if _, err := stacks.Parse(o.name(), raw); err != nil {
+		return fmt.Errorf("refusing the restore (Zitadel is scaled to zero: orbctl up brings it back): %w", err)
+	}
+	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
+		return fmt.Errorf("writing the desired state: %w", err)
+	}
+	what := out.Backup
+	if opts.From == "latest" && out.Backup != "latest" {
+		what = "latest (" + out.Backup + ")"
+	}
+	if r.ToTime != "" {
+		what += " to " + r.ToTime
+	}
+	body := fmt.Sprintf("Zitadel scaled from %d replicas to zero; the up that follows makes %s from the backup and starts Zitadel on it. %s stays, retained.", out.Replicas, out.To, out.From)
+	if cockroach {
+		body = fmt.Sprintf("Zitadel scaled from %d replicas to zero; the up that follows restores the backup into the database %s (RESTORE DATABASE) and starts Zitadel on it. The database %s stays.", out.Replicas, out.To, out.From)
+	}
+	h, err := o.repo.CommitAll(record.Message(fmt.Sprintf("orbos zitadel restore %s: %s into %s", o.name(), what, out.To), body,
+		record.Trailers{record.KeyOperation: OpZitadelRestore, record.KeyHolder: o.holder(), KeyZitadelBackup: out.Backup,
+			KeyZitadelRestore: strconv.Itoa(r.Generation)}))
+	if err != nil {
+		return err
+	}
+	out.RestoreCommit = h.String()
+	trailers[KeyZitadelBackup] = out.Backup
+	trailers[KeyZitadelRestore] = strconv.Itoa(r.Generation)
+	return nil
+}
+
+// resolvePostgresRestore finds the backup of the live CloudNativePG cluster to restore (the newest
+// completed one for latest) and its Barman backup ID, and names the new cluster.
+func resolvePostgresRestore(ctx context.Context, c *dbbackup.Client, z *stacks.Zitadel, opts ZitadelRestoreOptions, r *stacks.Restore, out *ZitadelRestoreResult) error {
+	out.From = z.Database.ClusterName(DatabaseBase)
 	backups, err := c.List(ctx, z.Namespace)
 	if err != nil {
 		return err
@@ -299,52 +362,6 @@ func (o *Orb) prepareRestore(ctx context.Context, opts ZitadelRestoreOptions, ou
 		out.Backup, r.BackupID = b.Name, b.BackupID
 	}
 	out.To = fmt.Sprintf("%s-r%d", DatabaseBase, r.Generation)
-	out.Restore = r
-
-	// Zitadel first: no write may reach the database between the backup's end and the restore.
-	if out.Replicas, err = c.ScaleToZero(ctx, z.Namespace, ZitadelDeployment); err != nil {
-		return err
-	}
-	o.progressf("scaled Zitadel (%s/%s) from %d replicas to zero\n", z.Namespace, ZitadelDeployment, out.Replicas)
-	if err := c.WaitNoPods(ctx, z.Namespace, ZitadelDeployment, o.progressf); err != nil {
-		return fmt.Errorf("%w; Zitadel is scaled to zero: orbctl up brings it back unchanged", err)
-	}
-	o.progressf("no Zitadel pod runs; restoring %s into the new database cluster %s\n", out.Backup, out.To)
-
-	f, _, err := o.StackFile()
-	if err != nil {
-		return err
-	}
-	if err := WriteRestore(f, r); err != nil {
-		return err
-	}
-	raw, err := f.Bytes()
-	if err != nil {
-		return err
-	}
-	if _, err := stacks.Parse(o.name(), raw); err != nil {
-		return fmt.Errorf("refusing the restore (Zitadel is scaled to zero: orbctl up brings it back): %w", err)
-	}
-	if err := os.WriteFile(o.stackFilePath(), raw, 0o644); err != nil {
-		return fmt.Errorf("writing the desired state: %w", err)
-	}
-	what := out.Backup
-	if opts.From == "latest" {
-		what = "latest (" + out.Backup + ")"
-	}
-	if r.ToTime != "" {
-		what += " to " + r.ToTime
-	}
-	h, err := o.repo.CommitAll(record.Message(fmt.Sprintf("orbos zitadel restore %s: %s into %s", o.name(), what, out.To),
-		fmt.Sprintf("Zitadel scaled from %d replicas to zero; the up that follows makes %s from the backup and starts Zitadel on it. %s stays, retained.", out.Replicas, out.To, out.From),
-		record.Trailers{record.KeyOperation: OpZitadelRestore, record.KeyHolder: o.holder(), KeyZitadelBackup: out.Backup,
-			KeyZitadelRestore: strconv.Itoa(r.Generation)}))
-	if err != nil {
-		return err
-	}
-	out.RestoreCommit = h.String()
-	trailers[KeyZitadelBackup] = out.Backup
-	trailers[KeyZitadelRestore] = strconv.Itoa(r.Generation)
 	return nil
 }
 

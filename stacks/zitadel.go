@@ -105,7 +105,7 @@ type Database struct {
 // retained, until removed by hand, so a restore never destroys the data it replaces.
 type Restore struct {
 	Generation int    `yaml:"generation" orbos:"required" doc:"counts the restores: the live database cluster is <name>-r<generation>"`
-	Backup     string `yaml:"backup" orbos:"required" doc:"name of the backup restored from, or latest"`
+	Backup     string `yaml:"backup" orbos:"required" doc:"name of the backup restored from (cockroachdb: its subdirectory in the collection, e.g. 2026/12/01-030000.00), or latest"`
 	ToTime     string `yaml:"toTime" doc:"RFC 3339 time of a point-in-time restore, e.g. 2026-12-01T10:00:00Z; empty for the end of the backup (postgres) or of the backup's revision history (cockroachdb)"`
 	// BackupID is the backup's ID in the object store (Barman's, from the Backup's status): the
 	// recovery target of a named backup. orbctl zitadel restore reads it from the cluster.
@@ -113,9 +113,10 @@ type Restore struct {
 }
 
 // ClusterName is the name of the live database cluster: base (e.g. zitadel-db) until the first
-// restore, base-rN after the Nth.
+// restore, base-rN after the Nth on postgres. CockroachDB restores into a new database of the same
+// cluster (DatabaseName), which keeps its name.
 func (d Database) ClusterName(base string) string {
-	if d.Restore == nil {
+	if d.Restore == nil || d.Engine == EngineCockroachDB {
 		return base
 	}
 	return fmt.Sprintf("%s-r%d", base, d.Restore.Generation)

@@ -61,6 +61,9 @@ func TestCockroachRestoreBackup(t *testing.T) {
 				if got := d.DatabaseName("zitadel"); got != c.db {
 					t.Errorf("database %s, want %s", got, c.db)
 				}
+				if got := d.ClusterName("zitadel-db"); got != "zitadel-db" {
+					t.Errorf("the CockroachDB cluster is named %s after a restore, want zitadel-db (its StatefulSet stays)", got)
+				}
 				return
 			}
 			assertPaths(t, err, c.paths)

@@ -15,12 +15,18 @@ func (a *app) zitadelBackupsCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "backups",
 		Short: "List the backups of Zitadel's database, newest first",
-		Long: `backups lists the backups the cluster records (CloudNativePG's Backup objects in Zitadel's
-namespace), newest first: name, database cluster, phase, when it started, its age, its size and
-whether the schedule or someone on demand took it. It only reads: no lock, no commit.
+		Long: `backups lists the backups the cluster records, newest first: name, database cluster, phase,
+when it started, its age, its size and whether the schedule or someone on demand took it. It
+takes no lock and makes no commit.
 
-SIZE is "-": CloudNativePG's Backup records no size (the object store has it). A restore takes a
-completed backup of the live cluster by its NAME, or latest.`,
+On postgres these are CloudNativePG's Backup objects in Zitadel's namespace (it only reads). On
+cockroachdb a Job with the cockroach client runs SHOW BACKUPS IN the backups' destination and
+orbctl reads its log (the Job is deleted after): NAME is the backup's subdirectory in the
+collection, when it started is the time it is named for, and METHOD is "-" (CockroachDB does not
+record who took it).
+
+SIZE is "-": neither engine records one (the object store has it). A restore takes a completed
+backup of the live cluster by its NAME, or latest.`,
 		Example: `  orbctl zitadel backups
   orbctl zitadel backups -o json | jq -r '.[] | select(.phase=="completed") | .name' | head -1`,
 		Args: noArgs,
@@ -60,7 +66,7 @@ func printBackups(a *app, backups []dbbackup.Backup, now time.Time) {
 		if b.Size >= 0 {
 			size = strconv.FormatInt(b.Size, 10)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, b.Cluster, dash(b.Phase), started, age, size, b.Method)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, b.Cluster, dash(b.Phase), started, age, size, dash(b.Method))
 	}
 	w.Flush()
 }

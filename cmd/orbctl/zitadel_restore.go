@@ -27,10 +27,17 @@ func (a *app) zitadelRestoreCommand() *cobra.Command {
 
 The cluster restored from is kept (retained, no longer managed): remove it by hand once the
 restored one serves, with kubectl -n zitadel delete cluster.postgresql.cnpg.io <old name>.
+
+On cockroachdb, --from is a backup's subdirectory in the collection (orbctl zitadel backups) or
+latest; the up runs a Job that restores the live database from it (RESTORE DATABASE ... AS OF
+SYSTEM TIME --to-time, within the backup's revision history) into the new database
+zitadel_r<generation> of the same cluster, gives it to Zitadel's user, and only then starts Zitadel
+on it. The database restored from stays (never dropped).
 If the up fails, Zitadel stays at zero replicas; fix the cause and run orbctl up.`,
 		Example: `  orbctl zitadel backups
   orbctl zitadel restore --from zitadel-db-20261201030000
-  orbctl zitadel restore --from latest --to-time 2026-12-01T10:00:00Z --yes`,
+  orbctl zitadel restore --from latest --to-time 2026-12-01T10:00:00Z --yes
+  orbctl zitadel restore --from 2026/12/01-030000.00   # cockroachdb`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.From == "" {
