@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,6 +17,13 @@ import (
 // spec edit with it, as a user would.
 func (o *orb) pushChart(name, msg string, edit func(string) string) {
 	o.t.Helper()
+	o.pushChartAt(name, "", msg, edit)
+}
+
+// pushChartAt is pushChart with the chart's Chart.yaml saying version (unless empty): a stand-in
+// chart standing in for another line of the real chart.
+func (o *orb) pushChartAt(name, version, msg string, edit func(string) string) {
+	o.t.Helper()
 	user := filepath.Join(o.t.TempDir(), "user")
 	gittest.Git(o.t, filepath.Dir(user), "clone", "-q", o.remote, user)
 	if err := os.MkdirAll(filepath.Join(user, "charts"), 0o755); err != nil {
@@ -23,6 +31,20 @@ func (o *orb) pushChart(name, msg string, edit func(string) string) {
 	}
 	if out, err := exec.Command("cp", "-R", filepath.Join("testdata", "charts", name), filepath.Join(user, "charts", name)).CombinedOutput(); err != nil {
 		o.t.Fatalf("copying the chart: %v\n%s", err, out)
+	}
+	if version != "" {
+		meta := filepath.Join(user, "charts", name, "Chart.yaml")
+		raw, err := os.ReadFile(meta)
+		if err != nil {
+			o.t.Fatal(err)
+		}
+		re := regexp.MustCompile(`(?m)^version: .*$`)
+		if !re.Match(raw) {
+			o.t.Fatalf("%s has no version", meta)
+		}
+		if err := os.WriteFile(meta, re.ReplaceAll(raw, []byte("version: "+version)), 0o644); err != nil {
+			o.t.Fatal(err)
+		}
 	}
 	f := filepath.Join(user, "Pulumi."+o.name+".yaml")
 	raw, err := os.ReadFile(f)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/orbos/orbos/components/zitadel"
 	"github.com/orbos/orbos/policy"
+	"github.com/orbos/orbos/stacks"
 )
 
 // zitadelEdge is the gateway and certificates tools from the trimmed test charts, for Zitadel's
@@ -39,7 +40,7 @@ const zitadelSection = `  orbos:zitadel:
     apiVersion: orbos.io/v1alpha1
     enabled: true
     externalDomain: id.e2e.orbos.io
-    chart: {repository: charts/zitadel, name: zitadel, version: 0.1.0}
+    chart: {repository: charts/zitadel, name: zitadel, version: 9.34.0}
     replicas: 2
     resources: {requests: {cpu: 100m, memory: 256Mi}}
     logLevel: warn
@@ -424,7 +425,7 @@ const zitadelCockroach = `  orbos:zitadel:
     enabled: true
     version: v2.71.0
     externalDomain: id.e2e.orbos.io
-    chart: {repository: charts/zitadel, name: zitadel, version: 0.1.0}
+    chart: {repository: charts/zitadel, name: zitadel, version: 8.13.4}
     replicas: 1
     database:
       engine: cockroachdb
@@ -461,7 +462,9 @@ func TestZitadelOnCockroachDBCertificatesPerORB(t *testing.T) {
 			o.setStackSecret(k, v)
 		}
 		o.pushChart("gateway-api", "charts: gateway-api", func(s string) string { return s })
-		o.pushChart("zitadel", "charts: zitadel", func(s string) string { return s })
+		// The stand-in plays the v2 line's last chart here (chart 9 and later are refused with
+		// CockroachDB).
+		o.pushChartAt("zitadel", stacks.ZitadelV2Chart.Version, "charts: zitadel", func(s string) string { return s })
 		o.pushChart("cockroachdb", "zitadel: v2 on CockroachDB", func(s string) string {
 			s = strings.Replace(s, "      gateway:\n        enabled: false\n", `      gateway:
         enabled: true
