@@ -14,6 +14,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -47,6 +48,8 @@ type Args struct {
 // Tool is an installed platform tool.
 type Tool struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	// CRDs is the step that applies the chart's CustomResourceDefinitions.
 	CRDs pulumi.Resource
 	// Chart is the chart (helm.sh/v4:Chart) or release (helm.sh/v3:Release) with everything else.
@@ -60,7 +63,7 @@ type Tool struct {
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Tool, error) {
 	t := args.Tool
 	tool := &Tool{}
-	if err := ctx.RegisterComponentResource(ToolType, t.Name, tool, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(ToolType, t.Name, tool, append(slices.Clip(opts), tool.Recording(tool))...); err != nil {
 		return nil, err
 	}
 	src, err := resolveChart(t.Chart, args.ChartRepository, args.RepoDir)

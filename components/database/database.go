@@ -7,11 +7,13 @@ package database
 import (
 	"crypto/rand"
 	"fmt"
+	"slices"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -45,6 +47,8 @@ type Args struct {
 // Database is the installed database: where Zitadel connects, and with which Secrets.
 type Database struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	// Host and Port of the read-write endpoint, inside the cluster.
 	Host string
 	Port int
@@ -66,7 +70,7 @@ type Database struct {
 // New installs the database of args.DB.Engine.
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Database, error) {
 	db := &Database{}
-	if err := ctx.RegisterComponentResource(Type, args.Name, db, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, args.Name, db, append(slices.Clip(opts), db.Recording(db))...); err != nil {
 		return nil, err
 	}
 	db.Name = args.Database

@@ -5,11 +5,13 @@ package gce
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -37,6 +39,8 @@ type Args struct {
 // Infrastructure is the built infrastructure.
 type Infrastructure struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 
 	// Inventory lists every machine: name, pool, role, zone, privateIP, publicIP.
 	Inventory pulumi.MapArrayOutput `pulumi:"inventory"`
@@ -67,7 +71,7 @@ type machine struct {
 // New builds the infrastructure.
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Infrastructure, error) {
 	infra := &Infrastructure{}
-	if err := ctx.RegisterComponentResource("orbos:gce:Infrastructure", name, infra, opts...); err != nil {
+	if err := ctx.RegisterComponentResource("orbos:gce:Infrastructure", name, infra, append(slices.Clip(opts), infra.Recording(infra))...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(infra)

@@ -7,12 +7,14 @@ package kubeadm
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/host"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/provider"
 )
 
@@ -55,6 +57,8 @@ type Args struct {
 // Cluster is the component.
 type Cluster struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	// Kubeconfig is the admin kubeconfig (secret).
 	Kubeconfig pulumi.StringOutput
 	// Nodes are the node resources: control planes first, in order, then workers.
@@ -97,7 +101,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		return nil, fmt.Errorf("cluster %s: no control-plane machine", name)
 	}
 	c := &Cluster{}
-	if err := ctx.RegisterComponentResource("orbos:kubeadm:Cluster", name, c, opts...); err != nil {
+	if err := ctx.RegisterComponentResource("orbos:kubeadm:Cluster", name, c, append(slices.Clip(opts), c.Recording(c))...); err != nil {
 		return nil, err
 	}
 	all := append(append([]Machine{}, a.ControlPlanes...), a.Workers...)
@@ -163,7 +167,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			dependsOn = append(dependsOn, c.Nodes[d])
 		}
 		if len(dependsOn) > 0 {
-			nodeOpts = append(nodeOpts, pulumi.DependsOn(dependsOn))
+			nodeOpts = append(nodeOpts, pulumidep.On(dependsOn...))
 		}
 		n := &Node{}
 		if err := ctx.RegisterResource(provider.KubeadmNodeType, m.Name, inputs, n, nodeOpts...); err != nil {

@@ -6,6 +6,7 @@ package networking
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-cloudflare/sdk/v5/go/cloudflare"
@@ -13,6 +14,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -43,6 +45,8 @@ type Args struct {
 // Edge is what the component made.
 type Edge struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	Provider    *cloudflare.Provider
 	Records     []*cloudflare.Record
 	Ruleset     *cloudflare.Ruleset
@@ -54,7 +58,7 @@ type Edge struct {
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Edge, error) {
 	n := args.Spec
 	out := &Edge{}
-	if err := ctx.RegisterComponentResource(Type, "cloudflare", out, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, "cloudflare", out, append(slices.Clip(opts), out.Recording(out))...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(out)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -74,6 +76,8 @@ func Inventory(a Args) []Machine {
 // Machines is the component holding the static inventory.
 type Machines struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	Inventory pulumi.MapArrayOutput `pulumi:"inventory"`
 	// Machines is the inventory as the components that configure the machines take it.
 	Machines []Machine
@@ -82,7 +86,7 @@ type Machines struct {
 // New registers the inventory as the component's output.
 func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption) (*Machines, error) {
 	m := &Machines{}
-	if err := ctx.RegisterComponentResource("orbos:static:Machines", name, m, opts...); err != nil {
+	if err := ctx.RegisterComponentResource("orbos:static:Machines", name, m, append(slices.Clip(opts), m.Recording(m))...); err != nil {
 		return nil, err
 	}
 	m.Machines = Inventory(a)

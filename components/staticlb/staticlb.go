@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/components/machine"
 	"github.com/orbos/orbos/components/static"
 	"github.com/orbos/orbos/host"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/provider"
 	"github.com/orbos/orbos/stacks"
 )
@@ -37,6 +39,8 @@ type Args struct {
 // LoadBalancers are the pool's machines with their configurations.
 type LoadBalancers struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	// Files are the configuration resources, for others to depend on.
 	Files []pulumi.Resource
 }
@@ -104,7 +108,7 @@ func AuthPass(key, orb string) string {
 // New writes the configurations of every load balancer and applies them.
 func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption) (*LoadBalancers, error) {
 	c := &LoadBalancers{}
-	if err := ctx.RegisterComponentResource("orbos:staticlb:LoadBalancers", name, c, opts...); err != nil {
+	if err := ctx.RegisterComponentResource("orbos:staticlb:LoadBalancers", name, c, append(slices.Clip(opts), c.Recording(c))...); err != nil {
 		return nil, err
 	}
 	for _, lb := range Configs(a) {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/database"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -52,6 +54,8 @@ type Args struct {
 // Zitadel is the installed Zitadel.
 type Zitadel struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	Database  *database.Database
 	Masterkey *corev1.Secret
 	Release   *helmv3.Release
@@ -68,7 +72,7 @@ func MasterkeyHash(key string) string {
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Zitadel, error) {
 	z := args.Zitadel
 	out := &Zitadel{}
-	if err := ctx.RegisterComponentResource(Type, "zitadel", out, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, "zitadel", out, append(slices.Clip(opts), out.Recording(out))...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(out)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/boom/prepost"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -57,7 +58,7 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 		applied = append(applied, ns)
 	}
 	if !pre.Empty() {
-		p, err := prepost.New(ctx, pre, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...)
+		p, err := prepost.New(ctx, pre, spec.Runtime.NoNodes, append(opts, pulumidep.On(applied...))...)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +79,7 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 			Tool: t, Env: env, ChartRepository: b.ChartRepository,
 			RepoDir: spec.Runtime.RepoDir, Orbctl: spec.Runtime.Orbctl, SkipAwait: spec.Runtime.NoNodes, Labels: secretLabels,
 			StackSecret: secret,
-		}, append(opts, pulumi.DependsOn(deps))...)
+		}, append(opts, pulumidep.On(deps...))...)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +95,7 @@ func platform(ctx *pulumi.Context, spec *stacks.Spec, orbNamespace pulumi.Resour
 	}
 	applied = append(applied, made...)
 	if !post.Empty() {
-		if _, err := prepost.New(ctx, post, spec.Runtime.NoNodes, append(opts, pulumi.DependsOn(applied))...); err != nil {
+		if _, err := prepost.New(ctx, post, spec.Runtime.NoNodes, append(opts, pulumidep.On(applied...))...); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/boom/dashboards"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -20,6 +21,6 @@ func shipDashboards(ctx *pulumi.Context, spec *stacks.Spec, env boom.Env, tools 
 	}
 	_, err := dashboards.New(ctx, "dashboards", dashboards.Args{
 		Dashboards: list, Namespace: env.Enabled[dashboards.Tool], Labels: labels,
-	}, append(opts, pulumi.DependsOn([]pulumi.Resource{grafana}))...)
+	}, append(opts, pulumidep.On(grafana))...)
 	return err
 }

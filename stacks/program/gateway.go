@@ -6,6 +6,7 @@ import (
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/boom/gateway"
 	"github.com/orbos/orbos/components/boom/issuers"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -34,7 +35,7 @@ func edge(ctx *pulumi.Context, tools map[string]*boom.Tool, enabled []stacks.Nam
 			ACME: acme, Namespace: namespace["certificates"],
 			GatewayNamespace: namespace["gateway"], HTTP01Listener: stacks.HTTP01Listener(listeners),
 			Labels: labels, StackSecret: secret,
-		}, append(opts, pulumi.DependsOn([]pulumi.Resource{tools["certificates"]}))...)
+		}, append(opts, pulumidep.On(tools["certificates"]))...)
 		if err != nil {
 			return nil, err
 		}
@@ -46,7 +47,7 @@ func edge(ctx *pulumi.Context, tools map[string]*boom.Tool, enabled []stacks.Nam
 	}
 	g, err := gateway.New(ctx, gateway.Args{
 		Spec: spec, Namespace: namespace["gateway"], Certificates: certsOn, ACME: acme, Labels: labels,
-	}, append(opts, pulumi.DependsOn(append([]pulumi.Resource{gw}, made...)))...)
+	}, append(opts, pulumidep.On(append([]pulumi.Resource{gw}, made...)...))...)
 	if err != nil {
 		return nil, err
 	}

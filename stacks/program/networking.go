@@ -8,6 +8,7 @@ import (
 
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/networking"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -41,7 +42,7 @@ func cloudflareEdge(ctx *pulumi.Context, spec *stacks.Spec, tools map[string]*bo
 		// Validation holds the origin certificate to an enabled gateway tool.
 		args.TLSNamespace = c.Boom.Tools["gateway"].Namespace
 		if gw := tools["gateway"]; gw != nil {
-			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{gw}))
+			opts = append(opts, pulumidep.On(gw))
 		}
 	}
 	_, err = networking.New(ctx, args, opts...)

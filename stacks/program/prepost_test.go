@@ -50,8 +50,10 @@ func (m *depsMock) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	return args.Args, nil
 }
 
-// before says whether a comes before b: b, or one of its ancestors, depends on a, on a component
-// holding a, or on a resource inside a, directly or through others.
+// before says whether a comes before b: b, or one of its ancestors, depends on a or, when a is
+// one of orbos's components, on a resource inside a, directly or through others. Dependencies
+// name concrete resources (internal/pulumidep), never a component holding a: that would not
+// make b wait for a.
 func (m *depsMock) before(a, b string) bool {
 	seen := map[string]bool{}
 	var reach func(string) bool
@@ -61,8 +63,8 @@ func (m *depsMock) before(a, b string) bool {
 		}
 		seen[n] = true
 		for _, d := range m.deps[n] {
-			// d is a, holds a (a component), or is inside a (a component expanded to its children).
-			if d == a || m.holds(d, a) || m.holds(a, d) || reach(d) {
+			// d is a, or inside a (a component whose parts its dependents name).
+			if d == a || m.holds(a, d) || reach(d) {
 				return true
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orbos/orbos/components/boom"
 	"github.com/orbos/orbos/components/zitadel"
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -44,6 +45,6 @@ func identity(ctx *pulumi.Context, spec *stacks.Spec, tools map[string]*boom.Too
 		Orb: spec.Orb, Zitadel: z, Masterkey: key, GatewayNamespace: gatewayNS, Labels: secretLabels, StackSecret: secret,
 		ChartRepository: mirror, RepoDir: spec.Runtime.RepoDir, Orbctl: spec.Runtime.Orbctl, SkipAwait: spec.Runtime.NoNodes,
 		Metrics: tools[stacks.MetricsTool] != nil,
-	}, append(opts, pulumi.DependsOn(after))...)
+	}, append(opts, pulumidep.On(after...))...)
 	return err
 }

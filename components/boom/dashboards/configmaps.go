@@ -2,10 +2,13 @@ package dashboards
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/orbos/orbos/internal/pulumidep"
 )
 
 // SetType is the type token of the dashboards' component.
@@ -24,6 +27,8 @@ type Args struct {
 // Set is the dashboards' ConfigMaps.
 type Set struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	ConfigMaps []*corev1.ConfigMap
 }
 
@@ -34,7 +39,7 @@ func ConfigMapName(d Dashboard) string { return "orbos-dashboard-" + d.Name }
 // and what they come after (the dashboards tool).
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Set, error) {
 	set := &Set{}
-	if err := ctx.RegisterComponentResource(SetType, name, set, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(SetType, name, set, append(slices.Clip(opts), set.Recording(set))...); err != nil {
 		return nil, err
 	}
 	labels := pulumi.StringMap{Label: pulumi.String(LabelValue)}

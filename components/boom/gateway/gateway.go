@@ -8,7 +8,9 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"slices"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -44,6 +46,8 @@ type Args struct {
 // Gateway is the ORB's Gateway and what hangs on it.
 type Gateway struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	Class        *apiextensions.CustomResource
 	Gateway      *apiextensions.CustomResource
 	Certificates []*apiextensions.CustomResource
@@ -54,7 +58,7 @@ type Gateway struct {
 // whose chart brings the Gateway API CRDs, and the certificates tool and its issuers).
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Gateway, error) {
 	g := &Gateway{}
-	if err := ctx.RegisterComponentResource(Type, Name, g, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, Name, g, append(slices.Clip(opts), g.Recording(g))...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(g)

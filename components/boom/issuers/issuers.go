@@ -5,6 +5,7 @@ package issuers
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
@@ -12,6 +13,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/orbos/orbos/internal/pulumidep"
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -41,6 +43,8 @@ type Args struct {
 // Issuers are the ClusterIssuers and the token Secret.
 type Issuers struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	HTTP01, DNS01 *apiextensions.CustomResource
 	Token         *corev1.Secret
 }
@@ -48,7 +52,7 @@ type Issuers struct {
 // New makes the issuers; opts carry the provider and the certificates tool (its CRDs and webhook).
 func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Issuers, error) {
 	is := &Issuers{}
-	if err := ctx.RegisterComponentResource(Type, "acme", is, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, "acme", is, append(slices.Clip(opts), is.Recording(is))...); err != nil {
 		return nil, err
 	}
 	a := args.ACME

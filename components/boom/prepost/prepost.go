@@ -1,11 +1,14 @@
 package prepost
 
 import (
+	"slices"
 	"strings"
 
 	kustomizev2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/kustomize/v2"
 	yamlv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/yaml/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/orbos/orbos/internal/pulumidep"
 )
 
 // Type is the type token of a phase's component.
@@ -19,6 +22,8 @@ const prefix = "manifests"
 // Applied is one phase applied.
 type Applied struct {
 	pulumi.ResourceState
+	// Recorder names what the component made, for those that come after it (pulumidep.On).
+	pulumidep.Recorder
 	// CRDs is the step with the plain files' CRDs, nil when there are none.
 	CRDs pulumi.Resource
 	// Steps are the files' and kustomizations' resources, by path in the repository.
@@ -30,7 +35,7 @@ type Applied struct {
 // comes after. skipAwait is for clusters without nodes, where no workload becomes ready.
 func New(ctx *pulumi.Context, set *Set, skipAwait bool, opts ...pulumi.ResourceOption) (*Applied, error) {
 	a := &Applied{Steps: map[string]pulumi.Resource{}}
-	if err := ctx.RegisterComponentResource(Type, set.Phase, a, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(Type, set.Phase, a, append(slices.Clip(opts), a.Recording(a))...); err != nil {
 		return nil, err
 	}
 	child := []pulumi.ResourceOption{pulumi.Parent(a)}
