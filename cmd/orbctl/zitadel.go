@@ -11,8 +11,10 @@ backups the cluster records, and restores one. Each command that changes somethi
 transaction of the ORB (lock, fetch, act, commit, push, unlock) and leaves a commit whose
 operation and subject orbctl history shows.
 
-Backups and restores through orbctl need the postgres engine (CloudNativePG with the Barman Cloud
-plugin); on cockroachdb the schedule inside the database takes the backups.`,
+On postgres they work through CloudNativePG's Backup objects and a new Cluster bootstrapped from
+the object store; on cockroachdb through Jobs running the cockroach client (BACKUP INTO, SHOW
+BACKUPS IN, RESTORE DATABASE into a new database). Either way they need
+orbos:zitadel.database.backups: its object store is where backups go and come back from.`,
 	})
 	c.AddCommand(a.zitadelBackupCommand(), a.zitadelBackupsCommand(), a.zitadelRestoreCommand())
 	return c
