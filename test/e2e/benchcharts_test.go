@@ -34,6 +34,7 @@ var toolCRDs = map[string][]benchCRD{
 	},
 	"metrics": {
 		{"monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors", false},
+		{"monitoring.coreos.com", "v1", "PodMonitor", "podmonitors", false},
 		{"monitoring.coreos.com", "v1", "PrometheusRule", "prometheusrules", false},
 	},
 	"reconciling": {
