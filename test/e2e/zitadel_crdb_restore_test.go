@@ -140,15 +140,7 @@ func TestZitadelCockroachRestore(t *testing.T) {
 	if err != nil || created == 0 || completed == 0 {
 		t.Fatalf("the restore Job: created at %d, completed at %d: %v", created, completed, err)
 	}
-	var zeroAt, backAt int64
-	for _, e := range deployment.list() {
-		if e.replicas == 0 && zeroAt == 0 {
-			zeroAt = e.rv
-		}
-		if e.replicas == 1 && zeroAt != 0 && backAt == 0 {
-			backAt = e.rv
-		}
-	}
+	zeroAt, backAt := deployment.zeroThenBack(1)
 	if zeroAt == 0 || zeroAt > created {
 		t.Errorf("Zitadel at zero at revision %d, the restore Job made at %d", zeroAt, created)
 	}

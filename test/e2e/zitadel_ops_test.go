@@ -71,6 +71,20 @@ func (d *deploymentEvents) list() []rvEvent {
 	return append([]rvEvent(nil), d.events...)
 }
 
+// zeroThenBack is the revision at which the Deployment was first scaled to zero, and the first
+// after it at which it had replicas again (0 for what never happened).
+func (d *deploymentEvents) zeroThenBack(replicas int64) (zeroAt, backAt int64) {
+	for _, e := range d.list() {
+		if e.replicas == 0 && zeroAt == 0 {
+			zeroAt = e.rv
+		}
+		if e.replicas == replicas && zeroAt != 0 && backAt == 0 {
+			backAt = e.rv
+		}
+	}
+	return zeroAt, backAt
+}
+
 func rv(t *testing.T, s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -271,15 +285,7 @@ func TestZitadelBackupAndRestore(t *testing.T) {
 	if created == 0 || readyAt == 0 {
 		t.Fatalf("the stand-in saw no restored Cluster made and Ready: %+v", cnpg.Events())
 	}
-	var zeroAt, backAt int64
-	for _, e := range deployment.list() {
-		if e.replicas == 0 && zeroAt == 0 {
-			zeroAt = e.rv
-		}
-		if e.replicas == 2 && zeroAt != 0 && backAt == 0 {
-			backAt = e.rv
-		}
-	}
+	zeroAt, backAt := deployment.zeroThenBack(2)
 	if zeroAt == 0 || zeroAt > created {
 		t.Errorf("Zitadel at zero at revision %d, the restored Cluster made at %d", zeroAt, created)
 	}
