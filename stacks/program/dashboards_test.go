@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/orbos/orbos/components/boom/dashboards"
 	"github.com/orbos/orbos/stacks"
 )
@@ -73,12 +71,7 @@ func TestDashboardsComeAfterGrafana(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restore := setMockConfig(spec)
-	defer restore()
-	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
-	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
-		t.Fatal(err)
-	}
+	m := planDeps(t, spec)
 	nodes := "kubernetes:core/v1:ConfigMap orbos-dashboard-nodes"
 	if _, ok := m.parents[nodes]; !ok {
 		t.Fatalf("%s was not registered", nodes)

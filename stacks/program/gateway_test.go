@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -169,12 +167,7 @@ func mustRead(t *testing.T) string {
 // certificates tool's, the certificates after the issuers; postApply after all of them.
 func TestGatewayObjectsComeAfterTheirCRDs(t *testing.T) {
 	spec := exampleSpec(t, func(s string) string { return s })
-	restore := setMockConfig(spec)
-	defer restore()
-	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
-	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
-		t.Fatal(err)
-	}
+	m := planDeps(t, spec)
 	gw, route := gatewayAPI+"Gateway gateway", gatewayAPI+"HTTPRoute route-shop.shop"
 	for _, k := range []string{gw, route, clusterIssuer + stacks.IssuerDNS01, certificate + "certificate-https-shop.example.com"} {
 		if _, ok := m.parents[k]; !ok {

@@ -4,8 +4,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/orbos/orbos/stacks"
 )
 
@@ -20,12 +18,7 @@ func TestZitadelAndTheOriginSecretComeAfterTheTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restore := setMockConfig(spec)
-	defer restore()
-	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
-	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
-		t.Fatal(err)
-	}
+	m := planDeps(t, spec)
 	release, ns := "kubernetes:helm.sh/v3:Release zitadel", "kubernetes:core/v1:Namespace zitadel-zitadel"
 	origin := "kubernetes:core/v1:Secret tls-cert-wildcard"
 	for _, k := range []string{release, ns, origin} {

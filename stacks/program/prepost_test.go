@@ -50,6 +50,19 @@ func (m *depsMock) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	return args.Args, nil
 }
 
+// planDeps runs the program for spec under the mocks and returns what each resource was registered
+// with.
+func planDeps(t *testing.T, spec *stacks.Spec) *depsMock {
+	t.Helper()
+	restore := setMockConfig(spec)
+	defer restore()
+	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
+	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // before says whether a comes before b: b, or one of its ancestors, depends on a or, when a is
 // one of orbos's components, on a resource inside a, directly or through others. Dependencies
 // name concrete resources (internal/pulumidep), never a component holding a: that would not
@@ -112,12 +125,7 @@ func TestPreApplyToolsPostApplyInOrder(t *testing.T) {
 		}
 	}
 	spec.Runtime.RepoDir = dir
-	restore := setMockConfig(spec)
-	defer restore()
-	m := &depsMock{deps: map[string][]string{}, parents: map[string]string{}}
-	if err := pulumi.RunErr(New(spec), pulumi.WithMocks(stacks.Project, spec.Orb, m)); err != nil {
-		t.Fatal(err)
-	}
+	m := planDeps(t, spec)
 	const (
 		group = "kubernetes:yaml/v2:ConfigGroup "
 		chart = "kubernetes:helm.sh/v4:Chart "
