@@ -62,6 +62,9 @@ func serve(dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := testenv.CheckDiskFree(dir, testenv.RealClusterDiskFree); err != nil {
+		return err
+	}
 	gw := n.Gateway.String()
 	version := testenv.KubernetesVersion
 	images, err := testenv.ArtifactDir("images-" + version)

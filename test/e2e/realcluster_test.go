@@ -36,6 +36,9 @@ func startRealEnv(t *testing.T, versions ...string) *realEnv {
 	if len(versions) == 0 {
 		versions = []string{testenv.KubernetesVersion}
 	}
+	if err := testenv.CheckDiskFree(os.TempDir(), testenv.RealClusterDiskFree); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	e := &realEnv{net: testenv.StartNetwork(t)}
