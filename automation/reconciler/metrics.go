@@ -66,6 +66,14 @@ func NewMetrics() *Metrics {
 		Name: "orbos_reconciler_lock_held_seconds",
 		Help: "How long the reconciler has seen the ORB lock held by one run of another holder (its own clock; 0 once it found the lock free).",
 	}, m.lockHeldSeconds)
+	// The runs' series exist at 0 from the start: increase() sees no rise in a series whose first
+	// sample is already 1, so a reconciler that restarted and then failed once would alert only at
+	// its second failure (OrbosReconcilerFailing reads the failed runs' increase).
+	for _, op := range []automation.Operation{automation.Up, automation.Drift} {
+		for _, outcome := range []string{automation.Succeeded, automation.Failed} {
+			m.Runs.WithLabelValues(string(op), outcome)
+		}
+	}
 	m.Registry.MustRegister(m.Cycles, m.Runs, m.RunSeconds, m.LockWaits, m.Drift, m.LastSuccess, lockHeld, m.Zitadel.lastBackup, m.Zitadel.period,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

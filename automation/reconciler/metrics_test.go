@@ -111,3 +111,22 @@ func TestAlertsReadMetricsTheReconcilerExports(t *testing.T) {
 		t.Errorf("the rules read %d reconciler metrics", used)
 	}
 }
+
+// The runs' counters are exported at 0 before any run, so that the first failure after a restart
+// is an increase OrbosReconcilerFailing sees.
+func TestRunCountersStartAtZero(t *testing.T) {
+	m := NewMetrics()
+	const name = "orbos_reconciler_runs_total"
+	want := "# HELP " + name + " Engine runs by operation and outcome.\n# TYPE " + name + " counter\n" +
+		name + `{operation="drift",outcome="failed"} 0` + "\n" +
+		name + `{operation="drift",outcome="succeeded"} 0` + "\n" +
+		name + `{operation="up",outcome="failed"} 0` + "\n" +
+		name + `{operation="up",outcome="succeeded"} 0` + "\n"
+	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want), name); err != nil {
+		t.Fatal(err)
+	}
+	m.run(&automation.Result{Operation: automation.Up, Outcome: automation.Failed}, nil)
+	if got := testutil.ToFloat64(m.Runs.WithLabelValues("up", "failed")); got != 1 {
+		t.Errorf("after one failed up: %v", got)
+	}
+}
