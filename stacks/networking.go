@@ -55,6 +55,7 @@ type EdgeNetworking struct {
 	// one each without being listed (RecordsOf).
 	Records           []DNSRecord        `yaml:"records" doc:"DNS records; Zitadel's externalDomain and the gateway's hostnames inside the domain get records pointing at ingressAddress automatically, a record of the same name here overrides"`
 	Firewall          []FirewallRule     `yaml:"firewall" doc:"WAF custom rules, made as the zone's one http_request_firewall_custom ruleset: it replaces every custom rule of the zone"`
+	TakeOverRecords   bool               `yaml:"takeOverRecords" doc:"take over a record of the same name and type that exists in the zone already (Cloudflare's allowOverwrite) instead of failing on it; orbos then owns it, and a destroy deletes it"`
 	OriginCertificate *OriginCertificate `yaml:"originCertificate" doc:"a Cloudflare Origin CA certificate for the domain, installed as the gateway's TLS Secret tls-cert-wildcard"`
 }
 

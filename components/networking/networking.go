@@ -74,7 +74,7 @@ func New(ctx *pulumi.Context, args Args, opts ...pulumi.ResourceOption) (*Edge, 
 		rec, err := cloudflare.NewRecord(ctx, "record-"+resourceName(r.Name), &cloudflare.RecordArgs{
 			ZoneId: pulumi.String(n.ZoneID), Name: pulumi.String(r.Name), Type: pulumi.String(r.Type),
 			Content: pulumi.String(r.Content), Proxied: pulumi.Bool(r.IsProxied()), Ttl: pulumi.Int(r.TTL),
-			Comment: optional(r.Comment),
+			Comment: optional(r.Comment), AllowOverwrite: takeOver(n.TakeOverRecords),
 		}, cf...)
 		if err != nil {
 			return nil, err
@@ -156,4 +156,13 @@ func optional(s string) pulumi.StringPtrInput {
 		return nil
 	}
 	return pulumi.String(s)
+}
+
+// takeOver is Cloudflare's allowOverwrite where the spec asks for it, and unset otherwise, so that
+// an ORB that never asked has no change in its records' inputs.
+func takeOver(on bool) pulumi.BoolPtrInput {
+	if !on {
+		return nil
+	}
+	return pulumi.Bool(true)
 }

@@ -151,6 +151,29 @@ func TestRecordsGoThroughTheExplicitProvider(t *testing.T) {
 	}
 }
 
+// Records take over existing ones (Cloudflare's allowOverwrite) only where the spec says so; without
+// it the input is unset, so that an ORB that never asked sees no change in its records.
+func TestRecordsTakeOverOnlyWhenAsked(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		n := spec()
+		n.TakeOverRecords = on
+		c, _ := run(t, "demo", n, testKeys(t)[0])
+		var seen int
+		for _, r := range c.All {
+			if r.Type != recordType {
+				continue
+			}
+			seen++
+			if v := r.At("allowOverwrite"); v.HasValue() != on || (on && !v.BoolValue()) {
+				t.Errorf("takeOverRecords %v: %s has allowOverwrite %v", on, r.Name, v)
+			}
+		}
+		if seen != len(records()) {
+			t.Errorf("%d records", seen)
+		}
+	}
+}
+
 // The WAF rules are one zone entrypoint ruleset of the custom phase, each rule with its expression,
 // action, state and a description marked as orbos's.
 func TestFirewallIsOneCustomRuleset(t *testing.T) {
