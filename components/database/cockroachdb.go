@@ -10,6 +10,7 @@ import (
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/orbos/orbos/components/boom"
@@ -216,11 +217,18 @@ func sqlJob(ctx *pulumi.Context, args Args, full string, opts ...pulumi.Resource
 		// Without nodes the Job never completes.
 		meta.Annotations = pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true"), "pulumi.com/skipAwait": pulumi.String("true")}
 	}
+	// The pod template carries the SQL's digest (a Pulumi secret too): a new value of a secret it is
+	// made of (the licence key, a store credential, the passphrase) changes the template, which a
+	// Job cannot change in place, so the engine replaces the Job and the SQL runs again.
+	digest := sql.ApplyT(func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(sum[:])
+	}).(pulumi.StringOutput)
 	return batchv1.NewJob(ctx, jobName, &batchv1.JobArgs{
 		Metadata: meta,
 		Spec: &batchv1.JobSpecArgs{
 			BackoffLimit: pulumi.Int(6),
-			Template: &corev1.PodTemplateSpecArgs{Spec: &corev1.PodSpecArgs{
+			Template: &corev1.PodTemplateSpecArgs{Metadata: &metav1.ObjectMetaArgs{Annotations: pulumi.StringMap{SQLDigestAnnotation: digest}}, Spec: &corev1.PodSpecArgs{
 				RestartPolicy: pulumi.String("OnFailure"),
 				Containers: corev1.ContainerArray{corev1.ContainerArgs{
 					Name: pulumi.String("schedule"), Image: pulumi.String("cockroachdb/cockroach:v" + cockroachApp),
@@ -239,6 +247,9 @@ func sqlJob(ctx *pulumi.Context, args Args, full string, opts ...pulumi.Resource
 		},
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{secret}))...)
 }
+
+// SQLDigestAnnotation is the SQL Job's pod template annotation with the SHA-256 of its SQL.
+const SQLDigestAnnotation = "orbos.io/sql-sha256"
 
 // cockroachApp is the CockroachDB version chart 21.0.1 runs.
 const cockroachApp = "26.2.1"

@@ -3,6 +3,7 @@ package database
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,11 +35,17 @@ func stackSecret(name string) (pulumi.StringOutput, error) {
 
 func install(t *testing.T, orb string, db stacks.Database) (*mockengine.Engine, *Database) {
 	t.Helper()
+	return installWith(t, orb, db, stackSecret)
+}
+
+// installWith installs with the stack's secrets from secret.
+func installWith(t *testing.T, orb string, db stacks.Database, secret func(string) (pulumi.StringOutput, error)) (*mockengine.Engine, *Database) {
+	t.Helper()
 	var out *Database
 	m, err := mockengine.Run(t, orb, func(ctx *pulumi.Context) error {
 		var err error
 		out, err = New(ctx, Args{Orb: orb, Name: "zitadel-db", Namespace: "zitadel", DB: db, Database: "zitadel", Owner: "zitadel",
-			Labels: map[string]string{"orbos.io/orb": orb}, StackSecret: stackSecret, Orbctl: "orbctl"})
+			Labels: map[string]string{"orbos.io/orb": orb}, StackSecret: secret, Orbctl: "orbctl"})
 		return err
 	})
 	if err != nil {
@@ -250,5 +257,47 @@ func TestCockroachDBLicence(t *testing.T) {
 	}
 	if got := LicenseSQL("crl-0-it's"); got != "SET CLUSTER SETTING enterprise.license = 'crl-0-it''s';\n" {
 		t.Errorf("quoting: %q", got)
+	}
+}
+
+// A new value of a secret the SQL is made of changes the Job's pod template by the SQL's digest, so
+// the engine replaces the Job (its template cannot change in place) and the SQL runs again; the same
+// values keep it. The digest is a Pulumi secret and no secret's value.
+func TestCockroachSQLJobFollowsItsSecretsValues(t *testing.T) {
+	digest := func(passphrase string) (string, mockengine.Resource) {
+		b := backups("s3")
+		b.EncryptionSecret = "passphrase"
+		m, _ := installWith(t, "demo", stacks.Database{Engine: stacks.EngineCockroachDB, Instances: 3, Storage: stacks.Storage{Size: "20Gi"}, LicenseSecret: "crdb-licence", Backups: b},
+			func(name string) (pulumi.StringOutput, error) {
+				if name == "passphrase" {
+					return pulumi.ToSecret(pulumi.String(passphrase)).(pulumi.StringOutput), nil
+				}
+				return stackSecret(name)
+			})
+		for _, r := range m.All {
+			if r.Type == "kubernetes:batch/v1:Job" && strings.HasPrefix(r.Name, "zitadel-db-backup-schedule-") {
+				return r.Str("spec", "template", "metadata", "annotations", SQLDigestAnnotation), r
+			}
+		}
+		t.Fatal("no SQL Job")
+		return "", mockengine.Resource{}
+	}
+	first, job := digest("first-passphrase")
+	again, _ := digest("first-passphrase")
+	second, _ := digest("second-passphrase")
+	if len(first) != 64 || first != again {
+		t.Errorf("the same values: digests %q and %q", first, again)
+	}
+	if second == first {
+		t.Error("a new passphrase leaves the Job's template as it was: the SQL would not run again")
+	}
+	if !job.At("spec", "template", "metadata", "annotations", SQLDigestAnnotation).IsSecret() &&
+		!job.At("spec", "template", "metadata", "annotations").IsSecret() && !job.At("spec").IsSecret() {
+		t.Error("the digest is not a Pulumi secret")
+	}
+	for _, v := range []string{"first-passphrase", "value-of-crdb-licence", "value-of-store-key", "value-of-store-id"} {
+		if strings.Contains(fmt.Sprint(job.At("spec").Mappable()), v) {
+			t.Errorf("the Job's spec holds %s", v)
+		}
 	}
 }

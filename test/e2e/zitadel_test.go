@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbos/orbos/components/database"
 	"github.com/orbos/orbos/components/zitadel"
 	"github.com/orbos/orbos/policy"
 	"github.com/orbos/orbos/stacks"
@@ -438,6 +439,28 @@ const zitadelCockroach = `  orbos:zitadel:
         objectStore: {type: s3, endpoint: "https://s3.e2e.orbos.io", bucket: orb-backups, accessKeyIdSecret: s3-id, credentialsSecret: s3-key}
 `
 
+// sqlJob is the uid of CockroachDB's SQL Job and its pod template's SQL digest.
+func sqlJob(t *testing.T, ns string) (uid, digest string) {
+	t.Helper()
+	code, body, err := apiserver.Get(context.Background(), "/apis/batch/v1/namespaces/"+ns+"/jobs")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("listing Jobs: HTTP %d %v", code, err)
+	}
+	var jobs struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(body, &jobs); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs.Items {
+		if strings.HasPrefix(fmt.Sprint(field(j, "metadata", "name")), "zitadel-db-backup-schedule-") && field(j, "metadata", "deletionTimestamp") == nil {
+			return fmt.Sprint(field(j, "metadata", "uid")), fmt.Sprint(field(j, "spec", "template", "metadata", "annotations", database.SQLDigestAnnotation))
+		}
+	}
+	t.Fatal("no SQL Job")
+	return "", ""
+}
+
 // Zitadel v2 on CockroachDB in secure mode, for two ORBs one after the other (their Gateways would
 // share the cluster's GatewayClass): the chart's StatefulSet from the stand-in, with the ORB's CA,
 // node and client certificates as tls Secrets made by orbos (not the chart's self-signer), the
@@ -503,11 +526,27 @@ func TestZitadelOnCockroachDBCertificatesPerORB(t *testing.T) {
 		if !strings.Contains(schedule, "RECURRING '0 4 * * *'") || !strings.Contains(schedule, "encryption_passphrase = '"+stack["backup-passphrase"]+"'") {
 			t.Errorf("%s: the schedule's SQL:\n%s", name, schedule)
 		}
+		values := map[string]string{"CockroachDB's schedule SQL": schedule}
+		if name == "zcr-one" {
+			// A new passphrase: the SQL Job is replaced (its pod template carries the SQL's digest)
+			// and so runs the new SQL; the digest is no secret's value.
+			uid, digest := sqlJob(t, ns)
+			values["the first passphrase"] = stack["backup-passphrase"]
+			stack["backup-passphrase"] = "pass-" + strings.Repeat("7e1b", 6)
+			o.setStackSecret("backup-passphrase", stack["backup-passphrase"])
+			o.mustRun("up")
+			uid2, digest2 := sqlJob(t, ns)
+			_, sql = kube(t, "/api/v1/namespaces/"+ns+"/secrets/zitadel-db-backup-schedule")
+			schedule = secretData(t, sql)["schedule.sql"]
+			if uid2 == uid || digest2 == digest || len(digest2) != 64 || !strings.Contains(schedule, "encryption_passphrase = '"+stack["backup-passphrase"]+"'") {
+				t.Errorf("after a new passphrase: Job %s→%s, digest %s→%s, SQL:\n%s", uid, uid2, digest, digest2, schedule)
+			}
+			values["the second schedule SQL"] = schedule
+		}
 		_, dep := kube(t, "/apis/apps/v1/namespaces/"+ns+"/deployments/zitadel")
 		if field(dep, "spec", "template", "spec", "containers", 0, "image") != "ghcr.io/zitadel/zitadel:v2.71.0" {
 			t.Errorf("%s: Zitadel's image: %v", name, field(dep, "spec", "template", "spec", "containers", 0, "image"))
 		}
-		values := map[string]string{"CockroachDB's schedule SQL": schedule}
 		for s, c := range certs {
 			values[s+" key"] = c["tls.key"]
 			values[s+" key (base64)"] = base64.StdEncoding.EncodeToString([]byte(c["tls.key"]))
