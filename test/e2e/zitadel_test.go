@@ -442,17 +442,12 @@ const zitadelCockroach = `  orbos:zitadel:
 // sqlJob is the uid of CockroachDB's SQL Job and its pod template's SQL digest.
 func sqlJob(t *testing.T, ns string) (uid, digest string) {
 	t.Helper()
-	code, body, err := apiserver.Get(context.Background(), "/apis/batch/v1/namespaces/"+ns+"/jobs")
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("listing Jobs: HTTP %d %v", code, err)
+	code, jobs := kube(t, "/apis/batch/v1/namespaces/"+ns+"/jobs")
+	if code != http.StatusOK {
+		t.Fatalf("listing Jobs: HTTP %d", code)
 	}
-	var jobs struct {
-		Items []map[string]any `json:"items"`
-	}
-	if err := json.Unmarshal(body, &jobs); err != nil {
-		t.Fatal(err)
-	}
-	for _, j := range jobs.Items {
+	items, _ := jobs["items"].([]any)
+	for _, j := range items {
 		if strings.HasPrefix(fmt.Sprint(field(j, "metadata", "name")), "zitadel-db-backup-schedule-") && field(j, "metadata", "deletionTimestamp") == nil {
 			return fmt.Sprint(field(j, "metadata", "uid")), fmt.Sprint(field(j, "spec", "template", "metadata", "annotations", database.SQLDigestAnnotation))
 		}

@@ -108,7 +108,6 @@ func deployment(metric string, v float64) sample {
 }
 
 func scenarios() []scenario {
-	backup := alertsBackupSeries
 	return []scenario{
 		{name: "runs fail and none succeeds", alert: "OrbosReconcilerFailing", fires: true, until: 90 * time.Minute,
 			samples: []sample{
@@ -187,7 +186,8 @@ func scenarios() []scenario {
 	}
 }
 
-func alertsBackupSeries(v func(time.Duration) (float64, bool)) sample {
+// backup is the reconciler's gauge of the live cluster's last successful backup.
+func backup(v func(time.Duration) (float64, bool)) sample {
 	return sample{LastBackupMetric + `{namespace="orb-prod",job="orbos-reconciler",cluster="zitadel-db-r2"}`, v}
 }
 
@@ -216,12 +216,13 @@ func rule(t *testing.T, o Options, name string) Rule {
 }
 
 // alert is one alert of a rule after the evaluations: its labels (the series' and the rule's), when
-// its condition began to hold, whether it fires, its value and its expanded annotations.
+// its condition began to hold, the sample of the last evaluation, and from that evaluation whether
+// it fires and its expanded annotations.
 type alert struct {
 	labels      labels.Labels
 	activeAt    time.Duration
+	sample      promql.Sample
 	firing      bool
-	value       float64
 	annotations map[string]string
 }
 
@@ -244,21 +245,20 @@ func evaluate(t *testing.T, r Rule, samples []sample, from, until time.Duration)
 	}
 	ctx := context.Background()
 	active := map[uint64]*alert{}
-	var last promql.Vector
+	last := from
 	for at := from; at <= until; at += every {
+		last = at
 		q, err := engine.NewInstantQuery(ctx, storage, nil, r.Expr, time.Unix(0, 0).Add(at))
 		if err != nil {
 			t.Fatalf("%s: %v", r.Alert, err)
 		}
 		res := q.Exec(ctx)
-		if res.Err != nil {
-			t.Fatalf("%s at %s: %v", r.Alert, at, res.Err)
-		}
-		if last, err = res.Vector(); err != nil {
-			t.Fatalf("%s at %s: %v", r.Alert, at, err)
+		vector, err := res.Vector()
+		if res.Err != nil || err != nil {
+			t.Fatalf("%s at %s: %v %v", r.Alert, at, res.Err, err)
 		}
 		seen := map[uint64]bool{}
-		for _, smpl := range last {
+		for _, smpl := range vector {
 			b := labels.NewBuilder(smpl.Metric)
 			b.Del(labels.MetricName)
 			for k, v := range r.Labels {
@@ -268,14 +268,10 @@ func evaluate(t *testing.T, r Rule, samples []sample, from, until time.Duration)
 			l := b.Labels()
 			h := l.Hash()
 			seen[h] = true
-			a, ok := active[h]
-			if !ok {
-				a = &alert{labels: l, activeAt: at}
-				active[h] = a
+			if active[h] == nil {
+				active[h] = &alert{labels: l, activeAt: at}
 			}
-			a.value = smpl.F
-			a.firing = at-a.activeAt >= time.Duration(hold)
-			a.annotations = expand(t, r, smpl, at)
+			active[h].sample = smpl
 		}
 		for h := range active {
 			if !seen[h] {
@@ -286,6 +282,8 @@ func evaluate(t *testing.T, r Rule, samples []sample, from, until time.Duration)
 	}
 	var alerts []*alert
 	for _, a := range active {
+		a.firing = last-a.activeAt >= time.Duration(hold)
+		a.annotations = expand(t, r, a.sample, last)
 		alerts = append(alerts, a)
 	}
 	return alerts
